@@ -1,0 +1,214 @@
+//! [`Error`]: every way encoding or decoding can fail, each named.
+
+use std::fmt;
+
+/// `Result` with Kimera's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An encoding or decoding failure.
+///
+/// Small (one pointer) so that `Result<T>` stays cheap on the happy path; match on
+/// [`kind`](Error::kind) to tell the failures apart.
+///
+/// ```
+/// use kimera_core::{Error, ErrorKind};
+///
+/// let err = Error::from(ErrorKind::TypeMismatch {
+///     expected: "shop.Order".into(),
+///     found: "shop.Invoice".into(),
+/// });
+/// assert!(matches!(err.kind(), ErrorKind::TypeMismatch { .. }));
+/// assert_eq!(err.to_string(), "type mismatch: expected `shop.Order`, found `shop.Invoice`");
+/// ```
+pub struct Error(Box<ErrorKind>);
+
+/// The kinds of [`Error`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The bytes are not an envelope of the format that was asked to read them.
+    #[error("not a Kimera {format} envelope: {reason}")]
+    NotAnEnvelope {
+        /// The format that tried to read (`json`, `binary`).
+        format: &'static str,
+        /// What it found instead.
+        reason: String,
+    },
+    /// The envelope was written by a newer wire format than this reader knows.
+    #[error("unsupported {format} wire version {found}: this reader knows version {supported}")]
+    UnsupportedWireVersion {
+        /// The format.
+        format: &'static str,
+        /// The wire version in the input.
+        found: u32,
+        /// The newest wire version this reader knows.
+        supported: u32,
+    },
+    /// The envelope holds a value of another type.
+    #[error("type mismatch: expected `{expected}`, found `{found}`")]
+    TypeMismatch {
+        /// The type the reader asked for.
+        expected: String,
+        /// The type named by the envelope.
+        found: String,
+    },
+    /// The value was written by a newer version of its type than the reader knows.
+    #[error(
+        "`{type_name}` version {found} is newer than version {known}, the newest this reader knows"
+    )]
+    NewerVersion {
+        /// The type.
+        type_name: String,
+        /// The version in the envelope.
+        found: u32,
+        /// The reader's version.
+        known: u32,
+    },
+    /// The value was written by an older version of its type, with no migration to the current one.
+    #[error("`{type_name}` version {found} is older than version {current}, and no migration from it is declared")]
+    NoMigration {
+        /// The type.
+        type_name: String,
+        /// The version in the envelope.
+        found: u32,
+        /// The reader's version.
+        current: u32,
+    },
+    /// The writer's schema of this type and version differs from the reader's.
+    #[error("schema of `{type_name}` v{version} changed without a version bump: the reader's fingerprint is {expected:016x}, the writer's was {found:016x}")]
+    FingerprintMismatch {
+        /// The type.
+        type_name: String,
+        /// The version both sides claim.
+        version: u32,
+        /// The reader's fingerprint.
+        expected: u64,
+        /// The fingerprint in the envelope.
+        found: u64,
+    },
+    /// The stored checksum does not match the bytes: the data was corrupted.
+    #[error("checksum mismatch: the envelope says {stored:08x}, the bytes hash to {computed:08x}; the data is corrupted")]
+    ChecksumMismatch {
+        /// The checksum in the envelope.
+        stored: u32,
+        /// The checksum of the bytes read.
+        computed: u32,
+    },
+    /// The input ends before the envelope does.
+    #[error("truncated input: {context} needs {needed} bytes, {available} remain")]
+    Truncated {
+        /// What was being read.
+        context: &'static str,
+        /// Bytes needed.
+        needed: u64,
+        /// Bytes left in the input.
+        available: u64,
+    },
+    /// Bytes follow the end of the envelope.
+    #[error("{count} trailing bytes after the envelope")]
+    TrailingBytes {
+        /// How many.
+        count: u64,
+    },
+    /// The input exceeds a configured [`Limits`](crate::Limits) bound.
+    #[error("{limit} limit of {max} exceeded")]
+    LimitExceeded {
+        /// Which limit.
+        limit: Limit,
+        /// Its configured value.
+        max: u64,
+    },
+    /// The body does not hold a valid value of the type.
+    #[error("invalid `{type_name}` v{version} at `{path}`: {message}")]
+    Data {
+        /// The type being decoded.
+        type_name: String,
+        /// Its version.
+        version: u32,
+        /// Where in the value: `lines[1].qty`, or `.` for the value itself.
+        path: String,
+        /// What was wrong, as the format's decoder said it.
+        message: String,
+    },
+    /// The value cannot be written in this format without changing it.
+    #[error("cannot encode `{type_name}` at `{path}`: {message}")]
+    Encode {
+        /// The type being encoded.
+        type_name: String,
+        /// Where in the value.
+        path: String,
+        /// Why.
+        message: String,
+    },
+    /// The type cannot go through this format (see
+    /// [`KimeraHandler::BINARY_INCOMPATIBILITY`](crate::KimeraHandler::BINARY_INCOMPATIBILITY)).
+    #[error("{0}")]
+    Unsupported(&'static str),
+    /// Reading or writing the underlying stream failed.
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The bounds of [`Limits`](crate::Limits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Limit {
+    /// [`Limits::max_depth`](crate::Limits::max_depth).
+    Depth,
+    /// [`Limits::max_size`](crate::Limits::max_size).
+    Size,
+    /// The element budget: more sequence or map elements than the input can hold.
+    Elements,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Limit::Depth => "nesting depth",
+            Limit::Size => "size",
+            Limit::Elements => "element count",
+        })
+    }
+}
+
+impl Error {
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// What went wrong, by value.
+    pub fn into_kind(self) -> ErrorKind {
+        *self.0
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        ErrorKind::Io(err).into()
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&*self.0)
+    }
+}

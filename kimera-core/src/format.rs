@@ -1,0 +1,78 @@
+//! [`Format`]: the contract between Kimera and a wire format.
+
+use std::io;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::Header;
+use crate::error::Result;
+use crate::KimeraHandler;
+
+/// A wire format: how an envelope and its body are laid out in bytes.
+///
+/// Kimera ships two, `Json` (crate `kimera-json`) and `Binary` (crate `kimera-binary`); a third,
+/// say MessagePack, can live in its own crate on this trait alone. A format value carries its
+/// options (limits, checksums); `Default` gives the standard ones, which the generic functions
+/// `kimera::encode` and `kimera::decode` use.
+///
+/// # What an implementation must do
+///
+/// - **Envelope.** Write the value's [`KimeraHandler::type_name`], [`KimeraHandler::VERSION`]
+///   (and, if it can, [`KimeraHandler::FINGERPRINT`]) around the serde body, with a marker that
+///   [`sniff`](Format::sniff) recognizes and that no other format's envelope starts with.
+/// - **Check before the body.** Decoding reads the envelope first and calls
+///   [`Header::check`] (or [`check_identity`](crate::envelope::check_identity)) before it touches
+///   the body: wrong type, newer version and fingerprint mismatch are named errors.
+/// - **Never trust input.** Decode the body through a [`Guard`](crate::Guard) built from the
+///   format's [`Limits`](crate::Limits); refuse a body longer than `max_size` before allocating for
+///   it; report truncation and trailing bytes as [`ErrorKind::Truncated`](crate::ErrorKind::Truncated)
+///   and [`ErrorKind::TrailingBytes`](crate::ErrorKind::TrailingBytes).
+/// - **Say where.** Turn a body error into [`data_error`](crate::envelope::data_error) with the
+///   field path (`serde_path_to_error` on a second, error-only pass keeps the happy path free).
+/// - **Lose nothing.** A value the format cannot hold exactly is an
+///   [`encode_error`](crate::envelope::encode_error), never a different value on the way back.
+/// - **Refuse what cannot work.** A format that is not self-describing (no `deserialize_any`)
+///   checks [`KimeraHandler::BINARY_INCOMPATIBILITY`] in a `const` block, so that a type using
+///   `#[serde(untagged)]`, `flatten` and the like is a compile error there, not a run-time surprise.
+pub trait Format: Default {
+    /// The format's short name, used in errors: `json`, `binary`.
+    const NAME: &'static str;
+
+    /// Whether `bytes` start like an envelope of this format. Cheap (a few bytes); used by
+    /// `kimera::from_slice` to pick the backend that wrote a buffer.
+    fn sniff(bytes: &[u8]) -> bool;
+
+    /// Appends the envelope of `value` to `out`.
+    fn encode_into<T>(&self, value: &T, out: &mut Vec<u8>) -> Result<()>
+    where
+        T: KimeraHandler + Serialize + ?Sized;
+
+    /// Writes the envelope of `value` to `writer`.
+    ///
+    /// The default encodes into a buffer first, so that a failed encode writes nothing.
+    fn encode_to_writer<W, T>(&self, mut writer: W, value: &T) -> Result<()>
+    where
+        W: io::Write,
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        let mut buf = Vec::new();
+        self.encode_into(value, &mut buf)?;
+        writer.write_all(&buf)?;
+        Ok(())
+    }
+
+    /// Decodes a `T` from exactly one envelope filling `bytes`.
+    fn decode<'de, T>(&self, bytes: &'de [u8]) -> Result<T>
+    where
+        T: KimeraHandler + Deserialize<'de>;
+
+    /// Decodes a `T` from one envelope read from `reader`.
+    fn decode_from_reader<R, T>(&self, reader: R) -> Result<T>
+    where
+        R: io::Read,
+        T: KimeraHandler + DeserializeOwned;
+
+    /// Reads the envelope's header without decoding the body.
+    fn header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>>;
+}

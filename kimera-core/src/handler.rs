@@ -1,0 +1,77 @@
+//! [`KimeraHandler`]: a type's identity on the wire.
+
+use std::borrow::Cow;
+
+use crate::schema::Schema;
+
+/// What Kimera knows about a type: its name, its schema version, the shape serde writes and
+/// that shape's fingerprint.
+///
+/// Serde does the fields; a handler adds the identity that an envelope carries, so a reader knows
+/// what a buffer holds and refuses what it was not meant to read. Handlers exist for the standard
+/// type families (see the [`handlers`](crate::handlers) module) and are derived for your own types
+/// with `#[derive(Kimera)]`.
+///
+/// Everything is an associated constant, computed at compile time: encoding and decoding pay
+/// nothing for them.
+///
+/// # Implementing it by hand
+///
+/// Deriving is the usual way. A hand-written handler is a schema and, for a named type, its
+/// version:
+///
+/// ```
+/// use kimera_core::{KimeraHandler, Schema, TypeRef};
+///
+/// /// Written by serde as a plain string.
+/// struct Email(String);
+///
+/// impl KimeraHandler for Email {
+///     const VERSION: u32 = 1;
+///     const SCHEMA: &'static Schema = &Schema::Str;
+///     // How the type is named inside other schemas and in envelopes.
+///     const REFERENCE: &'static Schema =
+///         &Schema::Named(&TypeRef { name: "Email", version: 1, params: &[] });
+/// }
+///
+/// assert_eq!(Email::type_name(), "Email");
+/// assert_eq!(Email::FINGERPRINT, Schema::Str.fingerprint());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no Kimera handler",
+    label = "`{Self}` does not implement `KimeraHandler`",
+    note = "add `#[derive(Kimera)]` to the type if it is yours",
+    note = "for a type from another crate, mark the field `#[kimera(with = T)]` (T a handled type that serde writes the same way) or `#[kimera(opaque)]`"
+)]
+pub trait KimeraHandler {
+    /// The schema version of this type (`#[kimera(version = N)]`; 1 when unset).
+    const VERSION: u32 = 1;
+
+    /// The full shape of this type as serde writes it.
+    const SCHEMA: &'static Schema;
+
+    /// How this type appears inside other schemas and what names it in an envelope.
+    ///
+    /// Built-in handlers are structural and use their [`SCHEMA`](Self::SCHEMA); named types use a
+    /// [`Schema::Named`] reference, which keeps recursive types finite.
+    const REFERENCE: &'static Schema = Self::SCHEMA;
+
+    /// The stable fingerprint of [`SCHEMA`](Self::SCHEMA), carried by binary envelopes.
+    const FINGERPRINT: u64 = Self::SCHEMA.fingerprint();
+
+    /// Why this type cannot go through a non-self-describing format such as the binary backend,
+    /// if it cannot: a message naming the serde attribute (`#[serde(untagged)]`, `flatten`, ...).
+    ///
+    /// Such formats check it at compile time; see [`Format`](crate::Format).
+    const BINARY_INCOMPATIBILITY: Option<&'static str> = None;
+
+    /// The name carried in envelopes: `shop.Order`, `list<str>`, `Page<i32>`.
+    ///
+    /// ```
+    /// use kimera_core::KimeraHandler;
+    /// assert_eq!(<Vec<(String, u8)>>::type_name(), "list<tuple<str,u8>>");
+    /// ```
+    fn type_name() -> Cow<'static, str> {
+        Self::REFERENCE.type_name()
+    }
+}

@@ -1,0 +1,45 @@
+//! Scalars, text and `std::time::Duration`.
+
+use crate::{KimeraHandler, Schema};
+
+macro_rules! scalar_handlers {
+    ($($ty:ty => $schema:ident),* $(,)?) => {$(
+        impl KimeraHandler for $ty {
+            const SCHEMA: &'static Schema = &Schema::$schema;
+        }
+    )*};
+}
+
+scalar_handlers! {
+    bool => Bool,
+    i8 => I8, i16 => I16, i32 => I32, i64 => I64, i128 => I128, isize => I64,
+    u8 => U8, u16 => U16, u32 => U32, u64 => U64, u128 => U128, usize => U64,
+    f32 => F32, f64 => F64,
+    char => Char,
+    str => Str, String => Str,
+    () => Unit,
+    std::time::Duration => Duration,
+}
+
+impl<T: ?Sized> KimeraHandler for std::marker::PhantomData<T> {
+    const SCHEMA: &'static Schema = &Schema::Unit;
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::KimeraHandler;
+
+    #[test]
+    fn pointer_sized_integers_have_fixed_width_names() {
+        assert_eq!(usize::type_name(), "u64");
+        assert_eq!(isize::type_name(), "i64");
+        assert_eq!(usize::FINGERPRINT, u64::FINGERPRINT);
+    }
+
+    #[test]
+    fn text_types_share_a_name() {
+        assert_eq!(String::type_name(), "str");
+        assert_eq!(<str>::type_name(), "str");
+        assert_eq!(String::FINGERPRINT, <&str>::FINGERPRINT);
+    }
+}

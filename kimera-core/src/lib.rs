@@ -1,0 +1,38 @@
+//! The core of [Kimera](https://docs.rs/kimera): handlers, schemas and fingerprints, the
+//! [`Format`] trait, envelope checks, errors and limits.
+//!
+//! Most users depend on the `kimera` facade instead, which re-exports what is here. Depend on
+//! `kimera-core` directly to write a new [`Format`] or to implement [`KimeraHandler`] without
+//! the rest.
+//!
+//! ```
+//! use kimera_core::{KimeraHandler, Schema};
+//!
+//! assert_eq!(<Vec<Option<String>>>::type_name(), "list<option<str>>");
+//! assert_eq!(<Vec<u8>>::SCHEMA, &Schema::List(&Schema::U8));
+//! ```
+#![deny(missing_docs)]
+
+pub mod envelope;
+mod error;
+pub mod fingerprint;
+mod format;
+mod handler;
+pub mod handlers;
+mod limits;
+mod schema;
+
+pub use envelope::Header;
+pub use error::{Error, ErrorKind, Limit, Result};
+pub use format::Format;
+pub use handler::KimeraHandler;
+pub use limits::{Guard, Guarded, GuardedSeed, Limits};
+pub use schema::{
+    DisplayName, EnumRepr, Field, FieldAttrs, Fields, Schema, Shape, TypeDef, TypeRef, Variant,
+};
+
+/// Support for `#[derive(Kimera)]`; not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::handlers::first_incompatibility;
+}

@@ -1,0 +1,364 @@
+//! A serde `Deserializer` adapter that bounds nesting depth and element counts.
+//!
+//! Depth is counted where recursion really happens: each time a visitor is handed a nested
+//! deserializer or access (`visit_seq`, `visit_map`, `visit_enum`, `visit_some`,
+//! `visit_newtype_struct`). Only the counters are touched on the happy path.
+
+use std::cell::Cell;
+use std::fmt;
+
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
+
+use super::Limits;
+use crate::error::{ErrorKind, Limit};
+
+/// Shared counters for one decode. Wrap the format's deserializer with
+/// [`deserializer`](Guard::deserializer), decode, then on failure ask [`exceeded`](Guard::exceeded)
+/// whether a limit was the cause.
+///
+/// ```
+/// use kimera_core::{Guard, Limits};
+/// use serde::Deserialize;
+///
+/// let json = "[[[[1]]]]";
+/// let guard = Guard::new(&Limits::default().with_max_depth(3), json.len());
+/// let mut de = serde_json::Deserializer::from_str(json);
+/// assert!(Vec::<Vec<Vec<Vec<u8>>>>::deserialize(guard.deserializer(&mut de)).is_err());
+/// assert!(guard.exceeded().is_some());
+/// ```
+#[derive(Debug)]
+pub struct Guard {
+    depth_left: Cell<u32>,
+    elements_left: Cell<u64>,
+    elements_max: u64,
+    limits: Limits,
+    exceeded: Cell<Option<Limit>>,
+}
+
+impl Guard {
+    /// Counters for decoding `input_len` bytes under `limits`.
+    pub fn new(limits: &Limits, input_len: usize) -> Self {
+        let elements_max = (input_len as u64).saturating_add(limits.zero_size_allowance);
+        Guard {
+            depth_left: Cell::new(limits.max_depth),
+            elements_left: Cell::new(elements_max),
+            elements_max,
+            limits: *limits,
+            exceeded: Cell::new(None),
+        }
+    }
+
+    /// Wraps a deserializer so that everything decoded through it is bounded.
+    pub fn deserializer<'g, D>(&'g self, inner: D) -> Guarded<'g, D> {
+        Guarded { inner, guard: self }
+    }
+
+    /// Wraps a seed so that what it decodes is bounded.
+    pub fn seed<'g, S>(&'g self, inner: S) -> GuardedSeed<'g, S> {
+        GuardedSeed { inner, guard: self }
+    }
+
+    /// The limit that stopped decoding, if one did, as an error kind.
+    pub fn exceeded(&self) -> Option<ErrorKind> {
+        self.exceeded.get().map(|limit| ErrorKind::LimitExceeded {
+            limit,
+            max: match limit {
+                Limit::Depth => self.limits.max_depth.into(),
+                Limit::Size => self.limits.max_size,
+                Limit::Elements => self.elements_max,
+            },
+        })
+    }
+
+    fn fail<E: de::Error>(&self, limit: Limit) -> E {
+        self.exceeded.set(Some(limit));
+        E::custom(format_args!("{limit} limit exceeded"))
+    }
+
+    fn nested<E: de::Error, R>(&self, f: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
+        let left = self.depth_left.get();
+        if left == 0 {
+            return Err(self.fail(Limit::Depth));
+        }
+        self.depth_left.set(left - 1);
+        let result = f();
+        self.depth_left.set(left);
+        result
+    }
+
+    fn element<E: de::Error>(&self) -> Result<(), E> {
+        match self.elements_left.get().checked_sub(1) {
+            Some(left) => {
+                self.elements_left.set(left);
+                Ok(())
+            }
+            None => Err(self.fail(Limit::Elements)),
+        }
+    }
+
+    fn size_hint(&self, hint: Option<usize>) -> Option<usize> {
+        let left = usize::try_from(self.elements_left.get()).unwrap_or(usize::MAX);
+        hint.map(|n| n.min(left))
+    }
+}
+
+/// A deserializer bounded by a [`Guard`].
+#[derive(Debug)]
+pub struct Guarded<'g, D> {
+    inner: D,
+    guard: &'g Guard,
+}
+
+/// A seed bounded by a [`Guard`].
+#[derive(Debug)]
+pub struct GuardedSeed<'g, S> {
+    inner: S,
+    guard: &'g Guard,
+}
+
+struct GuardedVisitor<'g, V> {
+    inner: V,
+    guard: &'g Guard,
+}
+
+struct GuardedAccess<'g, A> {
+    inner: A,
+    guard: &'g Guard,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for GuardedSeed<'_, S> {
+    type Value = S::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        self.inner
+            .deserialize(self.guard.deserializer(deserializer))
+    }
+}
+
+macro_rules! forward_deserialize {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
+            self.inner.$method($($arg,)* GuardedVisitor { inner: visitor, guard: self.guard })
+        }
+    )*};
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guarded<'_, D> {
+    type Error = D::Error;
+
+    forward_deserialize! {
+        deserialize_any();
+        deserialize_bool();
+        deserialize_i8();
+        deserialize_i16();
+        deserialize_i32();
+        deserialize_i64();
+        deserialize_i128();
+        deserialize_u8();
+        deserialize_u16();
+        deserialize_u32();
+        deserialize_u64();
+        deserialize_u128();
+        deserialize_f32();
+        deserialize_f64();
+        deserialize_char();
+        deserialize_str();
+        deserialize_string();
+        deserialize_bytes();
+        deserialize_byte_buf();
+        deserialize_option();
+        deserialize_unit();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_seq();
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_map();
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+        deserialize_identifier();
+        deserialize_ignored_any();
+    }
+
+    fn is_human_readable(&self) -> bool {
+        self.inner.is_human_readable()
+    }
+}
+
+macro_rules! forward_visit {
+    ($($method:ident($ty:ty);)*) => {$(
+        fn $method<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
+            self.inner.$method(v)
+        }
+    )*};
+}
+
+impl<'de, V: Visitor<'de>> Visitor<'de> for GuardedVisitor<'_, V> {
+    type Value = V::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.expecting(f)
+    }
+
+    forward_visit! {
+        visit_bool(bool);
+        visit_i8(i8);
+        visit_i16(i16);
+        visit_i32(i32);
+        visit_i64(i64);
+        visit_i128(i128);
+        visit_u8(u8);
+        visit_u16(u16);
+        visit_u32(u32);
+        visit_u64(u64);
+        visit_u128(u128);
+        visit_f32(f32);
+        visit_f64(f64);
+        visit_char(char);
+        visit_str(&str);
+        visit_borrowed_str(&'de str);
+        visit_string(String);
+        visit_bytes(&[u8]);
+        visit_borrowed_bytes(&'de [u8]);
+        visit_byte_buf(Vec<u8>);
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.inner.visit_none()
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.inner.visit_unit()
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let guard = self.guard;
+        guard.nested(|| self.inner.visit_some(guard.deserializer(d)))
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        let guard = self.guard;
+        guard.nested(|| self.inner.visit_newtype_struct(guard.deserializer(d)))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        let guard = self.guard;
+        guard.nested(|| self.inner.visit_seq(GuardedAccess { inner: seq, guard }))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let guard = self.guard;
+        guard.nested(|| self.inner.visit_map(GuardedAccess { inner: map, guard }))
+    }
+
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
+        let guard = self.guard;
+        guard.nested(|| self.inner.visit_enum(GuardedAccess { inner: data, guard }))
+    }
+}
+
+impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for GuardedAccess<'_, A> {
+    type Error = A::Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Self::Error> {
+        self.guard.element()?;
+        self.inner.next_element_seed(self.guard.seed(seed))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.guard.size_hint(self.inner.size_hint())
+    }
+}
+
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for GuardedAccess<'_, A> {
+    type Error = A::Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Self::Error> {
+        self.guard.element()?;
+        self.inner.next_key_seed(self.guard.seed(seed))
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, Self::Error> {
+        self.inner.next_value_seed(self.guard.seed(seed))
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        self.guard.size_hint(self.inner.size_hint())
+    }
+}
+
+impl<'g, 'de, A: EnumAccess<'de>> EnumAccess<'de> for GuardedAccess<'g, A> {
+    type Error = A::Error;
+    type Variant = GuardedAccess<'g, A::Variant>;
+
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, Self::Variant), Self::Error> {
+        let guard = self.guard;
+        let (value, variant) = self.inner.variant_seed(guard.seed(seed))?;
+        Ok((
+            value,
+            GuardedAccess {
+                inner: variant,
+                guard,
+            },
+        ))
+    }
+}
+
+impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for GuardedAccess<'_, A> {
+    type Error = A::Error;
+
+    fn unit_variant(self) -> Result<(), Self::Error> {
+        self.inner.unit_variant()
+    }
+
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(
+        self,
+        seed: T,
+    ) -> Result<T::Value, Self::Error> {
+        self.inner.newtype_variant_seed(self.guard.seed(seed))
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(
+        self,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        let guard = self.guard;
+        self.inner.tuple_variant(
+            len,
+            GuardedVisitor {
+                inner: visitor,
+                guard,
+            },
+        )
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Self::Error> {
+        let guard = self.guard;
+        self.inner.struct_variant(
+            fields,
+            GuardedVisitor {
+                inner: visitor,
+                guard,
+            },
+        )
+    }
+}

@@ -1,0 +1,645 @@
+//! [`Schema`]: what a handled type looks like on the wire, as serde writes it.
+//!
+//! Schemas are plain `'static` data built in `const` context, so a type's fingerprint is computed
+//! at compile time and costs nothing when encoding or decoding. A derived type describes its own
+//! shape in full ([`Schema::Type`]) and appears inside other schemas by reference
+//! ([`Schema::Named`]: name, version and generic arguments). That keeps recursive types finite
+//! and means a change to a nested type is guarded by that type's own version.
+
+use std::borrow::Cow;
+use std::fmt::{self, Write as _};
+
+use crate::fingerprint::Fnv64;
+
+/// The shape of a value as serde writes it.
+///
+/// ```
+/// use kimera_core::{KimeraHandler, Schema};
+///
+/// assert_eq!(<Vec<u8> as KimeraHandler>::SCHEMA, &Schema::List(&Schema::U8));
+/// assert_eq!(Schema::List(&Schema::U8).type_name(), "list<u8>");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Schema {
+    /// `bool`.
+    Bool,
+    /// `i8`.
+    I8,
+    /// `i16`.
+    I16,
+    /// `i32`.
+    I32,
+    /// `i64` (and `isize`, which is written as `i64` on every platform).
+    I64,
+    /// `i128`.
+    I128,
+    /// `u8`.
+    U8,
+    /// `u16`.
+    U16,
+    /// `u32`.
+    U32,
+    /// `u64` (and `usize`, which is written as `u64` on every platform).
+    U64,
+    /// `u128`.
+    U128,
+    /// `f32`.
+    F32,
+    /// `f64`.
+    F64,
+    /// `char`.
+    Char,
+    /// Text: `String`, `str`, `Box<str>`, `Cow<str>`.
+    Str,
+    /// `()`, and anything else serde writes as a unit.
+    Unit,
+    /// `chrono::NaiveDate`.
+    Date,
+    /// `chrono::NaiveTime`.
+    Time,
+    /// `chrono::NaiveDateTime`.
+    DateTime,
+    /// `chrono::DateTime<Utc>`.
+    DateTimeUtc,
+    /// `chrono::DateTime<FixedOffset>`.
+    DateTimeOffset,
+    /// `chrono::TimeDelta` (alias `chrono::Duration`): seconds and nanoseconds.
+    TimeDelta,
+    /// `std::time::Duration`: seconds and nanoseconds.
+    Duration,
+    /// `Option<T>`.
+    Option(&'static Schema),
+    /// A variable-length sequence: `Vec<T>`, `VecDeque<T>`, `[T]`.
+    List(&'static Schema),
+    /// A set: `HashSet<T>`, `BTreeSet<T>`.
+    Set(&'static Schema),
+    /// A map: `HashMap<K, V>`, `BTreeMap<K, V>`.
+    Map(&'static Schema, &'static Schema),
+    /// A tuple of fixed arity.
+    Tuple(&'static [&'static Schema]),
+    /// A fixed-size array `[T; N]`.
+    Array(&'static Schema, usize),
+    /// A reference to a named type whose full shape is described elsewhere.
+    Named(&'static TypeRef),
+    /// The full shape of a named (usually derived) type.
+    Type(&'static TypeDef),
+    /// A value whose shape Kimera does not know (`#[kimera(opaque)]`, `#[serde(with = ...)]`);
+    /// the string names it for people and the fingerprint.
+    Opaque(&'static str),
+}
+
+/// A named type as seen from inside another schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TypeRef {
+    /// The type's Kimera name (`shop.Order`).
+    pub name: &'static str,
+    /// The type's schema version.
+    pub version: u32,
+    /// The schemas of its generic type arguments, in declaration order.
+    pub params: &'static [&'static Schema],
+}
+
+/// The full description of a named type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TypeDef {
+    /// The type's Kimera name (`shop.Order`).
+    pub name: &'static str,
+    /// The type's schema version.
+    pub version: u32,
+    /// The schemas of its generic type arguments, in declaration order.
+    pub params: &'static [&'static Schema],
+    /// Its shape.
+    pub shape: Shape,
+}
+
+/// The shape of a named type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shape {
+    /// A struct: named fields, a tuple struct, a newtype or a unit struct.
+    Struct(Fields),
+    /// `#[serde(transparent)]`: written exactly as its one field.
+    Transparent(&'static Schema),
+    /// An enum and the way serde tags it.
+    Enum {
+        /// How the variant is written.
+        repr: EnumRepr,
+        /// The variants serde writes, in declaration order.
+        variants: &'static [Variant],
+    },
+}
+
+/// The fields of a struct or an enum variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fields {
+    /// No fields: `struct Marker;`, `Variant`.
+    Unit,
+    /// One unnamed field: `struct Meters(f64);`, `Variant(T)`.
+    Newtype(&'static Schema),
+    /// Several unnamed fields.
+    Tuple(&'static [&'static Schema]),
+    /// Named fields, as serde writes them (renamed, skipped fields left out).
+    Named(&'static [Field]),
+}
+
+/// A named field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Field {
+    /// The name serde writes.
+    pub name: &'static str,
+    /// The field's schema.
+    pub schema: &'static Schema,
+    /// Serde attributes that change how the field is read or written.
+    pub attrs: FieldAttrs,
+}
+
+/// Serde attributes of a field that the schema records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct FieldAttrs {
+    /// `#[serde(default)]`: the field may be missing when reading.
+    pub default: bool,
+    /// `#[serde(flatten)]`: the field's own fields are written inline.
+    pub flatten: bool,
+    /// `#[serde(skip_serializing_if = "...")]`: the field may be left out when writing.
+    pub skip_if: bool,
+}
+
+/// An enum variant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Variant {
+    /// The name serde writes.
+    pub name: &'static str,
+    /// The variant's fields.
+    pub fields: Fields,
+    /// `#[serde(untagged)]` on this variant alone.
+    pub untagged: bool,
+}
+
+/// How serde writes an enum's variant (`#[serde(tag, content, untagged)]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EnumRepr {
+    /// The default: `{"Variant": content}`.
+    External,
+    /// `#[serde(tag = "t")]`: `{"t": "Variant", ...fields}`.
+    Internal {
+        /// The tag key.
+        tag: &'static str,
+    },
+    /// `#[serde(tag = "t", content = "c")]`: `{"t": "Variant", "c": content}`.
+    Adjacent {
+        /// The tag key.
+        tag: &'static str,
+        /// The content key.
+        content: &'static str,
+    },
+    /// `#[serde(untagged)]`: the content alone.
+    Untagged,
+}
+
+// Node tags of the canonical byte stream hashed into a fingerprint (docs/schema.md).
+// Never renumber: fingerprints of stored data depend on them.
+mod tag {
+    pub const BOOL: u8 = 0x01;
+    pub const I8: u8 = 0x02;
+    pub const I16: u8 = 0x03;
+    pub const I32: u8 = 0x04;
+    pub const I64: u8 = 0x05;
+    pub const I128: u8 = 0x06;
+    pub const U8: u8 = 0x07;
+    pub const U16: u8 = 0x08;
+    pub const U32: u8 = 0x09;
+    pub const U64: u8 = 0x0a;
+    pub const U128: u8 = 0x0b;
+    pub const F32: u8 = 0x0c;
+    pub const F64: u8 = 0x0d;
+    pub const CHAR: u8 = 0x0e;
+    pub const STR: u8 = 0x0f;
+    pub const UNIT: u8 = 0x10;
+    pub const DATE: u8 = 0x20;
+    pub const TIME: u8 = 0x21;
+    pub const DATETIME: u8 = 0x22;
+    pub const DATETIME_UTC: u8 = 0x23;
+    pub const DATETIME_OFFSET: u8 = 0x24;
+    pub const TIMEDELTA: u8 = 0x25;
+    pub const DURATION: u8 = 0x26;
+    pub const OPTION: u8 = 0x30;
+    pub const LIST: u8 = 0x31;
+    pub const SET: u8 = 0x32;
+    pub const MAP: u8 = 0x33;
+    pub const TUPLE: u8 = 0x34;
+    pub const ARRAY: u8 = 0x35;
+    pub const NAMED: u8 = 0x40;
+    pub const TYPE: u8 = 0x41;
+    pub const OPAQUE: u8 = 0x42;
+    pub const SHAPE_STRUCT: u8 = 0x50;
+    pub const SHAPE_TRANSPARENT: u8 = 0x51;
+    pub const SHAPE_ENUM: u8 = 0x52;
+    pub const FIELDS_UNIT: u8 = 0x60;
+    pub const FIELDS_NEWTYPE: u8 = 0x61;
+    pub const FIELDS_TUPLE: u8 = 0x62;
+    pub const FIELDS_NAMED: u8 = 0x63;
+    pub const REPR_EXTERNAL: u8 = 0x70;
+    pub const REPR_INTERNAL: u8 = 0x71;
+    pub const REPR_ADJACENT: u8 = 0x72;
+    pub const REPR_UNTAGGED: u8 = 0x73;
+}
+
+impl Schema {
+    /// The stable 64-bit fingerprint of this schema (see `docs/schema.md`).
+    ///
+    /// Child schemas enter their parent's hash through their own fingerprint, Merkle-style.
+    ///
+    /// ```
+    /// use kimera_core::Schema;
+    /// const FP: u64 = Schema::List(&Schema::U8).fingerprint();
+    /// assert_ne!(FP, Schema::List(&Schema::I8).fingerprint());
+    /// ```
+    pub const fn fingerprint(&self) -> u64 {
+        let h = Fnv64::new();
+        match *self {
+            Schema::Bool => h.byte(tag::BOOL),
+            Schema::I8 => h.byte(tag::I8),
+            Schema::I16 => h.byte(tag::I16),
+            Schema::I32 => h.byte(tag::I32),
+            Schema::I64 => h.byte(tag::I64),
+            Schema::I128 => h.byte(tag::I128),
+            Schema::U8 => h.byte(tag::U8),
+            Schema::U16 => h.byte(tag::U16),
+            Schema::U32 => h.byte(tag::U32),
+            Schema::U64 => h.byte(tag::U64),
+            Schema::U128 => h.byte(tag::U128),
+            Schema::F32 => h.byte(tag::F32),
+            Schema::F64 => h.byte(tag::F64),
+            Schema::Char => h.byte(tag::CHAR),
+            Schema::Str => h.byte(tag::STR),
+            Schema::Unit => h.byte(tag::UNIT),
+            Schema::Date => h.byte(tag::DATE),
+            Schema::Time => h.byte(tag::TIME),
+            Schema::DateTime => h.byte(tag::DATETIME),
+            Schema::DateTimeUtc => h.byte(tag::DATETIME_UTC),
+            Schema::DateTimeOffset => h.byte(tag::DATETIME_OFFSET),
+            Schema::TimeDelta => h.byte(tag::TIMEDELTA),
+            Schema::Duration => h.byte(tag::DURATION),
+            Schema::Option(inner) => h.byte(tag::OPTION).u64(inner.fingerprint()),
+            Schema::List(item) => h.byte(tag::LIST).u64(item.fingerprint()),
+            Schema::Set(item) => h.byte(tag::SET).u64(item.fingerprint()),
+            Schema::Map(key, value) => h
+                .byte(tag::MAP)
+                .u64(key.fingerprint())
+                .u64(value.fingerprint()),
+            Schema::Tuple(items) => hash_schemas(h.byte(tag::TUPLE), items),
+            Schema::Array(item, len) => h.byte(tag::ARRAY).u64(item.fingerprint()).u64(len as u64),
+            Schema::Named(r) => {
+                hash_schemas(h.byte(tag::NAMED).str(r.name).u32(r.version), r.params)
+            }
+            Schema::Type(def) => {
+                let h = hash_schemas(h.byte(tag::TYPE).str(def.name).u32(def.version), def.params);
+                match def.shape {
+                    Shape::Struct(fields) => hash_fields(h.byte(tag::SHAPE_STRUCT), &fields),
+                    Shape::Transparent(inner) => {
+                        h.byte(tag::SHAPE_TRANSPARENT).u64(inner.fingerprint())
+                    }
+                    Shape::Enum { repr, variants } => {
+                        let mut h = match repr {
+                            EnumRepr::External => h.byte(tag::SHAPE_ENUM).byte(tag::REPR_EXTERNAL),
+                            EnumRepr::Internal { tag: t } => {
+                                h.byte(tag::SHAPE_ENUM).byte(tag::REPR_INTERNAL).str(t)
+                            }
+                            EnumRepr::Adjacent { tag: t, content } => h
+                                .byte(tag::SHAPE_ENUM)
+                                .byte(tag::REPR_ADJACENT)
+                                .str(t)
+                                .str(content),
+                            EnumRepr::Untagged => h.byte(tag::SHAPE_ENUM).byte(tag::REPR_UNTAGGED),
+                        };
+                        h = h.u32(variants.len() as u32);
+                        let mut i = 0;
+                        while i < variants.len() {
+                            let v = &variants[i];
+                            h = hash_fields(h.str(v.name).byte(v.untagged as u8), &v.fields);
+                            i += 1;
+                        }
+                        h
+                    }
+                }
+            }
+            Schema::Opaque(name) => h.byte(tag::OPAQUE).str(name),
+        }
+        .finish()
+    }
+
+    /// The name this schema's values carry in an envelope: `u8`, `list<str>`, `shop.Order`,
+    /// `Page<i32>`. Borrowed unless generic arguments have to be spelled out.
+    ///
+    /// ```
+    /// use kimera_core::Schema;
+    /// assert_eq!(Schema::Map(&Schema::Str, &Schema::F64).type_name(), "map<str,f64>");
+    /// ```
+    pub fn type_name(&self) -> Cow<'static, str> {
+        match self.simple_name() {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(self.display_name().to_string()),
+        }
+    }
+
+    /// A value that writes [`type_name`](Self::type_name) without allocating.
+    pub fn display_name(&self) -> DisplayName<'_> {
+        DisplayName(self)
+    }
+
+    /// The name when it is a single static string (no generic arguments to spell out).
+    fn simple_name(&self) -> Option<&'static str> {
+        Some(match *self {
+            Schema::Bool => "bool",
+            Schema::I8 => "i8",
+            Schema::I16 => "i16",
+            Schema::I32 => "i32",
+            Schema::I64 => "i64",
+            Schema::I128 => "i128",
+            Schema::U8 => "u8",
+            Schema::U16 => "u16",
+            Schema::U32 => "u32",
+            Schema::U64 => "u64",
+            Schema::U128 => "u128",
+            Schema::F32 => "f32",
+            Schema::F64 => "f64",
+            Schema::Char => "char",
+            Schema::Str => "str",
+            Schema::Unit => "unit",
+            Schema::Date => "date",
+            Schema::Time => "time",
+            Schema::DateTime => "datetime",
+            Schema::DateTimeUtc => "datetime_utc",
+            Schema::DateTimeOffset => "datetime_offset",
+            Schema::TimeDelta => "timedelta",
+            Schema::Duration => "duration",
+            Schema::Named(TypeRef {
+                name, params: [], ..
+            })
+            | Schema::Type(TypeDef {
+                name, params: [], ..
+            }) => name,
+            Schema::Opaque(name) => name,
+            _ => return None,
+        })
+    }
+
+    /// Whether `found` is exactly this schema's type name, without allocating.
+    ///
+    /// ```
+    /// use kimera_core::Schema;
+    /// let s = Schema::List(&Schema::Str);
+    /// assert!(s.name_matches("list<str>"));
+    /// assert!(!s.name_matches("list<str>>"));
+    /// ```
+    pub fn name_matches(&self, found: &str) -> bool {
+        if let Some(name) = self.simple_name() {
+            return name == found;
+        }
+        let mut rest = Prefix(found);
+        write!(rest, "{}", self.display_name()).is_ok() && rest.0.is_empty()
+    }
+}
+
+/// Consumes a string as a prefix of what is written to it; fails on the first difference.
+struct Prefix<'a>(&'a str);
+
+impl fmt::Write for Prefix<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        match self.0.strip_prefix(s) {
+            Some(rest) => {
+                self.0 = rest;
+                Ok(())
+            }
+            None => Err(fmt::Error),
+        }
+    }
+}
+
+/// Writes a schema's type name; see [`Schema::display_name`].
+#[derive(Clone, Copy, Debug)]
+pub struct DisplayName<'a>(&'a Schema);
+
+impl fmt::Display for DisplayName<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn args(f: &mut fmt::Formatter<'_>, name: &str, items: &[&Schema]) -> fmt::Result {
+            f.write_str(name)?;
+            if items.is_empty() {
+                return Ok(());
+            }
+            f.write_char('<')?;
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_char(',')?;
+                }
+                fmt::Display::fmt(&item.display_name(), f)?;
+            }
+            f.write_char('>')
+        }
+        if let Some(name) = self.0.simple_name() {
+            return f.write_str(name);
+        }
+        match *self.0 {
+            Schema::Option(inner) => args(f, "option", &[inner]),
+            Schema::List(item) => args(f, "list", &[item]),
+            Schema::Set(item) => args(f, "set", &[item]),
+            Schema::Map(key, value) => args(f, "map", &[key, value]),
+            Schema::Tuple(items) => args(f, "tuple", items),
+            Schema::Array(item, len) => write!(f, "array<{},{len}>", item.display_name()),
+            Schema::Named(r) => args(f, r.name, r.params),
+            Schema::Type(def) => args(f, def.name, def.params),
+            _ => unreachable!("every other schema has a simple name"),
+        }
+    }
+}
+
+impl fmt::Display for Schema {
+    /// A compact description: the type name for references, the full shape for definitions.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Schema::Type(def) = self else {
+            return fmt::Display::fmt(&self.display_name(), f);
+        };
+        write!(f, "{}@{} ", self.display_name(), def.version)?;
+        match def.shape {
+            Shape::Struct(fields) => write!(f, "struct{}", DisplayFields(&fields)),
+            Shape::Transparent(inner) => write!(f, "transparent {inner}"),
+            Shape::Enum { repr, variants } => {
+                match repr {
+                    EnumRepr::External => f.write_str("enum {")?,
+                    EnumRepr::Internal { tag } => write!(f, "enum(tag = {tag:?}) {{")?,
+                    EnumRepr::Adjacent { tag, content } => {
+                        write!(f, "enum(tag = {tag:?}, content = {content:?}) {{")?
+                    }
+                    EnumRepr::Untagged => f.write_str("enum(untagged) {")?,
+                }
+                for (i, v) in variants.iter().enumerate() {
+                    let sep = if i == 0 { " " } else { ", " };
+                    write!(f, "{sep}{}{}", v.name, DisplayFields(&v.fields))?;
+                }
+                f.write_str(" }")
+            }
+        }
+    }
+}
+
+struct DisplayFields<'a>(&'a Fields);
+
+impl fmt::Display for DisplayFields<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self.0 {
+            Fields::Unit => Ok(()),
+            Fields::Newtype(inner) => write!(f, "({inner})"),
+            Fields::Tuple(items) => {
+                f.write_char('(')?;
+                for (i, item) in items.iter().enumerate() {
+                    let sep = if i == 0 { "" } else { ", " };
+                    write!(f, "{sep}{item}")?;
+                }
+                f.write_char(')')
+            }
+            Fields::Named(fields) => {
+                f.write_str(" {")?;
+                for (i, field) in fields.iter().enumerate() {
+                    let sep = if i == 0 { " " } else { ", " };
+                    write!(f, "{sep}{}: {}", field.name, field.schema)?;
+                    let attrs = field.attrs;
+                    for (on, name) in [
+                        (attrs.default, "default"),
+                        (attrs.flatten, "flatten"),
+                        (attrs.skip_if, "skip_if"),
+                    ] {
+                        if on {
+                            write!(f, " #{name}")?;
+                        }
+                    }
+                }
+                f.write_str(" }")
+            }
+        }
+    }
+}
+
+const fn hash_schemas(mut h: Fnv64, items: &[&Schema]) -> Fnv64 {
+    h = h.u32(items.len() as u32);
+    let mut i = 0;
+    while i < items.len() {
+        h = h.u64(items[i].fingerprint());
+        i += 1;
+    }
+    h
+}
+
+const fn hash_fields(h: Fnv64, fields: &Fields) -> Fnv64 {
+    match *fields {
+        Fields::Unit => h.byte(tag::FIELDS_UNIT),
+        Fields::Newtype(inner) => h.byte(tag::FIELDS_NEWTYPE).u64(inner.fingerprint()),
+        Fields::Tuple(items) => hash_schemas(h.byte(tag::FIELDS_TUPLE), items),
+        Fields::Named(fields) => {
+            let mut h = h.byte(tag::FIELDS_NAMED).u32(fields.len() as u32);
+            let mut i = 0;
+            while i < fields.len() {
+                let field = &fields[i];
+                let attrs = field.attrs;
+                let flags =
+                    attrs.default as u8 | (attrs.flatten as u8) << 1 | (attrs.skip_if as u8) << 2;
+                h = h
+                    .str(field.name)
+                    .u64(field.schema.fingerprint())
+                    .byte(flags);
+                i += 1;
+            }
+            h
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static PAGE: TypeDef = TypeDef {
+        name: "Page",
+        version: 2,
+        params: &[&Schema::I32],
+        shape: Shape::Struct(Fields::Named(&[Field {
+            name: "items",
+            schema: &Schema::List(&Schema::I32),
+            attrs: FieldAttrs {
+                default: false,
+                flatten: false,
+                skip_if: false,
+            },
+        }])),
+    };
+
+    #[test]
+    fn names_spell_out_generic_arguments() {
+        let s = Schema::Map(
+            &Schema::Str,
+            &Schema::Tuple(&[&Schema::U8, &Schema::Option(&Schema::Date)]),
+        );
+        assert_eq!(s.type_name(), "map<str,tuple<u8,option<date>>>");
+        assert!(s.name_matches("map<str,tuple<u8,option<date>>>"));
+        assert!(!s.name_matches("map<str,tuple<u8,option<date>>"));
+        assert!(!s.name_matches(""));
+        assert_eq!(Schema::Type(&PAGE).type_name(), "Page<i32>");
+        assert_eq!(Schema::Array(&Schema::F32, 3).type_name(), "array<f32,3>");
+    }
+
+    #[test]
+    fn every_component_changes_the_fingerprint() {
+        let base = Schema::Type(&PAGE).fingerprint();
+        let renamed = TypeDef {
+            name: "Pages",
+            ..PAGE
+        };
+        let bumped = TypeDef { version: 3, ..PAGE };
+        let other_param = TypeDef {
+            params: &[&Schema::I64],
+            ..PAGE
+        };
+        let field_default = TypeDef {
+            shape: Shape::Struct(Fields::Named(&[Field {
+                name: "items",
+                schema: &Schema::List(&Schema::I32),
+                attrs: FieldAttrs {
+                    default: true,
+                    flatten: false,
+                    skip_if: false,
+                },
+            }])),
+            ..PAGE
+        };
+        for other in [renamed, bumped, other_param, field_default] {
+            let other: &'static TypeDef = Box::leak(Box::new(other));
+            assert_ne!(Schema::Type(other).fingerprint(), base, "{other:?}");
+        }
+        assert_ne!(
+            Schema::Tuple(&[&Schema::U8]).fingerprint(),
+            Schema::List(&Schema::U8).fingerprint()
+        );
+        assert_ne!(
+            Schema::Array(&Schema::U8, 2).fingerprint(),
+            Schema::Array(&Schema::U8, 3).fingerprint()
+        );
+    }
+
+    #[test]
+    fn fingerprints_are_pinned() {
+        // These values are part of the wire contract: stored binary data carries them.
+        // Computed by an independent FNV-1a implementation from the stream in docs/schema.md.
+        assert_eq!(Schema::Str.fingerprint(), 0xaf63_c24c_8601_c05e);
+        assert_eq!(
+            Schema::List(&Schema::Str).fingerprint(),
+            0xfeed_815d_19e8_a64d
+        );
+    }
+
+    #[test]
+    fn display_describes_definitions() {
+        assert_eq!(
+            Schema::Type(&PAGE).to_string(),
+            "Page<i32>@2 struct { items: list<i32> }"
+        );
+    }
+}
