@@ -39,13 +39,7 @@ pub fn check_identity<T: KimeraHandler + ?Sized>(
     version: u32,
     fingerprint: Option<u64>,
 ) -> Result<()> {
-    if !T::REFERENCE.name_matches(type_name) {
-        return Err(ErrorKind::TypeMismatch {
-            expected: T::type_name().into_owned(),
-            found: type_name.to_owned(),
-        }
-        .into());
-    }
+    check_name::<T>(type_name)?;
     check_version::<T>(version)?;
     match fingerprint {
         Some(found) if found != T::FINGERPRINT => Err(ErrorKind::FingerprintMismatch {
@@ -57,6 +51,18 @@ pub fn check_identity<T: KimeraHandler + ?Sized>(
         .into()),
         _ => Ok(()),
     }
+}
+
+/// Checks that `type_name` names `T`.
+pub fn check_name<T: KimeraHandler + ?Sized>(type_name: &str) -> Result<()> {
+    if T::REFERENCE.name_matches(type_name) {
+        return Ok(());
+    }
+    Err(ErrorKind::TypeMismatch {
+        expected: T::type_name().into_owned(),
+        found: type_name.to_owned(),
+    }
+    .into())
 }
 
 /// Checks that `version` is the reader's version of `T`.

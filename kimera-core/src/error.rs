@@ -95,14 +95,12 @@ pub enum ErrorKind {
         computed: u32,
     },
     /// The input ends before the envelope does.
-    #[error("truncated input: {context} needs {needed} bytes, {available} remain")]
+    #[error("truncated input: {context} is cut off at byte {offset}")]
     Truncated {
-        /// What was being read.
+        /// What was being read (`binary header`, `JSON envelope`, ...).
         context: &'static str,
-        /// Bytes needed.
-        needed: u64,
-        /// Bytes left in the input.
-        available: u64,
+        /// Where the input ends.
+        offset: u64,
     },
     /// Bytes follow the end of the envelope.
     #[error("{count} trailing bytes after the envelope")]

@@ -1,1 +1,266 @@
+//! The JSON backend of [Kimera](https://docs.rs/kimera): plain JSON envelopes on serde_json.
+//!
+//! A value travels as one JSON object that any JSON parser reads:
+//!
+//! ```json
+//! {"kimera":1,"type":"shop.Order","version":3,"value":{"id":7,"lines":[]}}
+//! ```
+//!
+//! `kimera` is the wire version, `type` and `version` name the value's type, and `value` is the
+//! value exactly as serde_json writes it. The layout is specified in `docs/wire-format.md`.
+//!
+//! Most users reach this crate through `kimera::json`.
+//!
+//! ```
+//! let text = kimera_json::to_string(&vec![1u8, 2])?;
+//! assert_eq!(text, r#"{"kimera":1,"type":"list<u8>","version":1,"value":[1,2]}"#);
+//! let back: Vec<u8> = kimera_json::from_str(&text)?;
+//! assert_eq!(back, [1, 2]);
+//! # Ok::<(), kimera_core::Error>(())
+//! ```
+#![deny(missing_docs)]
 
+mod envelope;
+mod lossless;
+
+use std::io::{self, Read};
+
+use kimera_core::{ErrorKind, Format, Header, KimeraHandler, Limit, Limits, Result};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
+
+pub use envelope::WIRE_VERSION;
+
+/// The JSON format, with its options.
+///
+/// ```
+/// use kimera_core::{Format, Limits};
+/// use kimera_json::Json;
+///
+/// let json = Json::new().pretty().with_limits(Limits::default().with_max_depth(32));
+/// let mut out = Vec::new();
+/// json.encode_into(&("a", 1u8), &mut out)?;
+/// assert!(out.starts_with(b"{\n  \"kimera\": 1"));
+/// let back: (String, u8) = json.decode(&out)?;
+/// assert_eq!(back, ("a".to_string(), 1));
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Json {
+    limits: Limits,
+    pretty: bool,
+}
+
+impl Json {
+    /// Compact JSON with the default [`Limits`].
+    pub const fn new() -> Self {
+        Json {
+            limits: Limits::DEFAULT,
+            pretty: false,
+        }
+    }
+
+    /// Indented JSON, as `serde_json::to_string_pretty` writes it.
+    pub const fn pretty(mut self) -> Self {
+        self.pretty = true;
+        self
+    }
+
+    /// These options with other decoding limits.
+    pub const fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The decoding limits.
+    pub const fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    fn write<W, T>(&self, writer: W, value: &T) -> Result<()>
+    where
+        W: io::Write,
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        if self.pretty {
+            write_with(writer, PrettyFormatter::new(), value)
+        } else {
+            write_with(writer, CompactFormatter, value)
+        }
+    }
+}
+
+fn write_with<W, F, T>(writer: W, formatter: F, value: &T) -> Result<()>
+where
+    W: io::Write,
+    F: Formatter,
+    T: KimeraHandler + Serialize + ?Sized,
+{
+    let mut ser = serde_json::Serializer::with_formatter(writer, formatter);
+    envelope::Envelope { value }
+        .serialize(&mut ser)
+        .map_err(|err| envelope::encode_failure(value, err))
+}
+
+impl Format for Json {
+    const NAME: &'static str = "json";
+
+    /// A JSON envelope is an object: its first non-whitespace byte is `{`.
+    fn sniff(bytes: &[u8]) -> bool {
+        bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    }
+
+    fn encode_into<T>(&self, value: &T, out: &mut Vec<u8>) -> Result<()>
+    where
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        let start = out.len();
+        let result = self.write(&mut *out, value);
+        if result.is_err() {
+            out.truncate(start);
+        }
+        result
+    }
+
+    /// Streams the envelope to `writer`. As with `serde_json::to_writer`, a failed encode may
+    /// have written part of it.
+    fn encode_to_writer<W, T>(&self, writer: W, value: &T) -> Result<()>
+    where
+        W: io::Write,
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        self.write(writer, value)
+    }
+
+    fn decode<'de, T>(&self, bytes: &'de [u8]) -> Result<T>
+    where
+        T: KimeraHandler + Deserialize<'de>,
+    {
+        envelope::decode(bytes, &self.limits)
+    }
+
+    /// Reads `reader` to its end (at most [`Limits::max_size`] bytes) and decodes the envelope.
+    fn decode_from_reader<R, T>(&self, reader: R) -> Result<T>
+    where
+        R: io::Read,
+        T: KimeraHandler + DeserializeOwned,
+    {
+        let max = self.limits.max_size;
+        let mut buf = Vec::new();
+        reader.take(max.saturating_add(1)).read_to_end(&mut buf)?;
+        if buf.len() as u64 > max {
+            return Err(ErrorKind::LimitExceeded {
+                limit: Limit::Size,
+                max,
+            }
+            .into());
+        }
+        envelope::decode(&buf, &self.limits)
+    }
+
+    fn header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>> {
+        envelope::header(bytes)
+    }
+}
+
+/// Encodes `value` as a compact JSON envelope.
+///
+/// Refuses, with the field path, a value JSON would change: NaN or infinite floats, `Some(None)`.
+///
+/// ```
+/// let text = kimera_json::to_string(&Some("x"))?;
+/// assert_eq!(text, r#"{"kimera":1,"type":"option<str>","version":1,"value":"x"}"#);
+/// assert!(kimera_json::to_string(&vec![1.0, f64::NAN]).is_err());
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn to_string<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<String> {
+    into_string(to_vec(value)?)
+}
+
+/// Encodes `value` as an indented JSON envelope.
+///
+/// ```
+/// let text = kimera_json::to_string_pretty(&1u8)?;
+/// assert_eq!(text, "{\n  \"kimera\": 1,\n  \"type\": \"u8\",\n  \"version\": 1,\n  \"value\": 1\n}");
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn to_string_pretty<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<String> {
+    let mut out = Vec::with_capacity(128);
+    Json::new().pretty().encode_into(value, &mut out)?;
+    into_string(out)
+}
+
+/// Encodes `value` as a compact JSON envelope in bytes.
+///
+/// ```
+/// let bytes = kimera_json::to_vec(&true)?;
+/// assert_eq!(bytes, br#"{"kimera":1,"type":"bool","version":1,"value":true}"#);
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn to_vec<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(128);
+    Json::new().encode_into(value, &mut out)?;
+    Ok(out)
+}
+
+/// Streams `value` as a compact JSON envelope to `writer`.
+///
+/// ```
+/// let mut out = Vec::new();
+/// kimera_json::to_writer(&mut out, &'k')?;
+/// assert_eq!(out, br#"{"kimera":1,"type":"char","version":1,"value":"k"}"#);
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn to_writer<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> Result<()> {
+    Json::new().encode_to_writer(writer, value)
+}
+
+/// Decodes a `T` from a JSON envelope, borrowing strings from `text` where `T` does.
+///
+/// ```
+/// let n: u8 = kimera_json::from_str(r#"{"kimera":1,"type":"u8","version":1,"value":7}"#)?;
+/// assert_eq!(n, 7);
+/// let err = kimera_json::from_str::<String>(r#"{"kimera":1,"type":"u8","version":1,"value":7}"#)
+///     .unwrap_err();
+/// assert_eq!(err.to_string(), "type mismatch: expected `str`, found `u8`");
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn from_str<'a, T: KimeraHandler + Deserialize<'a>>(text: &'a str) -> Result<T> {
+    from_slice(text.as_bytes())
+}
+
+/// Decodes a `T` from a JSON envelope in bytes.
+///
+/// ```
+/// let words: Vec<&str> = kimera_json::from_slice(
+///     br#"{"kimera":1,"type":"list<str>","version":1,"value":["a","b"]}"#,
+/// )?;
+/// assert_eq!(words, ["a", "b"]);
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn from_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
+    Json::new().decode(bytes)
+}
+
+/// Decodes a `T` from a JSON envelope read from `reader` to its end.
+///
+/// ```
+/// let text = br#"{"kimera":1,"type":"tuple<u8,bool>","version":1,"value":[1,true]}"#;
+/// let pair: (u8, bool) = kimera_json::from_reader(&text[..])?;
+/// assert_eq!(pair, (1, true));
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn from_reader<R: io::Read, T: KimeraHandler + DeserializeOwned>(reader: R) -> Result<T> {
+    Json::new().decode_from_reader(reader)
+}
+
+fn into_string(bytes: Vec<u8>) -> Result<String> {
+    // serde_json writes only valid UTF-8; checking costs one pass over the output, which the
+    // encode path is measured against, hence the unchecked conversion (as serde_json does).
+    // SAFETY: `bytes` was produced by serde_json's serializer, which emits valid UTF-8 only.
+    Ok(unsafe { String::from_utf8_unchecked(bytes) })
+}

@@ -1,0 +1,477 @@
+//! The JSON envelope: `{"kimera":1,"type":"shop.Order","version":3,"value":{...}}`.
+//!
+//! Written in that key order with the body streamed in place, read in one pass when the keys come
+//! in that order. Other writers may order the keys as they like: a body that comes before the
+//! header is held as raw JSON text (not parsed) until the header has been checked.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+
+use kimera_core::envelope::{check_identity, check_name, data_error, encode_error};
+use kimera_core::{DisplayName, Error, ErrorKind, Guard, Header, KimeraHandler, Limits, Result};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::ser::{SerializeStruct, Serializer};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::lossless::Lossless;
+
+/// The wire version written under the `kimera` key.
+pub const WIRE_VERSION: u32 = 1;
+
+const FORMAT: &str = "json";
+
+/// The envelope of `value`, ready to serialize.
+pub(crate) struct Envelope<'a, T: ?Sized> {
+    pub(crate) value: &'a T,
+}
+
+impl<T: KimeraHandler + Serialize + ?Sized> Serialize for Envelope<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Envelope", 4)?;
+        s.serialize_field("kimera", &WIRE_VERSION)?;
+        s.serialize_field("type", &Name(T::REFERENCE.display_name()))?;
+        s.serialize_field("version", &T::VERSION)?;
+        s.serialize_field("value", &Lossless(self.value))?;
+        s.end()
+    }
+}
+
+/// A type name written straight from its schema, without building a `String`.
+struct Name<'a>(DisplayName<'a>);
+
+impl Serialize for Name<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// Turns a serde_json error from encoding a `T` into a Kimera error, with the field path.
+pub(crate) fn encode_failure<T: KimeraHandler + Serialize + ?Sized>(
+    value: &T,
+    err: serde_json::Error,
+) -> Error {
+    if err.is_io() {
+        return ErrorKind::Io(err.into()).into();
+    }
+    // Error path only: serialize again, this time tracking where the failure happens.
+    let mut sink = serde_json::Serializer::new(std::io::sink());
+    match serde_path_to_error::serialize(&Lossless(value), &mut sink) {
+        Err(tracked) => encode_error::<T>(tracked.path(), tracked.inner()).into(),
+        Ok(()) => encode_error::<T>(".", err).into(),
+    }
+}
+
+/// Decodes one envelope holding a `T` from `bytes`.
+pub(crate) fn decode<'de, T>(bytes: &'de [u8], limits: &Limits) -> Result<T>
+where
+    T: KimeraHandler + Deserialize<'de>,
+{
+    sniff_object(bytes)?;
+    let guard = Guard::new(limits, bytes.len());
+    let (err, in_body) = match decode_with(bytes, &guard, false) {
+        Ok(value) => return Ok(value),
+        Err(Failure::Kimera(err)) => return Err(err),
+        Err(Failure::Path(path, message)) => return Err(data_error::<T>(path, message).into()),
+        Err(Failure::Json { err, in_body }) => (err, in_body),
+    };
+    if let Some(kind) = guard.exceeded() {
+        return Err(kind.into());
+    }
+    let err = match classify(bytes, err) {
+        Ok(kimera) => return Err(kimera),
+        Err(err) if !in_body => return Err(not_envelope(err)),
+        Err(err) => err,
+    };
+    // Error path only: decode again, tracking the field path.
+    let guard = Guard::new(limits, bytes.len());
+    match decode_with::<T>(bytes, &guard, true) {
+        Err(Failure::Path(path, message)) => Err(data_error::<T>(path, message).into()),
+        _ => Err(data_error::<T>(".", err).into()),
+    }
+}
+
+/// Reads the envelope's header, skipping over the body without building it.
+pub(crate) fn header(bytes: &[u8]) -> Result<Header<'_>> {
+    sniff_object(bytes)?;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = HeaderOnly
+        .deserialize(&mut de)
+        .and_then(|h| de.end().map(|()| h));
+    match parsed {
+        Ok(header) => header.finish(),
+        Err(err) => Err(classify(bytes, err).unwrap_or_else(not_envelope)),
+    }
+}
+
+fn sniff_object(bytes: &[u8]) -> Result<()> {
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        Some(_) => Err(not_envelope("the input is not a JSON object")),
+        None => Err(ErrorKind::Truncated {
+            context: "JSON envelope",
+            offset: bytes.len() as u64,
+        }
+        .into()),
+    }
+}
+
+fn not_envelope(reason: impl fmt::Display) -> Error {
+    ErrorKind::NotAnEnvelope {
+        format: FORMAT,
+        reason: reason.to_string(),
+    }
+    .into()
+}
+
+/// Why a decode failed, before it is turned into a Kimera error.
+enum Failure {
+    /// The envelope itself said no (wrong type, version, ...).
+    Kimera(Error),
+    /// serde_json failed; `in_body` if inside the value.
+    Json {
+        err: serde_json::Error,
+        in_body: bool,
+    },
+    /// A body error found by the path-tracking pass.
+    Path(String, String),
+}
+
+fn decode_with<'de, T>(bytes: &'de [u8], guard: &Guard, track: bool) -> Result<T, Failure>
+where
+    T: KimeraHandler + Deserialize<'de>,
+{
+    let state = State::default();
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let seed = EnvelopeSeed::<T> {
+        guard,
+        state: &state,
+        track,
+        marker: PhantomData,
+    };
+    let result = seed
+        .deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value));
+    if let Some(failure) = state.failure.into_inner() {
+        return Err(failure);
+    }
+    result.map_err(|err| Failure::Json {
+        err,
+        in_body: state.in_body.get(),
+    })
+}
+
+/// The Kimera error for serde_json errors that are about the input as a whole (truncation,
+/// trailing bytes, nesting); other errors are handed back.
+fn classify(bytes: &[u8], err: serde_json::Error) -> Result<Error, serde_json::Error> {
+    use serde_json::error::Category;
+    if err.classify() == Category::Eof {
+        return Ok(ErrorKind::Truncated {
+            context: "JSON envelope",
+            offset: bytes.len() as u64,
+        }
+        .into());
+    }
+    let message = err.to_string();
+    if message.starts_with("trailing characters") {
+        let offset = byte_offset(bytes, err.line(), err.column());
+        return Ok(ErrorKind::TrailingBytes {
+            count: (bytes.len() - offset) as u64,
+        }
+        .into());
+    }
+    if message.starts_with("recursion limit exceeded") {
+        // serde_json's own bound (128 levels, the envelope included) fired before Kimera's.
+        return Ok(ErrorKind::LimitExceeded {
+            limit: kimera_core::Limit::Depth,
+            max: 127,
+        }
+        .into());
+    }
+    Err(err)
+}
+
+/// The byte offset of serde_json's 1-based line and column (the column of the offending byte).
+fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
+    let line_start = bytes
+        .split_inclusive(|&b| b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(<[u8]>::len)
+        .sum::<usize>();
+    (line_start + column.saturating_sub(1)).min(bytes.len())
+}
+
+/// Failures and progress recorded by the envelope visitor, read after serde_json returns.
+#[derive(Default)]
+struct State {
+    failure: RefCell<Option<Failure>>,
+    in_body: std::cell::Cell<bool>,
+}
+
+impl State {
+    fn fail<E: de::Error>(&self, failure: Failure) -> E {
+        let message = match &failure {
+            Failure::Kimera(err) => err.to_string(),
+            _ => String::from("invalid body"),
+        };
+        *self.failure.borrow_mut() = Some(failure);
+        E::custom(message)
+    }
+}
+
+struct EnvelopeSeed<'s, T> {
+    guard: &'s Guard,
+    state: &'s State,
+    track: bool,
+    marker: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: KimeraHandler + Deserialize<'de>> DeserializeSeed<'de> for EnvelopeSeed<'_, T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+/// The envelope's keys.
+#[derive(Clone, Copy, Deserialize)]
+#[serde(field_identifier, rename_all = "lowercase")]
+enum Key {
+    Kimera,
+    Type,
+    Version,
+    Value,
+}
+
+/// The header fields seen so far.
+#[derive(Default)]
+struct Seen<'de> {
+    wire: Option<u32>,
+    type_name: Option<std::borrow::Cow<'de, str>>,
+    version: Option<u32>,
+}
+
+impl<'de> Seen<'de> {
+    /// Records one header key; `Err` with a reason on a duplicate or a bad wire version.
+    fn read<A: MapAccess<'de>>(
+        &mut self,
+        key: Key,
+        map: &mut A,
+    ) -> Result<Option<Error>, A::Error> {
+        fn duplicate(key: &str) -> Option<Error> {
+            Some(not_envelope(format_args!("duplicate key `{key}`")))
+        }
+        match key {
+            Key::Kimera if self.wire.is_some() => Ok(duplicate("kimera")),
+            Key::Type if self.type_name.is_some() => Ok(duplicate("type")),
+            Key::Version if self.version.is_some() => Ok(duplicate("version")),
+            Key::Kimera => {
+                let wire = map.next_value::<u32>()?;
+                self.wire = Some(wire);
+                Ok((wire != WIRE_VERSION).then(|| {
+                    ErrorKind::UnsupportedWireVersion {
+                        format: FORMAT,
+                        found: wire,
+                        supported: WIRE_VERSION,
+                    }
+                    .into()
+                }))
+            }
+            Key::Type => {
+                self.type_name = Some(map.next_value::<NameIn<'de>>()?.0);
+                Ok(None)
+            }
+            Key::Version => {
+                self.version = Some(map.next_value::<u32>()?);
+                Ok(None)
+            }
+            Key::Value => unreachable!("the caller handles the value"),
+        }
+    }
+
+    fn complete(&self) -> bool {
+        self.wire.is_some() && self.type_name.is_some() && self.version.is_some()
+    }
+
+    fn check<T: KimeraHandler + ?Sized>(&self) -> Result<()> {
+        match (&self.wire, &self.type_name, self.version) {
+            (Some(_), Some(name), Some(version)) => check_identity::<T>(name, version, None),
+            (None, ..) => Err(not_envelope("missing key `kimera`")),
+            (_, None, _) => Err(not_envelope("missing key `type`")),
+            (.., None) => Err(not_envelope("missing key `version`")),
+        }
+    }
+}
+
+impl<'de, T: KimeraHandler + Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_, T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kimera JSON envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut seen = Seen::default();
+        let mut value = None;
+        let mut early_body: Option<&'de RawValue> = None;
+        while let Some(key) = map.next_key::<Key>()? {
+            if !matches!(key, Key::Value) {
+                if let Some(err) = seen.read(key, &mut map)? {
+                    return Err(self.state.fail(Failure::Kimera(err)));
+                }
+                if matches!(key, Key::Type | Key::Kimera) && seen.type_name.is_some() {
+                    // A wrong type is reported as soon as it is seen.
+                    let name = seen.type_name.as_deref().unwrap_or_default();
+                    if let Err(err) = check_name::<T>(name) {
+                        return Err(self.state.fail(Failure::Kimera(err)));
+                    }
+                }
+                continue;
+            }
+            if value.is_some() || early_body.is_some() {
+                return Err(self
+                    .state
+                    .fail(Failure::Kimera(not_envelope("duplicate key `value`"))));
+            }
+            if !seen.complete() {
+                // Written by someone else in another key order: hold the text, check, then parse.
+                early_body = Some(map.next_value::<&'de RawValue>()?);
+                continue;
+            }
+            if let Err(err) = seen.check::<T>() {
+                return Err(self.state.fail(Failure::Kimera(err)));
+            }
+            self.state.in_body.set(true);
+            value = Some(map.next_value_seed(BodySeed::<T> { outer: &self })?);
+            self.state.in_body.set(false);
+        }
+        if let Err(err) = seen.check::<T>() {
+            return Err(self.state.fail(Failure::Kimera(err)));
+        }
+        if let Some(raw) = early_body {
+            self.state.in_body.set(true);
+            let mut de = serde_json::Deserializer::from_str(raw.get());
+            let parsed = BodySeed::<T> { outer: &self }.deserialize(&mut de);
+            return parsed.map_err(|err| match self.state.failure.borrow().is_some() {
+                true => de::Error::custom("invalid body"),
+                false => self.state.fail(Failure::Json { err, in_body: true }),
+            });
+        }
+        value.ok_or_else(|| {
+            self.state
+                .fail(Failure::Kimera(not_envelope("missing key `value`")))
+        })
+    }
+}
+
+struct BodySeed<'a, 's, T> {
+    outer: &'a EnvelopeSeed<'s, T>,
+}
+
+impl<'de, T: KimeraHandler + Deserialize<'de>> DeserializeSeed<'de> for BodySeed<'_, '_, T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        let guarded = self.outer.guard.deserializer(deserializer);
+        if !self.outer.track {
+            return T::deserialize(guarded);
+        }
+        serde_path_to_error::deserialize(guarded).map_err(|err| {
+            let message = err.inner().to_string();
+            self.outer
+                .state
+                .fail(Failure::Path(err.path().to_string(), message))
+        })
+    }
+}
+
+/// A type name, borrowed from the input when it has no escapes.
+struct NameIn<'de>(std::borrow::Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for NameIn<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NameVisitor;
+        impl<'de> Visitor<'de> for NameVisitor {
+            type Value = NameIn<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a type name")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(NameIn(v.into()))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(NameIn(v.to_owned().into()))
+            }
+        }
+        deserializer.deserialize_str(NameVisitor)
+    }
+}
+
+/// Reads only the header of an envelope.
+struct HeaderOnly;
+
+struct PartialHeader<'de> {
+    seen: Seen<'de>,
+    failure: Option<Error>,
+}
+
+impl PartialHeader<'_> {
+    fn finish(self) -> Result<Header<'static>> {
+        let Seen {
+            wire,
+            type_name,
+            version,
+        } = self.seen;
+        if let Some(err) = self.failure {
+            return Err(err);
+        }
+        match (wire, type_name, version) {
+            (Some(_), Some(name), Some(version)) => Ok(Header {
+                type_name: name.into_owned().into(),
+                version,
+                fingerprint: None,
+            }),
+            _ => Err(not_envelope("missing header keys")),
+        }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for HeaderOnly {
+    type Value = PartialHeader<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for HeaderOnly {
+    type Value = PartialHeader<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a Kimera JSON envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut header = PartialHeader {
+            seen: Seen::default(),
+            failure: None,
+        };
+        let mut has_value = false;
+        while let Some(key) = map.next_key::<Key>()? {
+            if let Key::Value = key {
+                has_value = true;
+                map.next_value::<IgnoredAny>()?;
+            } else if let Some(err) = header.seen.read(key, &mut map)? {
+                header.failure.get_or_insert(err);
+            }
+        }
+        if !has_value {
+            header
+                .failure
+                .get_or_insert(not_envelope("missing key `value`"));
+        }
+        Ok(header)
+    }
+}
