@@ -1,1 +1,289 @@
+//! The binary backend of [Kimera](https://docs.rs/kimera): compact, checksummed envelopes with a
+//! bincode 2 body.
+//!
+//! An envelope is a header of 16 bytes plus the type name (for type names under 128 bytes,
+//! versions under 128 and bodies under 2 MiB), the bincode body in its standard configuration
+//! (little-endian, varints: the same bytes on every architecture), and a CRC-32 of everything
+//! before it. The layout is specified in `docs/wire-format.md`.
+//!
+//! Decoding never trusts its input: the header is checked before the body (type, version,
+//! fingerprint, checksum), nesting depth and element counts are bounded (raw bincode overflows
+//! the stack on deeply nested input), and a body longer than the limit is refused before
+//! anything is allocated for it.
+//!
+//! ```
+//! let bytes = kimera_binary::to_vec(&vec![1u8, 2])?;
+//! assert_eq!(&bytes[..2], &[0x4B, 0xE5]);
+//! let back: Vec<u8> = kimera_binary::from_slice(&bytes)?;
+//! assert_eq!(back, [1, 2]);
+//! # Ok::<(), kimera_core::Error>(())
+//! ```
+//!
+//! Types using serde attributes that need a self-describing format (`#[serde(untagged)]`,
+//! internally or adjacently tagged enums, `flatten`, `skip_serializing_if`) cannot go through
+//! bincode; using one with this backend is a compile error that names the attribute.
+#![deny(missing_docs)]
 
+mod envelope;
+mod varint;
+
+use std::cell::RefCell;
+use std::io::{self, Read};
+use std::marker::PhantomData;
+
+use kimera_core::envelope::data_error;
+use kimera_core::{Error, ErrorKind, Format, Guard, Header, KimeraHandler, Limits, Result};
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer};
+use serde::{Deserialize, Serialize};
+
+pub use envelope::{MAGIC, WIRE_VERSION};
+
+/// The binary format, with its options.
+///
+/// ```
+/// use kimera_core::Format;
+/// use kimera_binary::Binary;
+///
+/// let fast = Binary::new().without_checksum();
+/// let mut out = Vec::new();
+/// fast.encode_into("hello", &mut out)?;
+/// let back: String = fast.decode(&out)?;
+/// assert_eq!(back, "hello");
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Binary {
+    limits: Limits,
+    checksum: bool,
+}
+
+impl Binary {
+    /// Checksummed envelopes with the default [`Limits`].
+    pub const fn new() -> Self {
+        Binary {
+            limits: Limits::DEFAULT,
+            checksum: true,
+        }
+    }
+
+    /// Writes envelopes without the CRC-32 trailer: 4 bytes smaller and a little faster, but a
+    /// corrupted body may then decode into a different value. Readers accept both.
+    pub const fn without_checksum(mut self) -> Self {
+        self.checksum = false;
+        self
+    }
+
+    /// These options with other decoding limits.
+    pub const fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The decoding limits.
+    pub const fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// [`Format::decode`] without the compile-time check of
+    /// [`KimeraHandler::BINARY_INCOMPATIBILITY`]: an incompatible type is refused at run time.
+    /// For callers that pick a backend at run time, such as `kimera::from_slice`.
+    pub fn decode_checked_at_run_time<'de, T>(&self, bytes: &'de [u8]) -> Result<T>
+    where
+        T: KimeraHandler + Deserialize<'de>,
+    {
+        if let Some(reason) = T::BINARY_INCOMPATIBILITY {
+            return Err(ErrorKind::Unsupported(reason).into());
+        }
+        let parsed = envelope::parse(bytes, &self.limits)?;
+        parsed.header.check::<T>()?;
+        decode_body(parsed.body, &self.limits)
+    }
+}
+
+impl Default for Binary {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Stops compilation when `T` cannot go through bincode, naming the serde attribute.
+macro_rules! assert_binary_compatible {
+    ($t:ty) => {
+        const {
+            if let Some(reason) = <$t as KimeraHandler>::BINARY_INCOMPATIBILITY {
+                panic!("{}", reason)
+            }
+        }
+    };
+}
+
+impl Format for Binary {
+    const NAME: &'static str = "binary";
+
+    /// A binary envelope starts with the magic bytes `4B E5`.
+    fn sniff(bytes: &[u8]) -> bool {
+        bytes.starts_with(&MAGIC)
+    }
+
+    fn encode_into<T>(&self, value: &T, out: &mut Vec<u8>) -> Result<()>
+    where
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        assert_binary_compatible!(T);
+        envelope::encode(value, out, self.checksum)
+    }
+
+    fn decode<'de, T>(&self, bytes: &'de [u8]) -> Result<T>
+    where
+        T: KimeraHandler + Deserialize<'de>,
+    {
+        assert_binary_compatible!(T);
+        self.decode_checked_at_run_time(bytes)
+    }
+
+    /// Reads exactly one envelope from `reader`: the header first, then (once its length has
+    /// been checked against [`Limits::max_size`]) the body and checksum.
+    fn decode_from_reader<R, T>(&self, mut reader: R) -> Result<T>
+    where
+        R: io::Read,
+        T: KimeraHandler + DeserializeOwned,
+    {
+        assert_binary_compatible!(T);
+        let mut buf = Vec::with_capacity(64);
+        let total = loop {
+            match envelope::extent(&buf, &self.limits)? {
+                envelope::Extent::Complete(total) => break total,
+                envelope::Extent::NeedHeader(len) => fill(&mut reader, &mut buf, len as u64)?,
+            }
+        };
+        fill(&mut reader, &mut buf, total)?;
+        self.decode_checked_at_run_time(&buf)
+    }
+
+    fn header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>> {
+        envelope::parse(bytes, &self.limits).map(|parsed| parsed.header)
+    }
+}
+
+/// Reads from `reader` until `buf` holds `len` bytes; growing as data arrives, so a forged
+/// length costs no more memory than the bytes really sent.
+fn fill<R: io::Read>(reader: &mut R, buf: &mut Vec<u8>, len: u64) -> Result<()> {
+    let missing = len.saturating_sub(buf.len() as u64);
+    let read = reader.by_ref().take(missing).read_to_end(buf)? as u64;
+    if read < missing {
+        let offset = buf.len() as u64;
+        return Err(ErrorKind::Truncated {
+            context: "binary envelope",
+            offset,
+        }
+        .into());
+    }
+    Ok(())
+}
+
+fn decode_body<'de, T>(body: &'de [u8], limits: &Limits) -> Result<T>
+where
+    T: KimeraHandler + Deserialize<'de>,
+{
+    let guard = Guard::new(limits, body.len());
+    let seed = guard.seed(PhantomData::<T>);
+    let err = match bincode::serde::seed_decode_from_slice(seed, body, envelope::config()) {
+        Ok((value, read)) if read == body.len() => return Ok(value),
+        Ok((_, read)) => {
+            let message = format!("the body holds {} bytes after the value", body.len() - read);
+            return Err(data_error::<T>(".", message).into());
+        }
+        Err(err) => err,
+    };
+    if let Some(kind) = guard.exceeded() {
+        return Err(kind.into());
+    }
+    // Error path only: decode again, tracking the field path.
+    let guard = Guard::new(limits, body.len());
+    let path = RefCell::new(None);
+    let seed = PathSeed::<T> {
+        guard: &guard,
+        path: &path,
+        marker: PhantomData,
+    };
+    let _ = bincode::serde::seed_decode_from_slice(seed, body, envelope::config());
+    let path = path.into_inner().unwrap_or_else(|| ".".to_owned());
+    Err(Error::from(data_error::<T>(path, err)))
+}
+
+/// Decodes a `T` with `serde_path_to_error`, recording where it fails.
+struct PathSeed<'a, T> {
+    guard: &'a Guard,
+    path: &'a RefCell<Option<String>>,
+    marker: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PathSeed<'_, T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        serde_path_to_error::deserialize(self.guard.deserializer(deserializer)).map_err(|err| {
+            *self.path.borrow_mut() = Some(err.path().to_string());
+            err.into_inner()
+        })
+    }
+}
+
+/// Encodes `value` as a checksummed binary envelope.
+///
+/// ```
+/// let bytes = kimera_binary::to_vec(&42u32)?;
+/// // 16 bytes of header + "u32" + 1 byte of body + 4 bytes of checksum.
+/// assert_eq!(bytes.len(), 16 + 3 + 1 + 4);
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn to_vec<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(128);
+    Binary::new().encode_into(value, &mut out)?;
+    Ok(out)
+}
+
+/// Writes `value` as a checksummed binary envelope to `writer`.
+///
+/// The envelope is built in memory first (its header holds the body's length), so a failed
+/// encode writes nothing.
+///
+/// ```
+/// let mut out = Vec::new();
+/// kimera_binary::to_writer(&mut out, &(1u8, 'x'))?;
+/// assert_eq!(kimera_binary::from_slice::<(u8, char)>(&out)?, (1, 'x'));
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn to_writer<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> Result<()> {
+    Binary::new().encode_to_writer(writer, value)
+}
+
+/// Decodes a `T` from a binary envelope filling `bytes`, borrowing from it where `T` does.
+///
+/// ```
+/// let bytes = kimera_binary::to_vec("borrowed")?;
+/// let text: &str = kimera_binary::from_slice(&bytes)?;
+/// assert_eq!(text, "borrowed");
+/// assert!(kimera_binary::from_slice::<u64>(&bytes).is_err()); // wrong type
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn from_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
+    Binary::new().decode(bytes)
+}
+
+/// Decodes a `T` from one binary envelope read from `reader`; reads nothing past it.
+///
+/// ```
+/// let mut stream = kimera_binary::to_vec(&1u16)?;
+/// stream.extend(kimera_binary::to_vec(&2u16)?);
+/// let mut reader = &stream[..];
+/// assert_eq!(kimera_binary::from_reader::<_, u16>(&mut reader)?, 1);
+/// assert_eq!(kimera_binary::from_reader::<_, u16>(&mut reader)?, 2);
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn from_reader<R: io::Read, T: KimeraHandler + DeserializeOwned>(reader: R) -> Result<T> {
+    Binary::new().decode_from_reader(reader)
+}

@@ -1,0 +1,306 @@
+//! The binary envelope, byte by byte (specified in `docs/wire-format.md`):
+//!
+//! ```text
+//! magic        2 bytes   4B E5
+//! wire|flags   1 byte    high nibble: wire version (1); low nibble: flags (bit 0: checksum)
+//! name length  LEB128    at most 1024
+//! name         UTF-8     the type name
+//! version      LEB128    u32, the type's schema version
+//! fingerprint  8 bytes   u64 little-endian
+//! body length  LEB128    u64 (the writer pads it to 3 bytes below 2 MiB)
+//! body         bincode 2 standard configuration (little-endian, varints)
+//! checksum     4 bytes   CRC-32 (IEEE) little-endian of every byte before it; if flagged
+//! ```
+
+use std::borrow::Cow;
+use std::cell::RefCell;
+
+use kimera_core::envelope::encode_error;
+use kimera_core::{Error, ErrorKind, Header, KimeraHandler, Limit, Limits, Result};
+use serde::Serialize;
+
+use crate::varint::{self, VarintError};
+
+/// The first two bytes of every binary envelope.
+pub const MAGIC: [u8; 2] = [0x4B, 0xE5];
+/// The wire version this crate writes and reads.
+pub const WIRE_VERSION: u8 = 1;
+/// Flag bit: a CRC-32 trailer follows the body.
+pub(crate) const FLAG_CHECKSUM: u8 = 0x01;
+const KNOWN_FLAGS: u8 = FLAG_CHECKSUM;
+/// Longest type name accepted, in bytes.
+pub(crate) const MAX_NAME_LEN: u64 = 1024;
+/// Bytes reserved for the body length, enough for bodies below 2 MiB.
+const BODY_LEN_SLOT: usize = 3;
+const CHECKSUM_LEN: usize = 4;
+const FORMAT: &str = "binary";
+
+pub(crate) fn config() -> bincode::config::Configuration {
+    bincode::config::standard()
+}
+
+/// Appends the envelope of `value` to `out`; on failure `out` is left as it was.
+pub(crate) fn encode<T>(value: &T, out: &mut Vec<u8>, checksum: bool) -> Result<()>
+where
+    T: KimeraHandler + Serialize + ?Sized,
+{
+    let start = out.len();
+    let result = encode_at(value, out, start, checksum);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+fn encode_at<T>(value: &T, out: &mut Vec<u8>, start: usize, checksum: bool) -> Result<()>
+where
+    T: KimeraHandler + Serialize + ?Sized,
+{
+    let name = T::type_name();
+    let flags = if checksum { FLAG_CHECKSUM } else { 0 };
+    out.extend_from_slice(&MAGIC);
+    out.push(WIRE_VERSION << 4 | flags);
+    varint::write(out, name.len() as u64);
+    out.extend_from_slice(name.as_bytes());
+    varint::write(out, T::VERSION.into());
+    out.extend_from_slice(&T::FINGERPRINT.to_le_bytes());
+    let slot = out.len();
+    out.extend_from_slice(&[0; BODY_LEN_SLOT]);
+    let body_start = out.len();
+    if let Err(err) = bincode::serde::encode_into_std_write(value, &mut *out, config()) {
+        return Err(body_encode_failure(value, err));
+    }
+    let body_len = (out.len() - body_start) as u64;
+    if !varint::write_padded(&mut out[slot..body_start], body_len) {
+        // 2 MiB or more: the length needs more room, so the body moves once.
+        let mut len = Vec::with_capacity(varint::MAX_LEN);
+        varint::write(&mut len, body_len);
+        out.splice(slot..body_start, len);
+    }
+    if checksum {
+        let crc = crc32fast::hash(&out[start..]);
+        out.extend_from_slice(&crc.to_le_bytes());
+    }
+    Ok(())
+}
+
+fn body_encode_failure<T>(value: &T, err: bincode::error::EncodeError) -> Error
+where
+    T: KimeraHandler + Serialize + ?Sized,
+{
+    if let bincode::error::EncodeError::Io { inner, .. } = err {
+        return ErrorKind::Io(inner).into();
+    }
+    // Error path only: encode again into a sink, tracking the field path.
+    let track = RefCell::new(serde_path_to_error::Track::new());
+    let tracked = Tracked {
+        value,
+        track: &track,
+    };
+    let _ = bincode::serde::encode_into_std_write(&tracked, &mut std::io::sink(), config());
+    encode_error::<T>(track.into_inner().path(), err).into()
+}
+
+/// `value`, serialized with its path tracked.
+struct Tracked<'a, T: ?Sized> {
+    value: &'a T,
+    track: &'a RefCell<serde_path_to_error::Track>,
+}
+
+impl<T: Serialize + ?Sized> Serialize for Tracked<'_, T> {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        let mut track = self.track.borrow_mut();
+        self.value
+            .serialize(serde_path_to_error::Serializer::new(serializer, &mut track))
+    }
+}
+
+/// A parsed envelope: its header and where its body is.
+pub(crate) struct Parsed<'a> {
+    pub(crate) header: Header<'a>,
+    pub(crate) body: &'a [u8],
+}
+
+/// Parses the envelope filling `bytes` (nothing may follow it), verifying the checksum.
+pub(crate) fn parse<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Parsed<'a>> {
+    let mut r = Reader { bytes, pos: 0 };
+    let prefix = r.take(3, "binary header")?;
+    if prefix[..2] != MAGIC {
+        return Err(not_envelope(format_args!(
+            "expected magic bytes 4b e5, found {:02x} {:02x}",
+            prefix[0], prefix[1]
+        )));
+    }
+    let (wire, flags) = (prefix[2] >> 4, prefix[2] & 0x0f);
+    if wire != WIRE_VERSION {
+        return Err(ErrorKind::UnsupportedWireVersion {
+            format: FORMAT,
+            found: wire.into(),
+            supported: WIRE_VERSION.into(),
+        }
+        .into());
+    }
+    if flags & !KNOWN_FLAGS != 0 {
+        return Err(not_envelope(format_args!("unknown flags {flags:#06b}")));
+    }
+    let name_len = r.varint("type name length")?;
+    if name_len > MAX_NAME_LEN {
+        return Err(not_envelope(format_args!(
+            "type name of {name_len} bytes (at most {MAX_NAME_LEN})"
+        )));
+    }
+    let name = r.take(name_len as usize, "type name")?;
+    let name = std::str::from_utf8(name).map_err(|_| not_envelope("type name is not UTF-8"))?;
+    let version = r.varint("version")?;
+    let version = u32::try_from(version)
+        .map_err(|_| not_envelope(format_args!("version {version} does not fit in 32 bits")))?;
+    let fingerprint = u64::from_le_bytes(r.take(8, "fingerprint")?.try_into().expect("8 bytes"));
+    let body_len = r.varint("body length")?;
+    if body_len > limits.max_size {
+        return Err(ErrorKind::LimitExceeded {
+            limit: Limit::Size,
+            max: limits.max_size,
+        }
+        .into());
+    }
+    let body_start = r.pos;
+    let body = r.take(body_len as usize, "binary body")?;
+    if flags & FLAG_CHECKSUM != 0 {
+        let covered = &bytes[..r.pos];
+        let stored = u32::from_le_bytes(
+            r.take(CHECKSUM_LEN, "checksum")?
+                .try_into()
+                .expect("4 bytes"),
+        );
+        let computed = crc32fast::hash(covered);
+        if stored != computed {
+            return Err(ErrorKind::ChecksumMismatch { stored, computed }.into());
+        }
+    }
+    if r.pos < bytes.len() {
+        return Err(ErrorKind::TrailingBytes {
+            count: (bytes.len() - r.pos) as u64,
+        }
+        .into());
+    }
+    debug_assert_eq!(body.as_ptr(), bytes[body_start..].as_ptr());
+    Ok(Parsed {
+        header: Header {
+            type_name: Cow::Borrowed(name),
+            version,
+            fingerprint: Some(fingerprint),
+        },
+        body,
+    })
+}
+
+/// The length of the envelope at the front of `bytes` once its header has been read, or the
+/// number of header bytes still missing; used to read one envelope from a stream.
+pub(crate) enum Extent {
+    /// The whole envelope is this many bytes long.
+    Complete(u64),
+    /// The header needs at least this many bytes in all to be parsed.
+    NeedHeader(usize),
+}
+
+/// How long the envelope starting `bytes` is, from as much of its header as is there.
+pub(crate) fn extent(bytes: &[u8], limits: &Limits) -> Result<Extent> {
+    let mut r = Reader { bytes, pos: 0 };
+    // At least one byte more than is there, so that reading always makes progress.
+    let more = |r: &Reader<'_>, n: usize| Ok(Extent::NeedHeader((r.pos + n).max(bytes.len() + 1)));
+    let Ok(prefix) = r.take(3, "binary header") else {
+        return more(&r, 3);
+    };
+    // What is there is enough for `parse` to name what is wrong: stop reading.
+    let invalid = Ok(Extent::Complete(bytes.len() as u64));
+    let flags = prefix[2] & 0x0f;
+    if prefix[..2] != MAGIC || prefix[2] >> 4 != WIRE_VERSION || flags & !KNOWN_FLAGS != 0 {
+        return invalid;
+    }
+    let name_len = match r.varint_partial("type name length")? {
+        Some(n) if n > MAX_NAME_LEN => return invalid,
+        Some(n) => n as usize,
+        None => return more(&r, 1),
+    };
+    if r.take(name_len, "type name").is_err() {
+        return more(&r, name_len);
+    }
+    if r.varint_partial("version")?.is_none() {
+        return more(&r, 1);
+    }
+    if r.take(8, "fingerprint").is_err() {
+        return more(&r, 8);
+    }
+    let Some(body_len) = r.varint_partial("body length")? else {
+        return more(&r, 1);
+    };
+    if body_len > limits.max_size {
+        return Err(ErrorKind::LimitExceeded {
+            limit: Limit::Size,
+            max: limits.max_size,
+        }
+        .into());
+    }
+    let checksum = if flags & FLAG_CHECKSUM != 0 {
+        CHECKSUM_LEN as u64
+    } else {
+        0
+    };
+    Ok(Extent::Complete(r.pos as u64 + body_len + checksum))
+}
+
+fn not_envelope(reason: impl std::fmt::Display) -> Error {
+    ErrorKind::NotAnEnvelope {
+        format: FORMAT,
+        reason: reason.to_string(),
+    }
+    .into()
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, context: &'static str) -> Result<&'a [u8]> {
+        let rest = &self.bytes[self.pos..];
+        if rest.len() < n {
+            return Err(ErrorKind::Truncated {
+                context,
+                offset: self.bytes.len() as u64,
+            }
+            .into());
+        }
+        self.pos += n;
+        Ok(&rest[..n])
+    }
+
+    fn varint(&mut self, context: &'static str) -> Result<u64> {
+        match self.varint_partial(context)? {
+            Some(value) => Ok(value),
+            None => Err(ErrorKind::Truncated {
+                context,
+                offset: self.bytes.len() as u64,
+            }
+            .into()),
+        }
+    }
+
+    /// A varint, or `None` if the input ends inside it.
+    fn varint_partial(&mut self, context: &'static str) -> Result<Option<u64>> {
+        match varint::read(&self.bytes[self.pos..]) {
+            Ok((value, len)) => {
+                self.pos += len;
+                Ok(Some(value))
+            }
+            Err(VarintError::Truncated) => Ok(None),
+            Err(VarintError::Overflow) => {
+                Err(not_envelope(format_args!("{context} overflows 64 bits")))
+            }
+        }
+    }
+}
