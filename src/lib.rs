@@ -1,1 +1,157 @@
+//! Kimera: typed, versioned, checksummed serialization for values that outlive a process.
+//!
+//! Derive [`Kimera`] next to serde's derives, pick a backend, and every encoded value travels in
+//! a small typed envelope: a reader knows what it holds, and refuses what it was not meant to read
+//! with an error that says what was expected, what was found and where.
+//!
+//! ```
+//! use kimera::Kimera;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+//! #[kimera(name = "shop.Order", version = 3)]
+//! struct Order {
+//!     id: u64,
+//!     lines: Vec<Line>,
+//! }
+//!
+//! #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+//! struct Line {
+//!     sku: String,
+//!     qty: u32,
+//! }
+//!
+//! let order = Order { id: 7, lines: vec![Line { sku: "A-1".into(), qty: 2 }] };
+//!
+//! let text = kimera::json::to_string(&order)?;
+//! assert_eq!(
+//!     text,
+//!     r#"{"kimera":1,"type":"shop.Order","version":3,"value":{"id":7,"lines":[{"sku":"A-1","qty":2}]}}"#
+//! );
+//! assert_eq!(kimera::json::from_str::<Order>(&text)?, order);
+//!
+//! // A reader that expects another type says so.
+//! let err = kimera::json::from_str::<Line>(&text).unwrap_err();
+//! assert_eq!(err.to_string(), "type mismatch: expected `Line`, found `shop.Order`");
+//!
+//! // Field paths in data errors.
+//! let bad = r#"{"kimera":1,"type":"shop.Order","version":3,"value":{"id":7,"lines":[{"sku":"A-1","qty":-2}]}}"#;
+//! let err = kimera::json::from_str::<Order>(bad).unwrap_err();
+//! assert!(err.to_string().starts_with("invalid `shop.Order` v3 at `lines[0].qty`: invalid value"));
+//! # Ok::<(), kimera::Error>(())
+//! ```
+//!
+//! # Backends
+//!
+//! | feature | module | format type | what it writes |
+//! |---|---|---|---|
+//! | `json` (default) | [`json`] | [`Json`] | one plain JSON object any language reads |
+//! | `binary` | [`binary`] | [`Binary`] | compact bytes: bincode 2 body, CRC-32 checked |
+//!
+//! Features are additive. [`encode`] and [`decode`] are generic over the [`Format`];
+//! [`from_slice`] detects which enabled backend wrote a buffer. Both wire layouts are specified
+//! byte by byte in `docs/wire-format.md`.
+//!
+//! # Handlers
+//!
+//! [`KimeraHandler`] gives a type its identity: name, version, [`Schema`] and fingerprint. The
+//! standard type families have built-in handlers (see [`handlers`]), so any of them can be a
+//! top-level value, and derived handlers compose the way the fields do.
+#![deny(missing_docs)]
 
+use serde::{Deserialize, Serialize};
+
+pub use kimera_core::{
+    envelope, fingerprint, handlers, EnumRepr, Error, ErrorKind, Field, FieldAttrs, Fields, Format,
+    Guard, Header, KimeraHandler, Limit, Limits, Result, Schema, Shape, TypeDef, TypeRef, Variant,
+};
+
+#[cfg(feature = "binary")]
+pub use kimera_binary::Binary;
+#[cfg(feature = "json")]
+pub use kimera_json::Json;
+
+#[cfg(feature = "binary")]
+pub mod binary;
+#[cfg(feature = "derive")]
+mod derive;
+#[cfg(feature = "json")]
+pub mod json;
+
+#[cfg(feature = "derive")]
+pub use derive::Kimera;
+
+/// Encodes `value` in the format `F` with its default options.
+///
+/// ```
+/// use kimera::{Json, KimeraHandler};
+///
+/// let bytes = kimera::encode::<Json, _>(&[1u8, 2, 3])?;
+/// let back: [u8; 3] = kimera::decode::<Json, _>(&bytes)?;
+/// assert_eq!(back, [1, 2, 3]);
+/// # Ok::<(), kimera::Error>(())
+/// ```
+pub fn encode<F: Format, T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(128);
+    F::default().encode_into(value, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes a `T` from an envelope of the format `F`, with its default options.
+///
+/// ```
+/// use kimera::Json;
+///
+/// let bytes = kimera::encode::<Json, _>("hi")?;
+/// assert_eq!(kimera::decode::<Json, String>(&bytes)?, "hi");
+/// # Ok::<(), kimera::Error>(())
+/// ```
+pub fn decode<'de, F: Format, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
+    F::default().decode(bytes)
+}
+
+/// Decodes a `T` from an envelope of any enabled backend, detected from its first bytes.
+///
+/// A binary envelope starts with the magic bytes `4B E5`, a JSON envelope with `{`.
+///
+/// ```
+/// let from_json: Vec<u8> = kimera::from_slice(&kimera::json::to_vec(&vec![1u8])?)?;
+/// assert_eq!(from_json, [1]);
+/// assert!(kimera::from_slice::<u8>(b"not an envelope").is_err());
+/// # Ok::<(), kimera::Error>(())
+/// ```
+pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
+    #[cfg(feature = "binary")]
+    if Binary::sniff(bytes) {
+        // Run-time check: a type the binary backend cannot carry may still come in as JSON.
+        return Binary::new().decode_checked_at_run_time(bytes);
+    }
+    #[cfg(feature = "json")]
+    if Json::sniff(bytes) {
+        return Json::new().decode(bytes);
+    }
+    let enabled: &[&str] = &[
+        #[cfg(feature = "json")]
+        "json",
+        #[cfg(feature = "binary")]
+        "binary",
+    ];
+    Err(ErrorKind::NotAnEnvelope {
+        format: "kimera",
+        reason: format!(
+            "the input starts like no enabled backend's envelope (enabled: {})",
+            if enabled.is_empty() { "none".to_owned() } else { enabled.join(", ") }
+        ),
+    }
+    .into())
+}
+
+/// Support for `#[derive(Kimera)]`; not public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use kimera_core::__private::first_incompatibility;
+    pub use kimera_core::{
+        EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Schema, Shape, TypeDef, TypeRef,
+        Variant,
+    };
+}

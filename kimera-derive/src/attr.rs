@@ -1,0 +1,123 @@
+//! `#[kimera(...)]` attributes: parsing and validation, with errors at the user's span.
+
+use syn::spanned::Spanned;
+use syn::{Attribute, LitInt, LitStr, Path, Type};
+
+/// Container attributes: `#[kimera(name = "shop.Order", version = 3, crate = "kimera")]`.
+pub struct Container {
+    pub name: Option<String>,
+    pub version: u32,
+    pub krate: Path,
+}
+
+/// Field attributes: `#[kimera(with = T)]`, `#[kimera(opaque)]`, `#[kimera(recursive)]`.
+#[derive(Default)]
+pub struct Field {
+    pub with: Option<Type>,
+    pub opaque: Option<Option<String>>,
+    pub recursive: bool,
+}
+
+const CONTAINER_KEYS: &str = "`name = \"...\"`, `version = N` or `crate = \"...\"`";
+const FIELD_KEYS: &str = "`with = Type`, `opaque`, `opaque = \"name\"` or `recursive`";
+
+impl Container {
+    pub fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
+        let mut out = Container { name: None, version: 1, krate: syn::parse_quote!(::kimera) };
+        for attr in kimera_attrs(attrs) {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("name") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    out.name = Some(validate_name(&lit)?);
+                } else if meta.path.is_ident("version") {
+                    let lit: LitInt = meta.value()?.parse()?;
+                    out.version = match lit.base10_parse::<u32>() {
+                        Ok(0) | Err(_) => {
+                            return Err(syn::Error::new(
+                                lit.span(),
+                                "`version` must be an integer from 1 to 4294967295",
+                            ))
+                        }
+                        Ok(v) => v,
+                    };
+                } else if meta.path.is_ident("crate") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    out.krate = lit.parse()?;
+                } else {
+                    return Err(meta.error(format_args!(
+                        "unknown kimera attribute `{}`: expected {CONTAINER_KEYS}",
+                        path_text(&meta.path)
+                    )));
+                }
+                Ok(())
+            })?;
+        }
+        Ok(out)
+    }
+}
+
+impl Field {
+    pub fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
+        let mut out = Field::default();
+        for attr in kimera_attrs(attrs) {
+            attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("with") {
+                    out.with = Some(meta.value()?.parse()?);
+                } else if meta.path.is_ident("opaque") {
+                    out.opaque = Some(match meta.input.peek(syn::Token![=]) {
+                        true => Some(meta.value()?.parse::<LitStr>()?.value()),
+                        false => None,
+                    });
+                } else if meta.path.is_ident("recursive") {
+                    out.recursive = true;
+                } else {
+                    return Err(meta.error(format_args!(
+                        "unknown kimera field attribute `{}`: expected {FIELD_KEYS}",
+                        path_text(&meta.path)
+                    )));
+                }
+                Ok(())
+            })?;
+            if out.with.is_some() && out.opaque.is_some() {
+                return Err(syn::Error::new(
+                    attr.span(),
+                    "`with` and `opaque` describe the field two ways: keep one",
+                ));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Rejects `#[kimera]` where it means nothing (on enum variants).
+pub fn reject(attrs: &[Attribute], what: &str) -> syn::Result<()> {
+    match kimera_attrs(attrs).next() {
+        Some(attr) => Err(syn::Error::new(
+            attr.span(),
+            format_args!("#[kimera(...)] has no meaning on {what}; put it on the type or on a field"),
+        )),
+        None => Ok(()),
+    }
+}
+
+fn kimera_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("kimera"))
+}
+
+fn path_text(path: &Path) -> String {
+    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+}
+
+/// Type names are what envelopes carry: keep them unambiguous next to the built-in
+/// `list<...>` style names, and short enough for the binary header.
+fn validate_name(lit: &LitStr) -> syn::Result<String> {
+    let name = lit.value();
+    let valid_char = |c: char| c.is_ascii_alphanumeric() || "._-:/".contains(c);
+    if name.is_empty() || name.len() > 1024 || !name.chars().all(valid_char) {
+        return Err(syn::Error::new(
+            lit.span(),
+            "a kimera type name is 1 to 1024 ASCII letters, digits and `. _ - : /`, such as \"shop.Order\"",
+        ));
+    }
+    Ok(name)
+}

@@ -1,0 +1,300 @@
+//! The generated `KimeraHandler` impl: schema, reference and binary compatibility, read from
+//! the serde attributes the way serde reads them (`serde_derive_internals`).
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{quote, quote_spanned, ToTokens};
+use serde_derive_internals::ast::{Container, Data, Field, Style, Variant};
+use serde_derive_internals::attr::TagType;
+use serde_derive_internals::{Ctxt, Derive};
+use syn::spanned::Spanned;
+use syn::{DeriveInput, GenericParam, Ident, Type};
+
+use crate::attr;
+
+pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let kimera = attr::Container::parse(&input.attrs)?;
+    let cx = Ctxt::new();
+    let container = Container::from_ast(&cx, input, Derive::Serialize);
+    // Serde's own derive reports malformed serde attributes; repeat them only if it will not.
+    cx.check()?;
+    let container = container.ok_or_else(|| syn::Error::new(Span::call_site(), "unsupported item"))?;
+    Expander::new(&container, kimera)?.expand()
+}
+
+struct Expander<'a> {
+    container: &'a Container<'a>,
+    krate: syn::Path,
+    name: String,
+    version: u32,
+    /// Why the type's own serde attributes rule out the binary backend, if they do.
+    own_incompatibility: Option<String>,
+    /// The binary-compatibility constants of the field types, in order.
+    field_incompatibilities: Vec<TokenStream>,
+}
+
+/// A field as the schema sees it.
+struct SchemaField<'a> {
+    field: &'a Field<'a>,
+    attrs: attr::Field,
+}
+
+impl<'a> Expander<'a> {
+    fn new(container: &'a Container<'a>, kimera: attr::Container) -> syn::Result<Self> {
+        let name = kimera.name.unwrap_or_else(|| container.ident.to_string());
+        Ok(Expander {
+            container,
+            krate: kimera.krate,
+            name,
+            version: kimera.version,
+            own_incompatibility: None,
+            field_incompatibilities: Vec::new(),
+        })
+    }
+
+    fn expand(mut self) -> syn::Result<TokenStream> {
+        let krate = self.krate.clone();
+        let p = quote!(#krate::__private);
+        let shape = self.shape()?;
+        let name = &self.name;
+        let version = self.version;
+        let params = self.type_params().map(|ident| quote!(<#ident as #p::KimeraHandler>::REFERENCE));
+        let params = quote!(&[#(#params),*]);
+        let own = match &self.own_incompatibility {
+            Some(message) => quote!(::core::option::Option::Some(#message)),
+            None => quote!(::core::option::Option::None),
+        };
+        let fields = &self.field_incompatibilities;
+
+        let ident = &self.container.ident;
+        let mut generics = self.container.generics.clone();
+        for param in generics.type_params_mut() {
+            param.bounds.push(syn::parse_quote!(#p::KimeraHandler));
+        }
+        let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+        Ok(quote! {
+            #[automatically_derived]
+            impl #impl_generics #p::KimeraHandler for #ident #ty_generics #where_clause {
+                const VERSION: u32 = #version;
+                const SCHEMA: &'static #p::Schema = &#p::Schema::Type(&#p::TypeDef {
+                    name: #name,
+                    version: #version,
+                    params: #params,
+                    shape: #shape,
+                });
+                const REFERENCE: &'static #p::Schema = &#p::Schema::Named(&#p::TypeRef {
+                    name: #name,
+                    version: #version,
+                    params: #params,
+                });
+                const BINARY_INCOMPATIBILITY: ::core::option::Option<&'static str> =
+                    #p::first_incompatibility(&[#own #(, #fields)*]);
+            }
+        })
+    }
+
+    fn type_params(&self) -> impl Iterator<Item = &Ident> {
+        self.container.generics.params.iter().filter_map(|param| match param {
+            GenericParam::Type(t) => Some(&t.ident),
+            _ => None,
+        })
+    }
+
+    fn shape(&mut self) -> syn::Result<TokenStream> {
+        let p = self.private();
+        let attrs = &self.container.attrs;
+        if let Some(into) = attrs.type_into() {
+            // `#[serde(into = "T")]`: serde writes a T.
+            let schema = self.type_schema(into, &attr::Field::default());
+            return Ok(quote!(#p::Shape::Transparent(#schema)));
+        }
+        match &self.container.data {
+            Data::Struct(style, fields) => {
+                let fields = self.schema_fields(fields)?;
+                if attrs.transparent() {
+                    let field = fields.iter().find(|f| !f.field.attrs.skip_serializing());
+                    let schema = match field {
+                        Some(f) => self.field_schema(f),
+                        None => quote!(&#p::Schema::Unit),
+                    };
+                    return Ok(quote!(#p::Shape::Transparent(#schema)));
+                }
+                let fields = self.fields(*style, &fields);
+                Ok(quote!(#p::Shape::Struct(#fields)))
+            }
+            Data::Enum(variants) => self.enum_shape(variants),
+        }
+    }
+
+    fn enum_shape(&mut self, variants: &[Variant<'_>]) -> syn::Result<TokenStream> {
+        let p = self.private();
+        let ident = self.container.ident.to_string();
+        let repr = match self.container.attrs.tag() {
+            TagType::External => quote!(#p::EnumRepr::External),
+            TagType::Internal { tag } => {
+                self.incompatible(format!("`#[serde(tag = \"{tag}\")]` (internally tagged enum `{ident}`)"));
+                quote!(#p::EnumRepr::Internal { tag: #tag })
+            }
+            TagType::Adjacent { tag, content } => {
+                self.incompatible(format!(
+                    "`#[serde(tag = \"{tag}\", content = \"{content}\")]` (adjacently tagged enum `{ident}`)"
+                ));
+                quote!(#p::EnumRepr::Adjacent { tag: #tag, content: #content })
+            }
+            TagType::None => {
+                self.incompatible(format!("`#[serde(untagged)]` on enum `{ident}`"));
+                quote!(#p::EnumRepr::Untagged)
+            }
+        };
+        let mut out = Vec::new();
+        for variant in variants {
+            attr::reject(&variant.original.attrs, "an enum variant")?;
+            if variant.attrs.skip_serializing() {
+                continue;
+            }
+            let untagged = variant.attrs.untagged();
+            if untagged {
+                self.incompatible(format!("`#[serde(untagged)]` on variant `{}`", variant.ident));
+            }
+            let fields = self.schema_fields(&variant.fields)?;
+            let fields = self.fields(variant.style, &fields);
+            let name = variant.attrs.name().serialize_name();
+            out.push(quote!(#p::Variant { name: #name, fields: #fields, untagged: #untagged }));
+        }
+        Ok(quote!(#p::Shape::Enum { repr: #repr, variants: &[#(#out),*] }))
+    }
+
+    /// The fields serde writes, with their kimera attributes, noting binary blockers.
+    fn schema_fields<'f>(&mut self, fields: &'f [Field<'f>]) -> syn::Result<Vec<SchemaField<'f>>> {
+        let mut out = Vec::new();
+        for field in fields {
+            let attrs = attr::Field::parse(&field.original.attrs)?;
+            let (ser, de) = (field.attrs.skip_serializing(), field.attrs.skip_deserializing());
+            let name = field_label(field);
+            if ser != de {
+                let which = if ser { "skip_serializing" } else { "skip_deserializing" };
+                self.incompatible(format!(
+                    "`#[serde({which})]` on field `{name}` (written and read differently)"
+                ));
+            }
+            if ser {
+                continue;
+            }
+            if field.attrs.flatten() {
+                self.incompatible(format!("`#[serde(flatten)]` on field `{name}`"));
+            }
+            if field.attrs.skip_serializing_if().is_some() {
+                self.incompatible(format!("`#[serde(skip_serializing_if)]` on field `{name}`"));
+            }
+            out.push(SchemaField { field, attrs });
+        }
+        Ok(out)
+    }
+
+    fn fields(&mut self, style: Style, fields: &[SchemaField<'_>]) -> TokenStream {
+        let p = self.private();
+        match style {
+            Style::Unit => quote!(#p::Fields::Unit),
+            Style::Newtype => match fields.first() {
+                Some(f) => {
+                    let schema = self.field_schema(f);
+                    quote!(#p::Fields::Newtype(#schema))
+                }
+                None => quote!(#p::Fields::Unit),
+            },
+            Style::Tuple => {
+                let schemas: Vec<_> = fields.iter().map(|f| self.field_schema(f)).collect();
+                quote!(#p::Fields::Tuple(&[#(#schemas),*]))
+            }
+            Style::Struct => {
+                let fields: Vec<_> = fields
+                    .iter()
+                    .map(|f| {
+                        let schema = self.field_schema(f);
+                        let name = f.field.attrs.name().serialize_name();
+                        let default = !f.field.attrs.default().is_none();
+                        let flatten = f.field.attrs.flatten();
+                        let skip_if = f.field.attrs.skip_serializing_if().is_some();
+                        quote! {
+                            #p::Field {
+                                name: #name,
+                                schema: #schema,
+                                attrs: #p::FieldAttrs { default: #default, flatten: #flatten, skip_if: #skip_if },
+                            }
+                        }
+                    })
+                    .collect();
+                quote!(#p::Fields::Named(&[#(#fields),*]))
+            }
+        }
+    }
+
+    /// A field's schema: its type's reference, unless an attribute says otherwise.
+    fn field_schema(&mut self, f: &SchemaField<'_>) -> TokenStream {
+        let p = self.private();
+        let attrs = &f.field.attrs;
+        if let Some(opaque) = &f.attrs.opaque {
+            let name = opaque.clone().unwrap_or_else(|| type_text(f.field.ty));
+            return quote!(&#p::Schema::Opaque(#name));
+        }
+        if f.attrs.with.is_none() {
+            // serde writes the field with a function of the user's: its shape is not the type's.
+            let with = attrs.serialize_with().or(attrs.deserialize_with());
+            if let Some(path) = with {
+                let name = format!("serde(with = {})", type_text(path));
+                return quote!(&#p::Schema::Opaque(#name));
+            }
+        }
+        let ty = f.attrs.with.as_ref().unwrap_or(f.field.ty);
+        self.type_schema(ty, &f.attrs)
+    }
+
+    /// `<ty as KimeraHandler>::REFERENCE`, spanned so a missing handler points at the type.
+    fn type_schema(&mut self, ty: &Type, attrs: &attr::Field) -> TokenStream {
+        let p = self.private();
+        let span = ty.span();
+        // Self-recursive fields are left out of the binary check, which would otherwise be a
+        // cycle; `#[kimera(recursive)]` does the same for mutually recursive types.
+        if !attrs.recursive && !mentions(ty.to_token_stream(), &self.container.ident) {
+            self.field_incompatibilities
+                .push(quote_spanned!(span=> <#ty as #p::KimeraHandler>::BINARY_INCOMPATIBILITY));
+        }
+        quote_spanned!(span=> <#ty as #p::KimeraHandler>::REFERENCE)
+    }
+
+    fn incompatible(&mut self, attribute: String) {
+        if self.own_incompatibility.is_none() {
+            self.own_incompatibility = Some(format!(
+                "`{}` cannot be used with the binary backend: {attribute} needs a self-describing \
+                 format (serde's `deserialize_any`), which bincode is not. Use the JSON backend for \
+                 this type, or remove the attribute.",
+                self.name
+            ));
+        }
+    }
+
+    fn private(&self) -> TokenStream {
+        let krate = &self.krate;
+        quote!(#krate::__private)
+    }
+}
+
+/// Whether a type's tokens name `ident` (or `Self`) anywhere.
+fn mentions(tokens: TokenStream, ident: &Ident) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(i) => i == *ident || i == "Self",
+        TokenTree::Group(g) => mentions(g.stream(), ident),
+        _ => false,
+    })
+}
+
+fn field_label(field: &Field<'_>) -> String {
+    match &field.member {
+        syn::Member::Named(ident) => ident.to_string(),
+        syn::Member::Unnamed(index) => index.index.to_string(),
+    }
+}
+
+/// A type or path as compact text, for opaque schema names.
+fn type_text(tokens: &impl ToTokens) -> String {
+    tokens.to_token_stream().to_string().replace(' ', "")
+}

@@ -1,0 +1,80 @@
+//! Documentation of `#[derive(Kimera)]`.
+
+/// Derives [`KimeraHandler`](crate::KimeraHandler) for a struct or enum that also derives serde's
+/// `Serialize` and `Deserialize`.
+///
+/// ```
+/// use kimera::{Kimera, KimeraHandler};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, Kimera)]
+/// #[kimera(name = "shop.Order", version = 3)]
+/// struct Order {
+///     id: u64,
+///     #[serde(rename = "lines")]
+///     items: Vec<String>,
+/// }
+///
+/// assert_eq!(Order::type_name(), "shop.Order");
+/// assert_eq!(Order::VERSION, 3);
+/// assert_eq!(
+///     Order::SCHEMA.to_string(),
+///     "shop.Order@3 struct { id: u64, lines: list<str> }"
+/// );
+/// ```
+///
+/// # Container attributes
+///
+/// - `#[kimera(name = "shop.Order")]`: the name envelopes carry (default: the type's identifier).
+///   ASCII letters, digits and `. _ - : /`.
+/// - `#[kimera(version = 3)]`: the schema version (default 1). Bump it whenever the shape changes:
+///   the binary backend refuses bytes whose fingerprint differs from the reader's for the same
+///   version.
+/// - `#[kimera(crate = "path::to::kimera")]`: where the `kimera` crate is, if renamed.
+///
+/// # Field attributes
+///
+/// - `#[kimera(with = T)]`: describe the field as the handled type `T`, which serde writes the
+///   same way. The escape hatch for a foreign type with no handler, typically next to
+///   `#[serde(with = "...")]`:
+///
+///   ```
+///   # use kimera::Kimera;
+///   # use serde::{Deserialize, Serialize};
+///   # mod std_net { pub use std::net::Ipv4Addr; }
+///   #[derive(Serialize, Deserialize, Kimera)]
+///   struct Peer {
+///       // Ipv4Addr has no handler; serde writes it as a string in JSON.
+///       #[kimera(with = String)]
+///       #[serde(with = "as_text")]
+///       addr: std_net::Ipv4Addr,
+///   }
+///   # mod as_text {
+///   #     use serde::{Deserialize, Deserializer, Serializer};
+///   #     pub fn serialize<S: Serializer>(a: &std::net::Ipv4Addr, s: S) -> Result<S::Ok, S::Error> { s.collect_str(a) }
+///   #     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<std::net::Ipv4Addr, D::Error> {
+///   #         String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+///   #     }
+///   # }
+///   ```
+/// - `#[kimera(opaque)]` or `#[kimera(opaque = "uuid")]`: the field's shape is unknown to Kimera;
+///   the schema records it by name only. A field with `#[serde(with)]`, `serialize_with` or
+///   `deserialize_with` and no kimera attribute is opaque too.
+/// - `#[kimera(recursive)]`: leave the field out of the compile-time binary check. Fields whose
+///   type names the type itself (`Box<Self>`, `Vec<Tree>`) are left out automatically; mutually
+///   recursive types need it on one side, or the compiler reports a cycle when such a type is
+///   used with the binary backend.
+///
+/// # Serde attributes
+///
+/// The schema follows serde: `rename`, `rename_all`, `skip`, `default`, `tag`, `content`,
+/// `untagged`, `flatten`, `transparent`, `into` and `with` are read the way serde reads them.
+/// Attributes that need a self-describing format (`untagged`, internally and adjacently tagged
+/// enums, `flatten`, `skip_serializing_if`, a field skipped only one way) make the type a
+/// compile error with the binary backend, naming the attribute; JSON keeps working.
+///
+/// # Generics
+///
+/// Every type parameter must have a handler, and the type's name and fingerprint include them:
+/// `Page<i32>` and `Page<String>` are different types on the wire.
+pub use kimera_derive::Kimera;
