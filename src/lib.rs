@@ -140,7 +140,11 @@ pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) ->
         format: "kimera",
         reason: format!(
             "the input starts like no enabled backend's envelope (enabled: {})",
-            if enabled.is_empty() { "none".to_owned() } else { enabled.join(", ") }
+            if enabled.is_empty() {
+                "none".to_owned()
+            } else {
+                enabled.join(", ")
+            }
         ),
     }
     .into())

@@ -23,7 +23,11 @@ const FIELD_KEYS: &str = "`with = Type`, `opaque`, `opaque = \"name\"` or `recur
 
 impl Container {
     pub fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
-        let mut out = Container { name: None, version: 1, krate: syn::parse_quote!(::kimera) };
+        let mut out = Container {
+            name: None,
+            version: 1,
+            krate: syn::parse_quote!(::kimera),
+        };
         for attr in kimera_attrs(attrs) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("name") {
@@ -94,7 +98,9 @@ pub fn reject(attrs: &[Attribute], what: &str) -> syn::Result<()> {
     match kimera_attrs(attrs).next() {
         Some(attr) => Err(syn::Error::new(
             attr.span(),
-            format_args!("#[kimera(...)] has no meaning on {what}; put it on the type or on a field"),
+            format_args!(
+                "#[kimera(...)] has no meaning on {what}; put it on the type or on a field"
+            ),
         )),
         None => Ok(()),
     }
@@ -105,7 +111,11 @@ fn kimera_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
 }
 
 fn path_text(path: &Path) -> String {
-    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
 }
 
 /// Type names are what envelopes carry: keep them unambiguous next to the built-in

@@ -17,7 +17,8 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let container = Container::from_ast(&cx, input, Derive::Serialize);
     // Serde's own derive reports malformed serde attributes; repeat them only if it will not.
     cx.check()?;
-    let container = container.ok_or_else(|| syn::Error::new(Span::call_site(), "unsupported item"))?;
+    let container =
+        container.ok_or_else(|| syn::Error::new(Span::call_site(), "unsupported item"))?;
     Expander::new(&container, kimera)?.expand()
 }
 
@@ -57,7 +58,9 @@ impl<'a> Expander<'a> {
         let shape = self.shape()?;
         let name = &self.name;
         let version = self.version;
-        let params = self.type_params().map(|ident| quote!(<#ident as #p::KimeraHandler>::REFERENCE));
+        let params = self
+            .type_params()
+            .map(|ident| quote!(<#ident as #p::KimeraHandler>::REFERENCE));
         let params = quote!(&[#(#params),*]);
         let own = match &self.own_incompatibility {
             Some(message) => quote!(::core::option::Option::Some(#message)),
@@ -93,10 +96,14 @@ impl<'a> Expander<'a> {
     }
 
     fn type_params(&self) -> impl Iterator<Item = &Ident> {
-        self.container.generics.params.iter().filter_map(|param| match param {
-            GenericParam::Type(t) => Some(&t.ident),
-            _ => None,
-        })
+        self.container
+            .generics
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                GenericParam::Type(t) => Some(&t.ident),
+                _ => None,
+            })
     }
 
     fn shape(&mut self) -> syn::Result<TokenStream> {
@@ -131,7 +138,9 @@ impl<'a> Expander<'a> {
         let repr = match self.container.attrs.tag() {
             TagType::External => quote!(#p::EnumRepr::External),
             TagType::Internal { tag } => {
-                self.incompatible(format!("`#[serde(tag = \"{tag}\")]` (internally tagged enum `{ident}`)"));
+                self.incompatible(format!(
+                    "`#[serde(tag = \"{tag}\")]` (internally tagged enum `{ident}`)"
+                ));
                 quote!(#p::EnumRepr::Internal { tag: #tag })
             }
             TagType::Adjacent { tag, content } => {
@@ -153,7 +162,10 @@ impl<'a> Expander<'a> {
             }
             let untagged = variant.attrs.untagged();
             if untagged {
-                self.incompatible(format!("`#[serde(untagged)]` on variant `{}`", variant.ident));
+                self.incompatible(format!(
+                    "`#[serde(untagged)]` on variant `{}`",
+                    variant.ident
+                ));
             }
             let fields = self.schema_fields(&variant.fields)?;
             let fields = self.fields(variant.style, &fields);
@@ -168,10 +180,17 @@ impl<'a> Expander<'a> {
         let mut out = Vec::new();
         for field in fields {
             let attrs = attr::Field::parse(&field.original.attrs)?;
-            let (ser, de) = (field.attrs.skip_serializing(), field.attrs.skip_deserializing());
+            let (ser, de) = (
+                field.attrs.skip_serializing(),
+                field.attrs.skip_deserializing(),
+            );
             let name = field_label(field);
             if ser != de {
-                let which = if ser { "skip_serializing" } else { "skip_deserializing" };
+                let which = if ser {
+                    "skip_serializing"
+                } else {
+                    "skip_deserializing"
+                };
                 self.incompatible(format!(
                     "`#[serde({which})]` on field `{name}` (written and read differently)"
                 ));

@@ -12,5 +12,7 @@ use proc_macro::TokenStream;
 #[proc_macro_derive(Kimera, attributes(kimera))]
 pub fn derive_kimera(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    expand::derive(&input).unwrap_or_else(syn::Error::into_compile_error).into()
+    expand::derive(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

@@ -1,0 +1,172 @@
+//! What `#[derive(Kimera)]` generates: names, versions, schemas, fingerprints.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use kimera::{Kimera, KimeraHandler};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "shop.Order", version = 3)]
+struct Order {
+    id: u64,
+    #[serde(rename = "lines")]
+    items: Vec<Line>,
+    #[serde(skip)]
+    cache: Option<String>,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[serde(rename_all = "camelCase")]
+struct Line {
+    sku_code: String,
+    qty: u32,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+struct Meters(f64);
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+struct Pair(i8, String);
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+struct Marker;
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+enum Shape {
+    Empty,
+    Circle(f64),
+    Segment(i32, i32),
+    Rect { w: u16, h: u16 },
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+struct Page<T> {
+    items: Vec<T>,
+    next: Option<u32>,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+struct Borrowed<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    raw: &'a str,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+enum Tree {
+    Leaf,
+    Node(Box<Tree>, Box<Tree>),
+}
+
+#[test]
+fn names_and_versions_default_and_can_be_set() {
+    assert_eq!(Order::type_name(), "shop.Order");
+    assert_eq!(Order::VERSION, 3);
+    assert_eq!(Line::type_name(), "Line");
+    assert_eq!(Line::VERSION, 1);
+}
+
+#[test]
+fn schema_is_what_serde_writes() {
+    assert_eq!(
+        Order::SCHEMA.to_string(),
+        "shop.Order@3 struct { id: u64, lines: list<Line>, note: str #default }"
+    );
+    assert_eq!(
+        Line::SCHEMA.to_string(),
+        "Line@1 struct { skuCode: str, qty: u32 }"
+    );
+    assert_eq!(Meters::SCHEMA.to_string(), "Meters@1 struct(f64)");
+    assert_eq!(Pair::SCHEMA.to_string(), "Pair@1 struct(i8, str)");
+    assert_eq!(Marker::SCHEMA.to_string(), "Marker@1 struct");
+    assert_eq!(
+        Shape::SCHEMA.to_string(),
+        "Shape@1 enum { Empty, Circle(f64), Segment(i32, i32), Rect { w: u16, h: u16 } }"
+    );
+    assert_eq!(
+        Tree::SCHEMA.to_string(),
+        "Tree@1 enum { Leaf, Node(Tree, Tree) }"
+    );
+}
+
+#[test]
+fn generic_arguments_are_part_of_the_identity() {
+    assert_eq!(<Page<i32>>::type_name(), "Page<i32>");
+    assert_eq!(<Page<Line>>::type_name(), "Page<Line>");
+    assert_ne!(<Page<i32>>::FINGERPRINT, <Page<u32>>::FINGERPRINT);
+    assert_ne!(<Page<i32>>::FINGERPRINT, <Page<String>>::FINGERPRINT);
+    assert_eq!(<Page<i32>>::FINGERPRINT, <Page<i32>>::SCHEMA.fingerprint());
+}
+
+#[test]
+fn fingerprints_are_the_schema_hash() {
+    assert_eq!(Order::FINGERPRINT, Order::SCHEMA.fingerprint());
+    assert_ne!(Order::FINGERPRINT, Line::FINGERPRINT);
+    assert_ne!(Meters::FINGERPRINT, <f64>::FINGERPRINT);
+}
+
+#[test]
+fn borrowed_fields_round_trip_in_both_backends() {
+    let value = Borrowed {
+        name: Cow::Borrowed("ann"),
+        raw: "raw",
+    };
+    let text = kimera::json::to_string(&value).unwrap();
+    let back: Borrowed<'_> = kimera::json::from_str(&text).unwrap();
+    assert_eq!(back, value);
+    assert!(matches!(back.name, Cow::Borrowed(_)) || matches!(back.name, Cow::Owned(_)));
+    let bytes = kimera::binary::to_vec(&value).unwrap();
+    let back: Borrowed<'_> = kimera::binary::from_slice(&bytes).unwrap();
+    assert_eq!(back, value);
+}
+
+#[test]
+fn all_shapes_round_trip_in_both_backends() {
+    fn both<T>(value: T)
+    where
+        T: Serialize + for<'de> Deserialize<'de> + KimeraHandler + PartialEq + std::fmt::Debug,
+    {
+        let text = kimera::json::to_string(&value).unwrap();
+        assert_eq!(kimera::json::from_str::<T>(&text).unwrap(), value, "{text}");
+        let bytes = kimera::binary::to_vec(&value).unwrap();
+        assert_eq!(kimera::binary::from_slice::<T>(&bytes).unwrap(), value);
+    }
+    both(Order {
+        id: 1,
+        items: vec![Line {
+            sku_code: "a".into(),
+            qty: 2,
+        }],
+        cache: None,
+        note: "n".into(),
+    });
+    both(Meters(1.5));
+    both(Pair(-1, "x".into()));
+    both(Marker);
+    for shape in [
+        Shape::Empty,
+        Shape::Circle(2.0),
+        Shape::Segment(1, 2),
+        Shape::Rect { w: 3, h: 4 },
+    ] {
+        both(shape);
+    }
+    both(Page {
+        items: vec![Shape::Empty],
+        next: Some(2),
+    });
+    both(Tree::Node(
+        Box::new(Tree::Leaf),
+        Box::new(Tree::Node(Box::new(Tree::Leaf), Box::new(Tree::Leaf))),
+    ));
+    both(BTreeMap::from([(
+        "k".to_string(),
+        Page::<u8> {
+            items: vec![1],
+            next: None,
+        },
+    )]));
+}
