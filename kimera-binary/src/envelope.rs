@@ -67,7 +67,7 @@ where
     let slot = out.len();
     out.extend_from_slice(&[0; BODY_LEN_SLOT]);
     let body_start = out.len();
-    if let Err(err) = bincode::serde::encode_into_std_write(value, &mut *out, config()) {
+    if let Err(err) = bincode::serde::encode_into_writer(value, VecWriter(&mut *out), config()) {
         return Err(body_encode_failure(value, err));
     }
     let body_len = (out.len() - body_start) as u64;
@@ -84,20 +84,29 @@ where
     Ok(())
 }
 
+/// Appends to a `Vec` directly: cheaper than bincode's `std::io::Write` adapter, which goes
+/// through `write_all` for every primitive.
+struct VecWriter<'a>(&'a mut Vec<u8>);
+
+impl bincode::enc::write::Writer for VecWriter<'_> {
+    #[inline(always)]
+    fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), bincode::error::EncodeError> {
+        self.0.extend_from_slice(bytes);
+        Ok(())
+    }
+}
+
 fn body_encode_failure<T>(value: &T, err: bincode::error::EncodeError) -> Error
 where
     T: KimeraHandler + Serialize + ?Sized,
 {
-    if let bincode::error::EncodeError::Io { inner, .. } = err {
-        return ErrorKind::Io(inner).into();
-    }
     // Error path only: encode again into a sink, tracking the field path.
     let track = RefCell::new(serde_path_to_error::Track::new());
     let tracked = Tracked {
         value,
         track: &track,
     };
-    let _ = bincode::serde::encode_into_std_write(&tracked, &mut std::io::sink(), config());
+    let _ = bincode::serde::encode_into_writer(&tracked, VecWriter(&mut Vec::new()), config());
     encode_error::<T>(track.into_inner().path(), err).into()
 }
 

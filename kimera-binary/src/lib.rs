@@ -94,9 +94,55 @@ impl Binary {
         if let Some(reason) = T::BINARY_INCOMPATIBILITY {
             return Err(ErrorKind::Unsupported(reason).into());
         }
+        self.decode_unchecked(bytes)
+    }
+
+    // The entry points check `BINARY_INCOMPATIBILITY` at compile time and then call these, so
+    // that the compiler reports the check once, at the caller's line.
+
+    fn encode_unchecked<T>(&self, value: &T, out: &mut Vec<u8>) -> Result<()>
+    where
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        envelope::encode(value, out, self.checksum)
+    }
+
+    /// Builds the envelope in memory first (its header holds the body's length), so a failed
+    /// encode writes nothing.
+    fn encode_to_writer_unchecked<W, T>(&self, mut writer: W, value: &T) -> Result<()>
+    where
+        W: io::Write,
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        let mut buf = Vec::with_capacity(128);
+        self.encode_unchecked(value, &mut buf)?;
+        writer.write_all(&buf)?;
+        Ok(())
+    }
+
+    fn decode_unchecked<'de, T>(&self, bytes: &'de [u8]) -> Result<T>
+    where
+        T: KimeraHandler + Deserialize<'de>,
+    {
         let parsed = envelope::parse(bytes, &self.limits)?;
         parsed.header.check::<T>()?;
         decode_body(parsed.body, &self.limits)
+    }
+
+    fn decode_from_reader_unchecked<R, T>(&self, mut reader: R) -> Result<T>
+    where
+        R: io::Read,
+        T: KimeraHandler + DeserializeOwned,
+    {
+        let mut buf = Vec::with_capacity(64);
+        let total = loop {
+            match envelope::extent(&buf, &self.limits)? {
+                envelope::Extent::Complete(total) => break total,
+                envelope::Extent::NeedHeader(len) => fill(&mut reader, &mut buf, len as u64)?,
+            }
+        };
+        fill(&mut reader, &mut buf, total)?;
+        self.decode_unchecked(&buf)
     }
 }
 
@@ -130,7 +176,16 @@ impl Format for Binary {
         T: KimeraHandler + Serialize + ?Sized,
     {
         assert_binary_compatible!(T);
-        envelope::encode(value, out, self.checksum)
+        self.encode_unchecked(value, out)
+    }
+
+    fn encode_to_writer<W, T>(&self, writer: W, value: &T) -> Result<()>
+    where
+        W: io::Write,
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        assert_binary_compatible!(T);
+        self.encode_to_writer_unchecked(writer, value)
     }
 
     fn decode<'de, T>(&self, bytes: &'de [u8]) -> Result<T>
@@ -138,26 +193,18 @@ impl Format for Binary {
         T: KimeraHandler + Deserialize<'de>,
     {
         assert_binary_compatible!(T);
-        self.decode_checked_at_run_time(bytes)
+        self.decode_unchecked(bytes)
     }
 
     /// Reads exactly one envelope from `reader`: the header first, then (once its length has
     /// been checked against [`Limits::max_size`]) the body and checksum.
-    fn decode_from_reader<R, T>(&self, mut reader: R) -> Result<T>
+    fn decode_from_reader<R, T>(&self, reader: R) -> Result<T>
     where
         R: io::Read,
         T: KimeraHandler + DeserializeOwned,
     {
         assert_binary_compatible!(T);
-        let mut buf = Vec::with_capacity(64);
-        let total = loop {
-            match envelope::extent(&buf, &self.limits)? {
-                envelope::Extent::Complete(total) => break total,
-                envelope::Extent::NeedHeader(len) => fill(&mut reader, &mut buf, len as u64)?,
-            }
-        };
-        fill(&mut reader, &mut buf, total)?;
-        self.decode_checked_at_run_time(&buf)
+        self.decode_from_reader_unchecked(reader)
     }
 
     fn header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>> {
@@ -238,8 +285,9 @@ impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PathSeed<'_, T> {
 /// # Ok::<(), kimera_core::Error>(())
 /// ```
 pub fn to_vec<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    assert_binary_compatible!(T);
     let mut out = Vec::with_capacity(128);
-    Binary::new().encode_into(value, &mut out)?;
+    Binary::new().encode_unchecked(value, &mut out)?;
     Ok(out)
 }
 
@@ -258,7 +306,8 @@ pub fn to_writer<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
     writer: W,
     value: &T,
 ) -> Result<()> {
-    Binary::new().encode_to_writer(writer, value)
+    assert_binary_compatible!(T);
+    Binary::new().encode_to_writer_unchecked(writer, value)
 }
 
 /// Decodes a `T` from a binary envelope filling `bytes`, borrowing from it where `T` does.
@@ -271,7 +320,8 @@ pub fn to_writer<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
 /// # Ok::<(), kimera_core::Error>(())
 /// ```
 pub fn from_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
-    Binary::new().decode(bytes)
+    assert_binary_compatible!(T);
+    Binary::new().decode_unchecked(bytes)
 }
 
 /// Decodes a `T` from one binary envelope read from `reader`; reads nothing past it.
@@ -285,5 +335,6 @@ pub fn from_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Re
 /// # Ok::<(), kimera_core::Error>(())
 /// ```
 pub fn from_reader<R: io::Read, T: KimeraHandler + DeserializeOwned>(reader: R) -> Result<T> {
-    Binary::new().decode_from_reader(reader)
+    assert_binary_compatible!(T);
+    Binary::new().decode_from_reader_unchecked(reader)
 }

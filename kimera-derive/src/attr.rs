@@ -1,7 +1,6 @@
 //! `#[kimera(...)]` attributes: parsing and validation, with errors at the user's span.
 
-use syn::spanned::Spanned;
-use syn::{Attribute, LitInt, LitStr, Path, Type};
+use syn::{Attribute, Lit, LitStr, Path, Type};
 
 /// Container attributes: `#[kimera(name = "shop.Order", version = 3, crate = "kimera")]`.
 pub struct Container {
@@ -34,15 +33,19 @@ impl Container {
                     let lit: LitStr = meta.value()?.parse()?;
                     out.name = Some(validate_name(&lit)?);
                 } else if meta.path.is_ident("version") {
-                    let lit: LitInt = meta.value()?.parse()?;
-                    out.version = match lit.base10_parse::<u32>() {
-                        Ok(0) | Err(_) => {
+                    let lit: Lit = meta.value()?.parse()?;
+                    let version = match &lit {
+                        Lit::Int(int) => int.base10_parse::<u32>().ok(),
+                        _ => None,
+                    };
+                    out.version = match version {
+                        Some(v) if v > 0 => v,
+                        _ => {
                             return Err(syn::Error::new(
                                 lit.span(),
-                                "`version` must be an integer from 1 to 4294967295",
+                                "`version` must be an integer from 1 to 4294967295, such as `version = 3`",
                             ))
                         }
-                        Ok(v) => v,
                     };
                 } else if meta.path.is_ident("crate") {
                     let lit: LitStr = meta.value()?.parse()?;
@@ -83,8 +86,8 @@ impl Field {
                 Ok(())
             })?;
             if out.with.is_some() && out.opaque.is_some() {
-                return Err(syn::Error::new(
-                    attr.span(),
+                return Err(syn::Error::new_spanned(
+                    attr,
                     "`with` and `opaque` describe the field two ways: keep one",
                 ));
             }
@@ -96,8 +99,8 @@ impl Field {
 /// Rejects `#[kimera]` where it means nothing (on enum variants).
 pub fn reject(attrs: &[Attribute], what: &str) -> syn::Result<()> {
     match kimera_attrs(attrs).next() {
-        Some(attr) => Err(syn::Error::new(
-            attr.span(),
+        Some(attr) => Err(syn::Error::new_spanned(
+            attr,
             format_args!(
                 "#[kimera(...)] has no meaning on {what}; put it on the type or on a field"
             ),

@@ -12,6 +12,12 @@ use syn::{DeriveInput, GenericParam, Ident, Type};
 use crate::attr;
 
 pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    if let syn::Data::Union(union) = &input.data {
+        return Err(syn::Error::new_spanned(
+            union.union_token,
+            "#[derive(Kimera)] supports structs and enums, as serde does; a union has no serde shape",
+        ));
+    }
     let kimera = attr::Container::parse(&input.attrs)?;
     let cx = Ctxt::new();
     let container = Container::from_ast(&cx, input, Derive::Serialize);
@@ -283,9 +289,9 @@ impl<'a> Expander<'a> {
     fn incompatible(&mut self, attribute: String) {
         if self.own_incompatibility.is_none() {
             self.own_incompatibility = Some(format!(
-                "`{}` cannot be used with the binary backend: {attribute} needs a self-describing \
-                 format (serde's `deserialize_any`), which bincode is not. Use the JSON backend for \
-                 this type, or remove the attribute.",
+                "`{}`, and any type containing it, cannot be used with the binary backend: \
+                 {attribute} needs a self-describing format (serde's `deserialize_any`), which \
+                 bincode is not. Use the JSON backend for this type, or remove the attribute.",
                 self.name
             ));
         }

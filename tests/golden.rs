@@ -1,0 +1,176 @@
+//! The wire formats are a public contract: these files pin them byte for byte.
+//!
+//! Each case encodes a fixed value and compares the result with a file in `tests/golden/`, then
+//! decodes the file. The files are checked in; a test never rewrites them. After a deliberate
+//! format change (which needs a new wire version), write new files with
+//! `KIMERA_WRITE_GOLDEN=1 cargo test --test golden` and review the diff.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::path::PathBuf;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use kimera::{Binary, Format, Json, Kimera, KimeraHandler};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "shop.Order", version = 3)]
+struct Order {
+    id: u64,
+    placed: NaiveDateTime,
+    lines: Vec<Line>,
+    status: Status,
+    tags: BTreeMap<String, i32>,
+    note: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "shop.Line")]
+struct Line {
+    sku: String,
+    qty: u32,
+    price: f64,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+enum Status {
+    Open,
+    Shipped { carrier: String },
+}
+
+fn order() -> Order {
+    let placed = NaiveDate::from_ymd_opt(2024, 3, 1)
+        .and_then(|d| d.and_hms_nano_opt(12, 30, 45, 123_456_789))
+        .expect("valid date");
+    Order {
+        id: 1042,
+        placed,
+        lines: vec![
+            Line {
+                sku: "KB-101".into(),
+                qty: 2,
+                price: 49.5,
+            },
+            Line {
+                sku: "é✓".into(),
+                qty: 1,
+                price: -0.25,
+            },
+        ],
+        status: Status::Shipped {
+            carrier: "DHL".into(),
+        },
+        tags: BTreeMap::from([("gift".into(), 1), ("vip".into(), -3)]),
+        note: None,
+    }
+}
+
+fn path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(name)
+}
+
+fn check<F, T>(format: F, value: &T, file: &str)
+where
+    F: Format,
+    T: KimeraHandler + Serialize + DeserializeOwned + PartialEq + Debug,
+{
+    let mut encoded = Vec::new();
+    format.encode_into(value, &mut encoded).expect("encodes");
+    let path = path(file);
+    if std::env::var_os("KIMERA_WRITE_GOLDEN").is_some() {
+        std::fs::write(&path, &encoded).expect("writes the golden file");
+    }
+    let golden = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        encoded == golden,
+        "{file}: the encoding changed\n new: {encoded:02x?}\n old: {golden:02x?}"
+    );
+    let decoded: T = format.decode(&golden).expect("the golden file decodes");
+    assert_eq!(&decoded, value, "{file}");
+}
+
+#[test]
+fn json_order() {
+    check(Json::new(), &order(), "order.json");
+}
+
+#[test]
+fn json_pretty_order() {
+    check(Json::new().pretty(), &order(), "order.pretty.json");
+}
+
+#[test]
+fn binary_order() {
+    check(Binary::new(), &order(), "order.bin");
+}
+
+#[test]
+fn binary_order_without_checksum() {
+    check(
+        Binary::new().without_checksum(),
+        &order(),
+        "order.nocrc.bin",
+    );
+}
+
+#[test]
+fn built_in_top_level_values() {
+    check(Json::new(), &vec![1u8, 2, 3], "list_u8.json");
+    check(Binary::new(), &vec![1u8, 2, 3], "list_u8.bin");
+    check(
+        Json::new(),
+        &("text".to_string(), -7i64, true),
+        "tuple.json",
+    );
+    check(
+        Binary::new(),
+        &("text".to_string(), -7i64, true),
+        "tuple.bin",
+    );
+    check(Binary::new(), &u128::MAX, "u128_max.bin");
+    check(Json::new(), &u128::MAX, "u128_max.json");
+}
+
+/// The annotated example of docs/wire-format.md, byte by byte.
+#[test]
+fn documented_binary_example() {
+    let bytes = kimera::binary::to_vec(&vec![1u8, 2, 3]).expect("encodes");
+    #[rustfmt::skip]
+    let mut expected = vec![
+        0x4b, 0xe5,                                      // magic
+        0x11,                                            // wire version 1, flags: checksum
+        0x08, b'l', b'i', b's', b't', b'<', b'u', b'8', b'>', // type name
+        0x01,                                            // version 1
+    ];
+    expected.extend(<Vec<u8>>::FINGERPRINT.to_le_bytes()); // fingerprint
+    expected.extend([0x84, 0x80, 0x00]); // body length 4, padded to 3 bytes
+    expected.extend([0x03, 0x01, 0x02, 0x03]); // bincode: length 3, then the bytes
+    let crc = crc32(&expected);
+    expected.extend(crc.to_le_bytes());
+    assert_eq!(bytes, expected);
+    assert_eq!(
+        <Vec<u8>>::FINGERPRINT,
+        0xf561_c743_f866_c0df,
+        "fingerprint of list<u8>"
+    );
+}
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), written out here as an independent
+/// check of the checksum the binary backend computes with crc32fast.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}

@@ -1,0 +1,13 @@
+use kimera::Kimera;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Kimera)]
+#[serde(untagged)]
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+fn main() {
+    let _ = kimera::binary::from_slice::<Value>(&[]);
+}

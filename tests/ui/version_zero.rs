@@ -1,0 +1,10 @@
+use kimera::Kimera;
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Kimera)]
+#[kimera(version = 0)]
+struct Order {
+    id: u64,
+}
+
+fn main() {}
