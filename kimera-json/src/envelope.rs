@@ -354,9 +354,13 @@ impl<'de, T: KimeraHandler + Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_,
             self.state.in_body.set(true);
             let mut de = serde_json::Deserializer::from_str(raw.get());
             let parsed = BodySeed::<T> { outer: &self }.deserialize(&mut de);
-            return parsed.map_err(|err| match self.state.failure.borrow().is_some() {
-                true => de::Error::custom("invalid body"),
-                false => self.state.fail(Failure::Json { err, in_body: true }),
+            return parsed.map_err(|err| {
+                let recorded = self.state.failure.borrow().is_some();
+                if recorded {
+                    de::Error::custom("invalid body")
+                } else {
+                    self.state.fail(Failure::Json { err, in_body: true })
+                }
             });
         }
         value.ok_or_else(|| {
@@ -473,5 +477,94 @@ impl<'de> Visitor<'de> for HeaderOnly {
                 .get_or_insert(not_envelope("missing key `value`"));
         }
         Ok(header)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kimera_core::{ErrorKind, Limits};
+
+    fn decode<'de, T: kimera_core::KimeraHandler + serde::Deserialize<'de>>(
+        text: &'de str,
+    ) -> Result<T, ErrorKind> {
+        super::decode::<T>(text.as_bytes(), &Limits::default()).map_err(|e| e.into_kind())
+    }
+
+    #[test]
+    fn keys_may_come_in_any_order() {
+        let v: Vec<u8> =
+            decode(r#" {"value":[1,2], "version":1, "type":"list<u8>", "kimera":1} "#).unwrap();
+        assert_eq!(v, [1, 2]);
+        let v: String = decode(r#"{"type":"str","value":"x","kimera":1,"version":1}"#).unwrap();
+        assert_eq!(v, "x");
+    }
+
+    #[test]
+    fn an_early_body_is_checked_before_it_is_parsed() {
+        // The body is not a u8, but the type is reported first.
+        let err = decode::<u8>(r#"{"value":"not a number","kimera":1,"type":"str","version":1}"#);
+        assert!(
+            matches!(err, Err(ErrorKind::TypeMismatch { .. })),
+            "{err:?}"
+        );
+        let err = decode::<u8>(r#"{"value":"x","kimera":1,"type":"u8","version":1}"#);
+        assert!(matches!(err, Err(ErrorKind::Data { .. })), "{err:?}");
+    }
+
+    #[test]
+    fn malformed_envelopes_are_named() {
+        let not_envelope = |text: &str| {
+            let err = decode::<u8>(text);
+            assert!(
+                matches!(err, Err(ErrorKind::NotAnEnvelope { .. })),
+                "{text}: {err:?}"
+            );
+        };
+        not_envelope(r#"{"kimera":1,"type":"u8","version":1}"#);
+        not_envelope(r#"{"kimera":1,"type":"u8","value":1}"#);
+        not_envelope(r#"{"type":"u8","version":1,"value":1}"#);
+        not_envelope(r#"{"kimera":1,"kimera":1,"type":"u8","version":1,"value":1}"#);
+        not_envelope(r#"{"kimera":1,"type":"u8","version":1,"value":1,"value":2}"#);
+        not_envelope(r#"{"kimera":1,"type":"u8","version":1,"value":1,"extra":0}"#);
+        not_envelope(r#"{"kimera":"1","type":"u8","version":1,"value":1}"#);
+        not_envelope("[1]");
+        assert!(matches!(
+            decode::<u8>(r#"{"kimera":2,"type":"u8","version":1,"value":1}"#),
+            Err(ErrorKind::UnsupportedWireVersion {
+                found: 2,
+                supported: 1,
+                ..
+            })
+        ));
+        assert!(matches!(
+            decode::<u8>(r#"{"kimera":1,"type":"u8","version":1,"value":1} x"#),
+            Err(ErrorKind::TrailingBytes { count: 1 })
+        ));
+        assert!(matches!(
+            decode::<u8>(r#"{"kimera":1,"type":"u8""#),
+            Err(ErrorKind::Truncated { .. })
+        ));
+        assert!(matches!(
+            decode::<u8>("   "),
+            Err(ErrorKind::Truncated { .. })
+        ));
+    }
+
+    #[test]
+    fn escaped_type_names_are_compared_unescaped() {
+        let v: u8 = decode(r#"{"kimera":1,"type":"\u0075\u0038","version":1,"value":1}"#).unwrap();
+        assert_eq!(v, 1);
+    }
+
+    #[test]
+    fn header_reads_without_decoding_the_body() {
+        let header = super::header(
+            br#"{"kimera":1,"type":"shop.Order","version":3,"value":{"deep":[[[]]]}}"#,
+        )
+        .unwrap();
+        assert_eq!(header.type_name, "shop.Order");
+        assert_eq!(header.version, 3);
+        assert_eq!(header.fingerprint, None);
+        assert!(super::header(br#"{"kimera":1,"type":"x","version":3}"#).is_err());
     }
 }
