@@ -165,9 +165,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guarded<'_, D> {
         deserialize_f64();
         deserialize_char();
         deserialize_str();
-        deserialize_string();
         deserialize_bytes();
-        deserialize_byte_buf();
         deserialize_option();
         deserialize_unit();
         deserialize_unit_struct(name: &'static str);
@@ -180,6 +178,19 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guarded<'_, D> {
         deserialize_enum(name: &'static str, variants: &'static [&'static str]);
         deserialize_identifier();
         deserialize_ignored_any();
+    }
+
+    /// Read as `str`: a format decoding from a slice then checks the claimed length against the
+    /// bytes really there before anything is allocated. (bincode's `deserialize_string`
+    /// allocates the claimed length first: 2^60 bytes for a forged 9-byte body.) Visitors of
+    /// owned strings accept `visit_str` and `visit_borrowed_str`.
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.deserialize_str(visitor)
+    }
+
+    /// Read as bytes, for the same reason as [`deserialize_string`](Self::deserialize_string).
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        self.deserialize_bytes(visitor)
     }
 
     fn is_human_readable(&self) -> bool {
