@@ -62,8 +62,9 @@
 use serde::{Deserialize, Serialize};
 
 pub use kimera_core::{
-    envelope, fingerprint, handlers, EnumRepr, Error, ErrorKind, Field, FieldAttrs, Fields, Format,
-    Guard, Header, KimeraHandler, Limit, Limits, Result, Schema, Shape, TypeDef, TypeRef, Variant,
+    envelope, fingerprint, handlers, schema_of, EnumRepr, Error, ErrorKind, Field, FieldAttrs,
+    Fields, Format, Guard, Header, KimeraHandler, Limit, Limits, Result, Schema, Shape, TypeDef,
+    TypeRef, Variant,
 };
 
 #[cfg(feature = "binary")]
@@ -153,7 +154,7 @@ pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) ->
 /// Support for `#[derive(Kimera)]`; not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use kimera_core::__private::first_incompatibility;
+    pub use kimera_core::__private::{first_incompatibility, schema_of};
     pub use kimera_core::{
         EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Schema, Shape, TypeDef, TypeRef,
         Variant,

@@ -170,3 +170,37 @@ fn all_shapes_round_trip_in_both_backends() {
         },
     )]));
 }
+
+#[test]
+fn binary_data_errors_name_fields_and_variants() {
+    #[derive(Serialize)]
+    enum RawShape {
+        #[allow(dead_code)]
+        Empty,
+        #[allow(dead_code)]
+        Circle(f64),
+        #[allow(dead_code)]
+        Segment(i32, i32),
+        Rect { w: u16, h: i64 },
+    }
+    #[derive(Serialize)]
+    struct RawPage {
+        items: Vec<RawShape>,
+        next: Option<u32>,
+    }
+    // The same bytes a Page<Shape> would have, but `h` holds a number too big for a u16.
+    let raw = RawPage { items: vec![RawShape::Rect { w: 1, h: 1 << 40 }], next: None };
+    let body = bincode::serde::encode_to_vec(&raw, bincode::config::standard()).unwrap();
+    let mut bytes = kimera::binary::to_vec(&Page::<Shape> { items: vec![], next: None }).unwrap();
+    // Rebuild the envelope around the forged body, without a checksum.
+    let header_len = bytes.len() - 4 - 2; // 2-byte body (empty list, None), 4-byte CRC
+    bytes.truncate(header_len - 3);
+    bytes[2] = 0x10;
+    bytes.extend([body.len() as u8 | 0x80, 0x80, 0x00]);
+    bytes.extend(&body);
+    let err = kimera::binary::from_slice::<Page<Shape>>(&bytes).unwrap_err();
+    match err.kind() {
+        kimera::ErrorKind::Data { path, .. } => assert_eq!(path, "items[0].Rect.h"),
+        other => panic!("{other:?}"),
+    }
+}

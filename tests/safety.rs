@@ -1639,7 +1639,6 @@ fn binary_data_errors_carry_the_field_path() {
 }
 
 #[test]
-#[ignore = "BUG: binary data errors give positional paths (`[0][1][1]`) instead of field paths (`lines[1].on`)"]
 fn binary_data_errors_name_the_fields() {
     fn path_of<T: std::fmt::Debug>(result: kimera::Result<T>) -> String {
         match kind_of(result) {

@@ -254,14 +254,17 @@ where
         marker: PhantomData,
     };
     let _ = bincode::serde::seed_decode_from_slice(seed, body, envelope::config());
-    let path = path.into_inner().unwrap_or_else(|| ".".to_owned());
+    let path = match path.into_inner() {
+        Some(path) => kimera_core::path::field_path(T::SCHEMA, &path),
+        None => ".".to_owned(),
+    };
     Err(Error::from(data_error::<T>(path, err)))
 }
 
 /// Decodes a `T` with `serde_path_to_error`, recording where it fails.
 struct PathSeed<'a, T> {
     guard: &'a Guard,
-    path: &'a RefCell<Option<String>>,
+    path: &'a RefCell<Option<serde_path_to_error::Path>>,
     marker: PhantomData<fn() -> T>,
 }
 
@@ -270,7 +273,7 @@ impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PathSeed<'_, T> {
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
         serde_path_to_error::deserialize(self.guard.deserializer(deserializer)).map_err(|err| {
-            *self.path.borrow_mut() = Some(err.path().to_string());
+            *self.path.borrow_mut() = Some(err.path().clone());
             err.into_inner()
         })
     }

@@ -21,7 +21,7 @@ use crate::schema::Schema;
 /// version:
 ///
 /// ```
-/// use kimera_core::{KimeraHandler, Schema, TypeRef};
+/// use kimera_core::{schema_of, KimeraHandler, Schema, TypeRef};
 ///
 /// /// Written by serde as a plain string.
 /// struct Email(String);
@@ -30,8 +30,12 @@ use crate::schema::Schema;
 ///     const VERSION: u32 = 1;
 ///     const SCHEMA: &'static Schema = &Schema::Str;
 ///     // How the type is named inside other schemas and in envelopes.
-///     const REFERENCE: &'static Schema =
-///         &Schema::Named(&TypeRef { name: "Email", version: 1, params: &[] });
+///     const REFERENCE: &'static Schema = &Schema::Named(&TypeRef {
+///         name: "Email",
+///         version: 1,
+///         params: &[],
+///         definition: schema_of::<Email>,
+///     });
 /// }
 ///
 /// assert_eq!(Email::type_name(), "Email");

@@ -20,6 +20,7 @@ mod format;
 mod handler;
 pub mod handlers;
 mod limits;
+pub mod path;
 mod schema;
 
 pub use envelope::Header;
@@ -28,11 +29,13 @@ pub use format::Format;
 pub use handler::KimeraHandler;
 pub use limits::{Guard, Guarded, GuardedSeed, Limits};
 pub use schema::{
-    DisplayName, EnumRepr, Field, FieldAttrs, Fields, Schema, Shape, TypeDef, TypeRef, Variant,
+    schema_of, DisplayName, EnumRepr, Field, FieldAttrs, Fields, Schema, Shape, TypeDef, TypeRef,
+    Variant,
 };
 
 /// Support for `#[derive(Kimera)]`; not public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::handlers::first_incompatibility;
+    pub use crate::schema::schema_of;
 }

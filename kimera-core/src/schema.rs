@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 use crate::fingerprint::Fnv64;
+use crate::KimeraHandler;
 
 /// The shape of a value as serde writes it.
 ///
@@ -90,7 +91,9 @@ pub enum Schema {
 }
 
 /// A named type as seen from inside another schema.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// Two references are equal when they name the same type, version and arguments.
+#[derive(Clone, Copy)]
 pub struct TypeRef {
     /// The type's Kimera name (`shop.Order`).
     pub name: &'static str,
@@ -98,6 +101,43 @@ pub struct TypeRef {
     pub version: u32,
     /// The schemas of its generic type arguments, in declaration order.
     pub params: &'static [&'static Schema],
+    /// The type's full schema, fetched when a tool walks into it (a function, so that
+    /// recursive types stay finite): `kimera_core::schema_of::<T>`.
+    pub definition: fn() -> &'static Schema,
+}
+
+/// `T`'s full schema, as a function for [`TypeRef::definition`].
+///
+/// ```
+/// use kimera_core::{schema_of, KimeraHandler};
+/// assert_eq!(schema_of::<Vec<u8>>(), <Vec<u8>>::SCHEMA);
+/// ```
+pub fn schema_of<T: KimeraHandler + ?Sized>() -> &'static Schema {
+    T::SCHEMA
+}
+
+impl PartialEq for TypeRef {
+    fn eq(&self, other: &Self) -> bool {
+        (self.name, self.version, self.params) == (other.name, other.version, other.params)
+    }
+}
+
+impl Eq for TypeRef {}
+
+impl std::hash::Hash for TypeRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (self.name, self.version, self.params).hash(state);
+    }
+}
+
+impl fmt::Debug for TypeRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TypeRef")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .field("params", &self.params)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The full description of a named type.

@@ -94,6 +94,7 @@ impl<'a> Expander<'a> {
                     name: #name,
                     version: #version,
                     params: #params,
+                    definition: #p::schema_of::<Self>,
                 });
                 const BINARY_INCOMPATIBILITY: ::core::option::Option<&'static str> =
                     #p::first_incompatibility(&[#own #(, #fields)*]);

@@ -1,0 +1,162 @@
+//! Field paths for formats that do not write field names.
+//!
+//! A non-self-describing format (bincode) reads a struct as a sequence, so `serde_path_to_error`
+//! can only say "element 1 of element 0". The schema knows which field each position is: walking
+//! the path through it turns `[0][1][1]` into `lines[1].on`.
+
+use std::fmt::Write as _;
+
+use serde_path_to_error::{Path, Segment};
+
+use crate::schema::{Fields, Schema, Shape, TypeDef};
+
+/// `path` with the positions of struct fields and enum variants replaced by their names, as
+/// serde writes them. Positions the schema cannot explain are kept as they are.
+///
+/// ```
+/// use kimera_core::path::field_path;
+/// use kimera_core::KimeraHandler;
+/// use serde::Deserialize;
+///
+/// // A vector of pairs read from a sequence-only format; the error is in element 1, field 1.
+/// let json = "[[1, true], [2, 3]]";
+/// let mut de = serde_json::Deserializer::from_str(json);
+/// let err = serde_path_to_error::deserialize::<_, Vec<(u8, bool)>>(&mut de).unwrap_err();
+/// assert_eq!(field_path(<Vec<(u8, bool)>>::SCHEMA, err.path()), "[1][1]");
+/// ```
+pub fn field_path(schema: &'static Schema, path: &Path) -> String {
+    let mut out = String::new();
+    let mut at = At::Schema(schema);
+    for segment in path {
+        at = step(at.resolve(), segment, &mut out);
+    }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
+}
+
+/// Where the walk is in the schema.
+#[derive(Clone, Copy)]
+enum At {
+    Schema(&'static Schema),
+    /// The fields of an enum variant.
+    Fields(&'static Fields),
+    /// Somewhere the schema does not describe.
+    Lost,
+}
+
+impl At {
+    /// Steps through what adds no path segment: references, options, newtypes, transparent types.
+    fn resolve(self) -> At {
+        let At::Schema(mut schema) = self else {
+            return self;
+        };
+        // Bounded: a newtype of itself (`struct A(Box<A>)`) would otherwise loop.
+        for _ in 0..64 {
+            schema = match schema {
+                Schema::Named(r) => (r.definition)(),
+                Schema::Option(inner) => inner,
+                Schema::Type(TypeDef {
+                    shape: Shape::Transparent(inner),
+                    ..
+                })
+                | Schema::Type(TypeDef {
+                    shape: Shape::Struct(Fields::Newtype(inner)),
+                    ..
+                }) => inner,
+                _ => return At::Schema(schema),
+            };
+        }
+        At::Lost
+    }
+}
+
+fn step(at: At, segment: &Segment, out: &mut String) -> At {
+    match segment {
+        Segment::Seq { index } => match fields_of(at) {
+            Some(Fields::Named(fields)) if *index < fields.len() => {
+                push_name(out, fields[*index].name);
+                At::Schema(fields[*index].schema)
+            }
+            Some(Fields::Tuple(items)) if *index < items.len() => {
+                let _ = write!(out, "[{index}]");
+                At::Schema(items[*index])
+            }
+            _ => {
+                let _ = write!(out, "[{index}]");
+                match at {
+                    At::Schema(Schema::List(item) | Schema::Set(item) | Schema::Array(item, _)) => {
+                        At::Schema(item)
+                    }
+                    At::Schema(Schema::Tuple(items)) => {
+                        items.get(*index).map_or(At::Lost, |s| At::Schema(s))
+                    }
+                    _ => At::Lost,
+                }
+            }
+        },
+        Segment::Map { key } => {
+            push_name(out, key);
+            match (at, fields_of(at)) {
+                (At::Schema(Schema::Map(_, value)), _) => At::Schema(value),
+                (_, Some(Fields::Named(fields))) => fields
+                    .iter()
+                    .find(|f| f.name == key)
+                    .map_or(At::Lost, |f| At::Schema(f.schema)),
+                _ => At::Lost,
+            }
+        }
+        Segment::Enum { variant } => {
+            let At::Schema(Schema::Type(TypeDef {
+                shape: Shape::Enum { variants, .. },
+                ..
+            })) = at
+            else {
+                push_name(out, variant);
+                return At::Lost;
+            };
+            // Self-describing formats give the name, bincode the index.
+            let found = variants
+                .iter()
+                .find(|v| v.name == variant)
+                .or_else(|| variant.parse::<usize>().ok().and_then(|i| variants.get(i)));
+            match found {
+                Some(v) => {
+                    push_name(out, v.name);
+                    match &v.fields {
+                        Fields::Newtype(inner) => At::Schema(inner),
+                        fields => At::Fields(fields),
+                    }
+                }
+                None => {
+                    push_name(out, variant);
+                    At::Lost
+                }
+            }
+        }
+        Segment::Unknown => {
+            push_name(out, "?");
+            At::Lost
+        }
+    }
+}
+
+/// The fields a sequence position or map key selects in, if `at` is a struct or a variant.
+fn fields_of(at: At) -> Option<&'static Fields> {
+    match at {
+        At::Fields(fields) => Some(fields),
+        At::Schema(Schema::Type(TypeDef {
+            shape: Shape::Struct(fields),
+            ..
+        })) => Some(fields),
+        _ => None,
+    }
+}
+
+fn push_name(out: &mut String, name: &str) {
+    if !out.is_empty() {
+        out.push('.');
+    }
+    out.push_str(name);
+}
