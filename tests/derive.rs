@@ -181,7 +181,10 @@ fn binary_data_errors_name_fields_and_variants() {
         Circle(f64),
         #[allow(dead_code)]
         Segment(i32, i32),
-        Rect { w: u16, h: i64 },
+        Rect {
+            w: u16,
+            h: i64,
+        },
     }
     #[derive(Serialize)]
     struct RawPage {
@@ -189,9 +192,16 @@ fn binary_data_errors_name_fields_and_variants() {
         next: Option<u32>,
     }
     // The same bytes a Page<Shape> would have, but `h` holds a number too big for a u16.
-    let raw = RawPage { items: vec![RawShape::Rect { w: 1, h: 1 << 40 }], next: None };
+    let raw = RawPage {
+        items: vec![RawShape::Rect { w: 1, h: 1 << 40 }],
+        next: None,
+    };
     let body = bincode::serde::encode_to_vec(&raw, bincode::config::standard()).unwrap();
-    let mut bytes = kimera::binary::to_vec(&Page::<Shape> { items: vec![], next: None }).unwrap();
+    let mut bytes = kimera::binary::to_vec(&Page::<Shape> {
+        items: vec![],
+        next: None,
+    })
+    .unwrap();
     // Rebuild the envelope around the forged body, without a checksum.
     let header_len = bytes.len() - 4 - 2; // 2-byte body (empty list, None), 4-byte CRC
     bytes.truncate(header_len - 3);

@@ -15,6 +15,9 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 
+use bincode::enc::EncoderImpl;
+use bincode::serde::Compat;
+use bincode::Encode;
 use kimera_core::envelope::encode_error;
 use kimera_core::{Error, ErrorKind, Header, KimeraHandler, Limit, Limits, Result};
 use serde::Serialize;
@@ -67,7 +70,12 @@ where
     let slot = out.len();
     out.extend_from_slice(&[0; BODY_LEN_SLOT]);
     let body_start = out.len();
-    if let Err(err) = bincode::serde::encode_into_writer(value, VecWriter(&mut *out), config()) {
+    // The writer owns the buffer while bincode fills it: behind a `&mut` the vector's length
+    // and capacity go back to memory after every write, which made encoding ~25% slower.
+    let mut encoder = EncoderImpl::new(VecWriter(std::mem::take(out)), config());
+    let written = Compat(value).encode(&mut encoder);
+    *out = encoder.into_writer().0;
+    if let Err(err) = written {
         return Err(body_encode_failure(value, err));
     }
     let body_len = (out.len() - body_start) as u64;
@@ -86,9 +94,9 @@ where
 
 /// Appends to a `Vec` directly: cheaper than bincode's `std::io::Write` adapter, which goes
 /// through `write_all` for every primitive.
-struct VecWriter<'a>(&'a mut Vec<u8>);
+struct VecWriter(Vec<u8>);
 
-impl bincode::enc::write::Writer for VecWriter<'_> {
+impl bincode::enc::write::Writer for VecWriter {
     #[inline(always)]
     fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), bincode::error::EncodeError> {
         self.0.extend_from_slice(bytes);
@@ -106,7 +114,7 @@ where
         value,
         track: &track,
     };
-    let _ = bincode::serde::encode_into_writer(&tracked, VecWriter(&mut Vec::new()), config());
+    let _ = bincode::serde::encode_into_writer(&tracked, VecWriter(Vec::new()), config());
     encode_error::<T>(track.into_inner().path(), err).into()
 }
 

@@ -88,19 +88,20 @@ impl Guard {
         result
     }
 
-    fn element<E: de::Error>(&self) -> Result<(), E> {
-        match self.elements_left.get().checked_sub(1) {
+    /// Takes `claimed` elements from the budget before a sequence or map is read: one check per
+    /// container, nothing per element. Self-describing formats claim nothing (`None`); they
+    /// spend at least one input byte per element anyway.
+    fn claim<E: de::Error>(&self, claimed: Option<usize>) -> Result<(), E> {
+        let Some(claimed) = claimed else {
+            return Ok(());
+        };
+        match self.elements_left.get().checked_sub(claimed as u64) {
             Some(left) => {
                 self.elements_left.set(left);
                 Ok(())
             }
             None => Err(self.fail(Limit::Elements)),
         }
-    }
-
-    fn size_hint(&self, hint: Option<usize>) -> Option<usize> {
-        let left = usize::try_from(self.elements_left.get()).unwrap_or(usize::MAX);
-        hint.map(|n| n.min(left))
     }
 }
 
@@ -256,11 +257,13 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for GuardedVisitor<'_, V> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         let guard = self.guard;
+        guard.claim(seq.size_hint())?;
         guard.nested(|| self.inner.visit_seq(GuardedAccess { inner: seq, guard }))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         let guard = self.guard;
+        guard.claim(map.size_hint())?;
         guard.nested(|| self.inner.visit_map(GuardedAccess { inner: map, guard }))
     }
 
@@ -277,12 +280,11 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for GuardedAccess<'_, A> {
         &mut self,
         seed: T,
     ) -> Result<Option<T::Value>, Self::Error> {
-        self.guard.element()?;
         self.inner.next_element_seed(self.guard.seed(seed))
     }
 
     fn size_hint(&self) -> Option<usize> {
-        self.guard.size_hint(self.inner.size_hint())
+        self.inner.size_hint()
     }
 }
 
@@ -293,7 +295,6 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for GuardedAccess<'_, A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, Self::Error> {
-        self.guard.element()?;
         self.inner.next_key_seed(self.guard.seed(seed))
     }
 
@@ -305,7 +306,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for GuardedAccess<'_, A> {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        self.guard.size_hint(self.inner.size_hint())
+        self.inner.size_hint()
     }
 }
 
