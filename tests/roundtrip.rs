@@ -14,7 +14,10 @@ use kimera::{Kimera, KimeraHandler};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use serde::de::DeserializeOwned;
+
+mod support;
 use serde::{Deserialize, Serialize};
+use support::XorShift;
 
 /// Modest case counts, and no regression files written next to the tests.
 fn config() -> ProptestConfig {
@@ -333,19 +336,6 @@ fn unit_round_trips() {
 // ---------------------------------------------------------------------------------------------
 // Floats through JSON over their whole range.
 // ---------------------------------------------------------------------------------------------
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-}
 
 #[test]
 fn json_floats_round_trip_exactly() {

@@ -16,6 +16,9 @@ use chrono::NaiveDate;
 use kimera::{Binary, ErrorKind, Format, Json, Kimera, KimeraHandler, Limit, Limits};
 use serde::{Deserialize, Serialize};
 
+mod support;
+use support::XorShift;
+
 // ---------------------------------------------------------------------------------------------
 // Measuring allocations: the largest single request made by the current thread.
 // ---------------------------------------------------------------------------------------------
@@ -195,31 +198,6 @@ fn huge_varint(value: u64) -> Vec<u8> {
     let mut out = vec![0xFD];
     out.extend_from_slice(&value.to_le_bytes());
     out
-}
-
-// ---------------------------------------------------------------------------------------------
-// A tiny deterministic PRNG (xorshift64).
-// ---------------------------------------------------------------------------------------------
-
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.0 = x;
-        x
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn byte(&mut self) -> u8 {
-        self.next() as u8
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1602,8 +1580,8 @@ fn binary_data_errors_carry_the_field_path() {
             ..
         } => {
             assert_eq!(type_name, "Flags");
-            // Field `lines` (the first), element 1, field `on` (the second): by name or position.
-            assert!(path == "lines[1].on" || path == "[0][1][1]", "{path}");
+            // bincode reads structs as sequences; the schema turns positions back into names.
+            assert_eq!(path, "lines[1].on");
             assert!(message.contains("2"), "{message}");
         }
         other => panic!("{other:?}"),
@@ -1617,7 +1595,7 @@ fn binary_data_errors_carry_the_field_path() {
     body[a] = 0xFF;
     assert!(matches!(
         kind_of(kimera::binary::from_slice::<Flags>(&envelope_of::<Flags>(&body, true))),
-        ErrorKind::Data { path, .. } if path == "lines[0].name" || path == "[0][0][0]"
+        ErrorKind::Data { path, .. } if path == "lines[0].name"
     ));
     // A body with bytes after the value.
     let mut body = bincode_body(&Flags { lines: vec![] });
@@ -1646,20 +1624,11 @@ fn binary_data_errors_name_the_fields() {
             other => panic!("expected a data error, got {other:?}"),
         }
     }
-    #[derive(Serialize)]
-    struct RawFlags {
-        lines: Vec<(String, u8)>,
-    }
-    let raw = RawFlags {
-        lines: vec![("a".into(), 1), ("b".into(), 2)],
-    };
-    let bytes = envelope_of::<Flags>(&bincode_body(&raw), true);
-    let flag = path_of(kimera::binary::from_slice::<Flags>(&bytes));
     // The order made invalid at the same place as in the JSON test: a date that does not exist.
     let mut body = bincode_body(&order());
     let date = body.windows(10).position(|w| w == b"2024-02-29").unwrap();
     body[date + 3] = b'3';
     let bytes = envelope_of::<Order>(&body, true);
     let placed = path_of(kimera::binary::from_slice::<Order>(&bytes));
-    assert_eq!((flag.as_str(), placed.as_str()), ("lines[1].on", "placed"));
+    assert_eq!(placed, "placed");
 }
