@@ -35,6 +35,80 @@ use crate::KimeraHandler;
 /// - **Refuse what cannot work.** A format that is not self-describing (no `deserialize_any`)
 ///   checks [`KimeraHandler::BINARY_INCOMPATIBILITY`] in a `const` block, so that a type using
 ///   `#[serde(untagged)]`, `flatten` and the like is a compile error there, not a run-time surprise.
+///
+/// # Example: a third format
+///
+/// A text format whose header is one line, `kimera-text 1 <type> <version>`, followed by the
+/// serde_json body. Written, as a doctest, outside this crate:
+///
+/// ```
+/// use kimera_core::envelope::data_error;
+/// use kimera_core::{ErrorKind, Format, Guard, Header, KimeraHandler, Limits, Result};
+/// use serde::{de::DeserializeOwned, Deserialize, Serialize};
+/// use std::io::Read;
+///
+/// #[derive(Default)]
+/// struct Text {
+///     limits: Limits,
+/// }
+///
+/// fn not_envelope(reason: &str) -> kimera_core::Error {
+///     ErrorKind::NotAnEnvelope { format: "text", reason: reason.into() }.into()
+/// }
+///
+/// impl Format for Text {
+///     const NAME: &'static str = "text";
+///
+///     fn sniff(bytes: &[u8]) -> bool {
+///         bytes.starts_with(b"kimera-text ")
+///     }
+///
+///     fn encode_into<T: KimeraHandler + Serialize + ?Sized>(&self, value: &T, out: &mut Vec<u8>) -> Result<()> {
+///         let header = format!("kimera-text 1 {} {}\n", T::type_name(), T::VERSION);
+///         out.extend_from_slice(header.as_bytes());
+///         serde_json::to_writer(out, value).map_err(|e| data_error::<T>(".", e).into())
+///     }
+///
+///     fn decode<'de, T: KimeraHandler + Deserialize<'de>>(&self, bytes: &'de [u8]) -> Result<T> {
+///         let newline = bytes.iter().position(|&b| b == b'\n').ok_or_else(|| not_envelope("no header line"))?;
+///         let header = self.header(&bytes[..=newline])?;
+///         header.check::<T>()?; // type and version, before the body
+///         let body = &bytes[newline + 1..];
+///         let guard = Guard::new(&self.limits, body.len());
+///         let mut de = serde_json::Deserializer::from_slice(body);
+///         let value = T::deserialize(guard.deserializer(&mut de)).and_then(|v| de.end().map(|()| v));
+///         value.map_err(|e| match guard.exceeded() {
+///             Some(limit) => limit.into(),
+///             None => data_error::<T>(".", e).into(),
+///         })
+///     }
+///
+///     fn decode_from_reader<R: std::io::Read, T: KimeraHandler + DeserializeOwned>(&self, reader: R) -> Result<T> {
+///         let mut buf = Vec::new();
+///         reader.take(self.limits.max_size).read_to_end(&mut buf)?;
+///         self.decode(&buf)
+///     }
+///
+///     fn header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>> {
+///         let line = std::str::from_utf8(bytes).map_err(|_| not_envelope("header is not UTF-8"))?;
+///         let mut words = line.trim_end().split(' ');
+///         match (words.next(), words.next(), words.next(), words.next().map(str::parse)) {
+///             (Some("kimera-text"), Some("1"), Some(name), Some(Ok(version))) => {
+///                 Ok(Header { type_name: name.into(), version, fingerprint: None })
+///             }
+///             _ => Err(not_envelope("malformed header line")),
+///         }
+///     }
+/// }
+///
+/// let mut out = Vec::new();
+/// Text::default().encode_into(&vec![1u8, 2], &mut out)?;
+/// assert_eq!(out, b"kimera-text 1 list<u8> 1\n[1,2]");
+/// assert_eq!(Text::default().decode::<Vec<u8>>(&out)?, [1, 2]);
+/// let err = Text::default().decode::<String>(&out).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::TypeMismatch { .. }));
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
 pub trait Format: Default {
     /// The format's short name, used in errors: `json`, `binary`.
     const NAME: &'static str;
