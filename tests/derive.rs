@@ -214,3 +214,27 @@ fn binary_data_errors_name_fields_and_variants() {
         other => panic!("{other:?}"),
     }
 }
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[serde(untagged)]
+enum Loose {
+    Number(i64),
+    Text(String),
+}
+
+#[test]
+fn json_carries_what_binary_cannot_and_detection_says_why() {
+    assert!(Loose::BINARY_INCOMPATIBILITY
+        .unwrap()
+        .contains("#[serde(untagged)]"));
+    let text = kimera::json::to_vec(&vec![Loose::Number(1), Loose::Text("x".into())]).unwrap();
+    let back: Vec<Loose> = kimera::from_slice(&text).unwrap();
+    assert_eq!(back, [Loose::Number(1), Loose::Text("x".into())]);
+    // Bytes that look binary: refused at run time, since from_slice picks the backend then.
+    let binary = kimera::binary::to_vec(&vec![1i64]).unwrap();
+    let err = kimera::from_slice::<Vec<Loose>>(&binary).unwrap_err();
+    assert!(
+        matches!(err.kind(), kimera::ErrorKind::Unsupported(reason) if reason.contains("untagged"))
+    );
+    assert!(Order::BINARY_INCOMPATIBILITY.is_none());
+}
