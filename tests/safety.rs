@@ -526,6 +526,40 @@ fn forged_sequence_lengths_are_refused_without_allocating() {
     );
 }
 
+/// The element budget pays for lengths read from the input, not for the fields of tuples and
+/// structs, so a legitimate body of many small records is never mistaken for a forged one.
+#[test]
+fn many_small_records_fit_the_element_budget() {
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    struct Pixel {
+        x: u8,
+        y: u8,
+        rgb: (u8, u8, u8),
+        unit: (),
+    }
+
+    let pixels: Vec<Pixel> = (0..1_000_000u32)
+        .map(|i| Pixel {
+            x: i as u8,
+            y: (i >> 8) as u8,
+            rgb: (1, 2, 3),
+            unit: (),
+        })
+        .collect();
+    let bytes = kimera::binary::to_vec(&pixels).unwrap();
+    assert_eq!(
+        kimera::binary::from_slice::<Vec<Pixel>>(&bytes).unwrap(),
+        pixels
+    );
+
+    let pairs: Vec<(u8, u8)> = (0..1_000_000u32).map(|i| (i as u8, 7)).collect();
+    let bytes = kimera::binary::to_vec(&pairs).unwrap();
+    assert_eq!(
+        kimera::binary::from_slice::<Vec<(u8, u8)>>(&bytes).unwrap(),
+        pairs
+    );
+}
+
 #[test]
 fn forged_string_lengths_are_refused_without_allocating() {
     isolated(

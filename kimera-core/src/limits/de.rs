@@ -88,9 +88,9 @@ impl Guard {
         result
     }
 
-    /// Takes `claimed` elements from the budget before a sequence or map is read: one check per
-    /// container, nothing per element. Self-describing formats claim nothing (`None`); they
-    /// spend at least one input byte per element anyway.
+    /// Takes `claimed` elements from the budget before a sequence or map whose length came from
+    /// the input is read: one check per container, nothing per element. Self-describing formats
+    /// claim nothing (`None`); they spend at least one input byte per element anyway.
     fn claim<E: de::Error>(&self, claimed: Option<usize>) -> Result<(), E> {
         let Some(claimed) = claimed else {
             return Ok(());
@@ -122,6 +122,9 @@ pub struct GuardedSeed<'g, S> {
 struct GuardedVisitor<'g, V> {
     inner: V,
     guard: &'g Guard,
+    /// Whether the length this visitor sees was read from the input (sequences and maps) and
+    /// must be paid for. Tuples, structs and variants have lengths fixed by the type.
+    claims: bool,
 }
 
 struct GuardedAccess<'g, A> {
@@ -139,9 +142,10 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for GuardedSeed<'_, S> {
 }
 
 macro_rules! forward_deserialize {
-    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+    (claims: $claims:literal; $($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
-            self.inner.$method($($arg,)* GuardedVisitor { inner: visitor, guard: self.guard })
+            let visitor = GuardedVisitor { inner: visitor, guard: self.guard, claims: $claims };
+            self.inner.$method($($arg,)* visitor)
         }
     )*};
 }
@@ -150,7 +154,14 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guarded<'_, D> {
     type Error = D::Error;
 
     forward_deserialize! {
+        claims: true;
         deserialize_any();
+        deserialize_seq();
+        deserialize_map();
+    }
+
+    forward_deserialize! {
+        claims: false;
         deserialize_bool();
         deserialize_i8();
         deserialize_i16();
@@ -171,10 +182,8 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guarded<'_, D> {
         deserialize_unit();
         deserialize_unit_struct(name: &'static str);
         deserialize_newtype_struct(name: &'static str);
-        deserialize_seq();
         deserialize_tuple(len: usize);
         deserialize_tuple_struct(name: &'static str, len: usize);
-        deserialize_map();
         deserialize_struct(name: &'static str, fields: &'static [&'static str]);
         deserialize_enum(name: &'static str, variants: &'static [&'static str]);
         deserialize_identifier();
@@ -257,13 +266,17 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for GuardedVisitor<'_, V> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         let guard = self.guard;
-        guard.claim(seq.size_hint())?;
+        if self.claims {
+            guard.claim(seq.size_hint())?;
+        }
         guard.nested(|| self.inner.visit_seq(GuardedAccess { inner: seq, guard }))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         let guard = self.guard;
-        guard.claim(map.size_hint())?;
+        if self.claims {
+            guard.claim(map.size_hint())?;
+        }
         guard.nested(|| self.inner.visit_map(GuardedAccess { inner: map, guard }))
     }
 
@@ -355,6 +368,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for GuardedAccess<'_, A> {
             GuardedVisitor {
                 inner: visitor,
                 guard,
+                claims: false,
             },
         )
     }
@@ -370,6 +384,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for GuardedAccess<'_, A> {
             GuardedVisitor {
                 inner: visitor,
                 guard,
+                claims: false,
             },
         )
     }
