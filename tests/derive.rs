@@ -102,10 +102,93 @@ fn generic_arguments_are_part_of_the_identity() {
 }
 
 #[test]
-fn fingerprints_are_the_schema_hash() {
-    assert_eq!(Order::FINGERPRINT, Order::SCHEMA.fingerprint());
+fn fingerprints_hash_the_schema_with_nested_fingerprints() {
+    assert_eq!(
+        Order::FINGERPRINT,
+        Order::SCHEMA.fingerprint_with(&[
+            u64::FINGERPRINT,
+            <Vec<Line>>::FINGERPRINT,
+            String::FINGERPRINT
+        ])
+    );
     assert_ne!(Order::FINGERPRINT, Line::FINGERPRINT);
     assert_ne!(Meters::FINGERPRINT, <f64>::FINGERPRINT);
+    // Fields of built-in types alone: the plain schema hash.
+    assert_eq!(Line::FINGERPRINT, Line::SCHEMA.fingerprint());
+    // A self-referencing field enters by reference, keeping the constant finite.
+    assert_eq!(Tree::FINGERPRINT, Tree::SCHEMA.fingerprint());
+}
+
+/// Two versions of one program: `Line` gained a field without a version bump, `Order` did not
+/// change at all. Order's fingerprint must still change, or bytes written by the old program
+/// would be decoded by the new one as garbage.
+mod before {
+    use super::*;
+
+    #[derive(Serialize, Kimera)]
+    pub struct Line {
+        pub qty: u32,
+    }
+
+    #[derive(Serialize, Kimera)]
+    #[kimera(name = "shop.Order")]
+    pub struct Order {
+        pub lines: Vec<Line>,
+        pub by_sku: BTreeMap<String, (Line, Option<Box<Line>>)>,
+    }
+}
+
+mod after {
+    use super::*;
+
+    #[derive(Serialize, Deserialize, Kimera, Debug)]
+    pub struct Line {
+        pub qty: u32,
+        pub price: u64,
+    }
+
+    #[derive(Serialize, Deserialize, Kimera, Debug)]
+    #[kimera(name = "shop.Order")]
+    pub struct Order {
+        pub lines: Vec<Line>,
+        pub by_sku: BTreeMap<String, (Line, Option<Box<Line>>)>,
+    }
+}
+
+#[test]
+fn a_changed_nested_type_changes_every_fingerprint_above_it() {
+    // The schemas alone name `Line` version 1 in both programs...
+    assert_eq!(before::Order::SCHEMA, after::Order::SCHEMA);
+    assert_eq!(
+        before::Order::SCHEMA.fingerprint(),
+        after::Order::SCHEMA.fingerprint()
+    );
+    // ...the fingerprints see through the names, in every container.
+    assert_ne!(before::Line::FINGERPRINT, after::Line::FINGERPRINT);
+    assert_ne!(before::Order::FINGERPRINT, after::Order::FINGERPRINT);
+    assert_ne!(
+        <Vec<before::Line>>::FINGERPRINT,
+        <Vec<after::Line>>::FINGERPRINT
+    );
+    assert_ne!(
+        <BTreeMap<String, (before::Line, Option<Box<before::Line>>)>>::FINGERPRINT,
+        <BTreeMap<String, (after::Line, Option<Box<after::Line>>)>>::FINGERPRINT
+    );
+    assert_ne!(
+        <[Option<before::Line>; 2]>::FINGERPRINT,
+        <[Option<after::Line>; 2]>::FINGERPRINT
+    );
+
+    let bytes = kimera::binary::to_vec(&before::Order {
+        lines: vec![before::Line { qty: 1 }],
+        by_sku: BTreeMap::new(),
+    })
+    .unwrap();
+    let err = kimera::binary::from_slice::<after::Order>(&bytes).unwrap_err();
+    assert!(
+        matches!(err.kind(), kimera::ErrorKind::FingerprintMismatch { .. }),
+        "{err}"
+    );
 }
 
 #[test]

@@ -60,7 +60,12 @@ pub trait KimeraHandler {
     /// [`Schema::Named`] reference, which keeps recursive types finite.
     const REFERENCE: &'static Schema = Self::SCHEMA;
 
-    /// The stable fingerprint of [`SCHEMA`](Self::SCHEMA), carried by binary envelopes.
+    /// The stable fingerprint of this type's full shape, carried by binary envelopes.
+    ///
+    /// The default hashes [`SCHEMA`](Self::SCHEMA) alone, right for a type with no children. A
+    /// handler whose schema has children passes their fingerprints to
+    /// [`Schema::fingerprint_with`], so that a change anywhere inside a nested named type changes
+    /// this one too; built-in and derived handlers do.
     const FINGERPRINT: u64 = Self::SCHEMA.fingerprint();
 
     /// Why this type cannot go through a non-self-describing format such as the binary backend,

@@ -3,8 +3,8 @@
 //! Schemas are plain `'static` data built in `const` context, so a type's fingerprint is computed
 //! at compile time and costs nothing when encoding or decoding. A derived type describes its own
 //! shape in full ([`Schema::Type`]) and appears inside other schemas by reference
-//! ([`Schema::Named`]: name, version and generic arguments). That keeps recursive types finite
-//! and means a change to a nested type is guarded by that type's own version.
+//! ([`Schema::Named`]: name, version and generic arguments), which keeps recursive types finite.
+//! Fingerprints see through those references ([`Schema::fingerprint_with`]).
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
@@ -285,9 +285,12 @@ mod tag {
 }
 
 impl Schema {
-    /// The stable 64-bit fingerprint of this schema (see `docs/schema.md`).
+    /// The stable 64-bit fingerprint of this schema alone (see `docs/schema.md`).
     ///
-    /// Child schemas enter their parent's hash through their own fingerprint, Merkle-style.
+    /// Child schemas enter their parent's hash through their own fingerprint, Merkle-style; a
+    /// [`Schema::Named`] reference enters by name, version and generic arguments. A handler's
+    /// [`FINGERPRINT`](KimeraHandler::FINGERPRINT) goes deeper: see
+    /// [`fingerprint_with`](Self::fingerprint_with).
     ///
     /// ```
     /// use kimera_core::Schema;
@@ -295,8 +298,40 @@ impl Schema {
     /// assert_ne!(FP, Schema::List(&Schema::I8).fingerprint());
     /// ```
     pub const fn fingerprint(&self) -> u64 {
+        self.fingerprint_with(&[])
+    }
+
+    /// The fingerprint of this schema with its direct children hashed as `nested`, when `nested`
+    /// is not empty: one fingerprint per child, in the order the children appear (an option's or
+    /// a list's item; a map's key then value; a tuple's items; a type's fields, variant by
+    /// variant). Generic arguments of a type are not children.
+    ///
+    /// Handlers pass their children's [`FINGERPRINT`](KimeraHandler::FINGERPRINT)s, so a type's
+    /// fingerprint covers the full shapes of the named types nested in it, not only their names
+    /// and versions: a changed nested struct changes the fingerprint of every type that holds it.
+    /// (`#[derive(Kimera)]` hashes a field that refers back to the type being defined by
+    /// reference, which keeps recursive types finite.)
+    ///
+    /// ```
+    /// use kimera_core::{KimeraHandler, Schema};
+    ///
+    /// // Over built-in types alone, it is the plain fingerprint.
+    /// let list = Schema::List(&Schema::Str);
+    /// assert_eq!(list.fingerprint_with(&[String::FINGERPRINT]), list.fingerprint());
+    /// assert_eq!(<Vec<String>>::FINGERPRINT, list.fingerprint());
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When `nested` is neither empty nor one fingerprint per child (at compile time, in a
+    /// `const`).
+    pub const fn fingerprint_with(&self, nested: &[u64]) -> u64 {
+        let mut n = Nested {
+            deep: nested,
+            next: 0,
+        };
         let h = Fnv64::new();
-        match *self {
+        let h = match *self {
             Schema::Bool => h.byte(tag::BOOL),
             Schema::I8 => h.byte(tag::I8),
             Schema::I16 => h.byte(tag::I16),
@@ -320,25 +355,24 @@ impl Schema {
             Schema::DateTimeOffset => h.byte(tag::DATETIME_OFFSET),
             Schema::TimeDelta => h.byte(tag::TIMEDELTA),
             Schema::Duration => h.byte(tag::DURATION),
-            Schema::Option(inner) => h.byte(tag::OPTION).u64(inner.fingerprint()),
-            Schema::List(item) => h.byte(tag::LIST).u64(item.fingerprint()),
-            Schema::Set(item) => h.byte(tag::SET).u64(item.fingerprint()),
-            Schema::Map(key, value) => h
-                .byte(tag::MAP)
-                .u64(key.fingerprint())
-                .u64(value.fingerprint()),
-            Schema::Tuple(items) => hash_schemas(h.byte(tag::TUPLE), items),
-            Schema::Array(item, len) => h.byte(tag::ARRAY).u64(item.fingerprint()).u64(len as u64),
+            Schema::Option(inner) => h.byte(tag::OPTION).u64(n.child(inner)),
+            Schema::List(item) => h.byte(tag::LIST).u64(n.child(item)),
+            Schema::Set(item) => h.byte(tag::SET).u64(n.child(item)),
+            Schema::Map(key, value) => {
+                let h = h.byte(tag::MAP).u64(n.child(key));
+                h.u64(n.child(value))
+            }
+            Schema::Tuple(items) => n.children(h.byte(tag::TUPLE), items),
+            Schema::Array(item, len) => h.byte(tag::ARRAY).u64(n.child(item)).u64(len as u64),
             Schema::Named(r) => {
-                hash_schemas(h.byte(tag::NAMED).str(r.name).u32(r.version), r.params)
+                Nested::shallow().children(h.byte(tag::NAMED).str(r.name).u32(r.version), r.params)
             }
             Schema::Type(def) => {
-                let h = hash_schemas(h.byte(tag::TYPE).str(def.name).u32(def.version), def.params);
+                let h = Nested::shallow()
+                    .children(h.byte(tag::TYPE).str(def.name).u32(def.version), def.params);
                 match def.shape {
-                    Shape::Struct(fields) => hash_fields(h.byte(tag::SHAPE_STRUCT), &fields),
-                    Shape::Transparent(inner) => {
-                        h.byte(tag::SHAPE_TRANSPARENT).u64(inner.fingerprint())
-                    }
+                    Shape::Struct(fields) => n.fields(h.byte(tag::SHAPE_STRUCT), &fields),
+                    Shape::Transparent(inner) => h.byte(tag::SHAPE_TRANSPARENT).u64(n.child(inner)),
                     Shape::Enum { repr, variants } => {
                         let mut h = match repr {
                             EnumRepr::External => h.byte(tag::SHAPE_ENUM).byte(tag::REPR_EXTERNAL),
@@ -356,7 +390,7 @@ impl Schema {
                         let mut i = 0;
                         while i < variants.len() {
                             let v = &variants[i];
-                            h = hash_fields(h.str(v.name).byte(v.untagged as u8), &v.fields);
+                            h = n.fields(h.str(v.name).byte(v.untagged as u8), &v.fields);
                             i += 1;
                         }
                         h
@@ -364,8 +398,12 @@ impl Schema {
                 }
             }
             Schema::Opaque(name) => h.byte(tag::OPAQUE).str(name),
-        }
-        .finish()
+        };
+        assert!(
+            n.deep.is_empty() || n.next == n.deep.len(),
+            "fingerprint_with: one nested fingerprint per child schema"
+        );
+        h.finish()
     }
 
     /// The name this schema's values carry in an envelope: `u8`, `list<str>`, `shop.Order`,
@@ -559,36 +597,56 @@ impl fmt::Display for DisplayFields<'_> {
     }
 }
 
-const fn hash_schemas(mut h: Fnv64, items: &[&Schema]) -> Fnv64 {
-    h = h.u32(items.len() as u32);
-    let mut i = 0;
-    while i < items.len() {
-        h = h.u64(items[i].fingerprint());
-        i += 1;
-    }
-    h
+/// Where a node's children come from while hashing it: their own fingerprints (`deep` empty),
+/// or fingerprints a handler supplies, in order.
+struct Nested<'a> {
+    deep: &'a [u64],
+    next: usize,
 }
 
-const fn hash_fields(h: Fnv64, fields: &Fields) -> Fnv64 {
-    match *fields {
-        Fields::Unit => h.byte(tag::FIELDS_UNIT),
-        Fields::Newtype(inner) => h.byte(tag::FIELDS_NEWTYPE).u64(inner.fingerprint()),
-        Fields::Tuple(items) => hash_schemas(h.byte(tag::FIELDS_TUPLE), items),
-        Fields::Named(fields) => {
-            let mut h = h.byte(tag::FIELDS_NAMED).u32(fields.len() as u32);
-            let mut i = 0;
-            while i < fields.len() {
-                let field = &fields[i];
-                let attrs = field.attrs;
-                let flags =
-                    attrs.default as u8 | (attrs.flatten as u8) << 1 | (attrs.skip_if as u8) << 2;
-                h = h
-                    .str(field.name)
-                    .u64(field.schema.fingerprint())
-                    .byte(flags);
-                i += 1;
+impl Nested<'_> {
+    /// Children hashed by their own fingerprints.
+    const fn shallow() -> Nested<'static> {
+        Nested { deep: &[], next: 0 }
+    }
+
+    const fn child(&mut self, schema: &Schema) -> u64 {
+        if self.deep.is_empty() {
+            return schema.fingerprint();
+        }
+        self.next += 1;
+        self.deep[self.next - 1]
+    }
+
+    const fn children(&mut self, mut h: Fnv64, items: &[&Schema]) -> Fnv64 {
+        h = h.u32(items.len() as u32);
+        let mut i = 0;
+        while i < items.len() {
+            h = h.u64(self.child(items[i]));
+            i += 1;
+        }
+        h
+    }
+
+    const fn fields(&mut self, h: Fnv64, fields: &Fields) -> Fnv64 {
+        match *fields {
+            Fields::Unit => h.byte(tag::FIELDS_UNIT),
+            Fields::Newtype(inner) => h.byte(tag::FIELDS_NEWTYPE).u64(self.child(inner)),
+            Fields::Tuple(items) => self.children(h.byte(tag::FIELDS_TUPLE), items),
+            Fields::Named(fields) => {
+                let mut h = h.byte(tag::FIELDS_NAMED).u32(fields.len() as u32);
+                let mut i = 0;
+                while i < fields.len() {
+                    let field = &fields[i];
+                    let attrs = field.attrs;
+                    let flags = attrs.default as u8
+                        | (attrs.flatten as u8) << 1
+                        | (attrs.skip_if as u8) << 2;
+                    h = h.str(field.name).u64(self.child(field.schema)).byte(flags);
+                    i += 1;
+                }
+                h
             }
-            h
         }
     }
 }

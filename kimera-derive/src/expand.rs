@@ -37,6 +37,8 @@ struct Expander<'a> {
     own_incompatibility: Option<String>,
     /// The binary-compatibility constants of the field types, in order.
     field_incompatibilities: Vec<TokenStream>,
+    /// The fingerprints of the schema's children (fields, variant by variant), in order.
+    nested_fingerprints: Vec<TokenStream>,
 }
 
 /// A field as the schema sees it.
@@ -55,6 +57,7 @@ impl<'a> Expander<'a> {
             version: kimera.version,
             own_incompatibility: None,
             field_incompatibilities: Vec::new(),
+            nested_fingerprints: Vec::new(),
         })
     }
 
@@ -73,6 +76,7 @@ impl<'a> Expander<'a> {
             None => quote!(::core::option::Option::None),
         };
         let fields = &self.field_incompatibilities;
+        let nested = &self.nested_fingerprints;
 
         let ident = &self.container.ident;
         let mut generics = self.container.generics.clone();
@@ -96,6 +100,7 @@ impl<'a> Expander<'a> {
                     params: #params,
                     definition: #p::schema_of::<Self>,
                 });
+                const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[#(#nested),*]);
                 const BINARY_INCOMPATIBILITY: ::core::option::Option<&'static str> =
                     #p::first_incompatibility(&[#own #(, #fields)*]);
             }
@@ -256,35 +261,49 @@ impl<'a> Expander<'a> {
 
     /// A field's schema: its type's reference, unless an attribute says otherwise.
     fn field_schema(&mut self, f: &SchemaField<'_>) -> TokenStream {
-        let p = self.private();
         let attrs = &f.field.attrs;
         if let Some(opaque) = &f.attrs.opaque {
             let name = opaque.clone().unwrap_or_else(|| type_text(f.field.ty));
-            return quote!(&#p::Schema::Opaque(#name));
+            return self.opaque(&name);
         }
         if f.attrs.with.is_none() {
             // serde writes the field with a function of the user's: its shape is not the type's.
             let with = attrs.serialize_with().or(attrs.deserialize_with());
             if let Some(path) = with {
-                let name = format!("serde(with = {})", type_text(path));
-                return quote!(&#p::Schema::Opaque(#name));
+                return self.opaque(&format!("serde(with = {})", type_text(path)));
             }
         }
         let ty = f.attrs.with.as_ref().unwrap_or(f.field.ty);
         self.type_schema(ty, &f.attrs)
     }
 
+    /// A child schema Kimera knows only by name.
+    fn opaque(&mut self, name: &str) -> TokenStream {
+        let p = self.private();
+        let schema = quote!(&#p::Schema::Opaque(#name));
+        self.nested_fingerprints
+            .push(quote!(#p::Schema::fingerprint(#schema)));
+        schema
+    }
+
     /// `<ty as KimeraHandler>::REFERENCE`, spanned so a missing handler points at the type.
     fn type_schema(&mut self, ty: &Type, attrs: &attr::Field) -> TokenStream {
         let p = self.private();
         let span = ty.span();
-        // Self-recursive fields are left out of the binary check, which would otherwise be a
-        // cycle; `#[kimera(recursive)]` does the same for mutually recursive types.
-        if !attrs.recursive && !mentions(ty.to_token_stream(), &self.container.ident) {
+        let schema = quote_spanned!(span=> <#ty as #p::KimeraHandler>::REFERENCE);
+        // Fields that refer back to the type being defined enter its fingerprint and binary
+        // check by reference only: their full constants would be a cycle. `#[kimera(recursive)]`
+        // does the same for mutually recursive types.
+        if attrs.recursive || mentions(ty.to_token_stream(), &self.container.ident) {
+            self.nested_fingerprints
+                .push(quote!(#p::Schema::fingerprint(#schema)));
+        } else {
             self.field_incompatibilities
                 .push(quote_spanned!(span=> <#ty as #p::KimeraHandler>::BINARY_INCOMPATIBILITY));
+            self.nested_fingerprints
+                .push(quote_spanned!(span=> <#ty as #p::KimeraHandler>::FINGERPRINT));
         }
-        quote_spanned!(span=> <#ty as #p::KimeraHandler>::REFERENCE)
+        schema
     }
 
     fn incompatible(&mut self, attribute: String) {

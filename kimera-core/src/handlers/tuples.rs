@@ -7,6 +7,7 @@ macro_rules! tuple_handlers {
     ($(($($name:ident),+))*) => {$(
         impl<$($name: KimeraHandler),+> KimeraHandler for ($($name,)+) {
             const SCHEMA: &'static Schema = &Schema::Tuple(&[$($name::REFERENCE),+]);
+            const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[$($name::FINGERPRINT),+]);
             const BINARY_INCOMPATIBILITY: Option<&'static str> =
                 first_incompatibility(&[$($name::BINARY_INCOMPATIBILITY),+]);
         }
