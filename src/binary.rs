@@ -16,7 +16,8 @@
 //! ```
 //!
 //! Types whose serde attributes need a self-describing format (`#[serde(untagged)]`,
-//! internally or adjacently tagged enums, `flatten`, `skip_serializing_if`) are rejected at
+//! internally or adjacently tagged enums, `tag` on a struct, `flatten`, `skip_serializing_if`,
+//! fields or variants skipped one way only) are rejected at
 //! compile time by this backend, with a message naming the attribute.
 
 pub use kimera_binary::{from_reader, from_slice, to_vec, to_writer, Binary, MAGIC, WIRE_VERSION};

@@ -60,18 +60,20 @@
 /// - `#[kimera(opaque)]` or `#[kimera(opaque = "uuid")]`: the field's shape is unknown to Kimera;
 ///   the schema records it by name only. A field with `#[serde(with)]`, `serialize_with` or
 ///   `deserialize_with` and no kimera attribute is opaque too.
-/// - `#[kimera(recursive)]`: leave the field out of the compile-time binary check. Fields whose
-///   type names the type itself (`Box<Self>`, `Vec<Tree>`) are left out automatically; mutually
-///   recursive types need it on one side, or the compiler reports a cycle when such a type is
-///   used with the binary backend.
+/// - `#[kimera(recursive)]`: the field's type refers back to this one. It is left out of the
+///   compile-time binary check and enters the fingerprint by name and version only, since its
+///   full constants would contain themselves. Fields whose type names the type itself
+///   (`Box<Self>`, `Vec<Tree>`) are treated so automatically; mutually recursive types need the
+///   attribute on one side, or the compiler reports a cycle.
 ///
 /// # Serde attributes
 ///
 /// The schema follows serde: `rename`, `rename_all`, `skip`, `default`, `tag`, `content`,
 /// `untagged`, `flatten`, `transparent`, `into` and `with` are read the way serde reads them.
 /// Attributes that need a self-describing format (`untagged`, internally and adjacently tagged
-/// enums, `flatten`, `skip_serializing_if`, a field skipped only one way) make the type a
-/// compile error with the binary backend, naming the attribute; JSON keeps working.
+/// enums, `tag` on a struct, `flatten`, `skip_serializing_if`, a field skipped only one way, a
+/// skipped variant followed by a readable one) make the type a compile error with the binary
+/// backend, naming the attribute; JSON keeps working.
 ///
 /// # Generics
 ///

@@ -321,3 +321,54 @@ fn json_carries_what_binary_cannot_and_detection_says_why() {
     );
     assert!(Order::BINARY_INCOMPATIBILITY.is_none());
 }
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[serde(tag = "kind", rename = "point")]
+struct TaggedPoint {
+    x: i32,
+    y: i32,
+}
+
+#[test]
+fn a_tagged_struct_records_its_tag_and_goes_through_json() {
+    assert_eq!(
+        TaggedPoint::SCHEMA.to_string(),
+        r#"TaggedPoint@1 struct(tag "kind": "point") { x: i32, y: i32 }"#
+    );
+    assert!(TaggedPoint::BINARY_INCOMPATIBILITY
+        .unwrap()
+        .contains(r#"`#[serde(tag = "kind")]` on struct `TaggedPoint`"#));
+    let value = TaggedPoint { x: 1, y: -2 };
+    let text = kimera::json::to_string(&value).unwrap();
+    assert!(
+        text.contains(r#""value":{"kind":"point","x":1,"y":-2}"#),
+        "{text}"
+    );
+    assert_eq!(kimera::json::from_str::<TaggedPoint>(&text).unwrap(), value);
+}
+
+/// Variants skipped after every readable one keep serde's written and read indices equal.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+enum Command {
+    Start,
+    Stop(u8),
+    #[serde(skip)]
+    #[allow(dead_code)]
+    Internal(u64),
+}
+
+#[test]
+fn trailing_skipped_variants_are_binary_compatible() {
+    assert_eq!(Command::BINARY_INCOMPATIBILITY, None);
+    assert_eq!(
+        Command::SCHEMA.to_string(),
+        "Command@1 enum { Start, Stop(u8) }"
+    );
+    for value in [Command::Start, Command::Stop(7)] {
+        let bytes = kimera::binary::to_vec(&value).unwrap();
+        assert_eq!(
+            kimera::binary::from_slice::<Command>(&bytes).unwrap(),
+            value
+        );
+    }
+}

@@ -147,7 +147,7 @@ fn fields_of(at: At) -> Option<&'static Fields> {
     match at {
         At::Fields(fields) => Some(fields),
         At::Schema(Schema::Type(TypeDef {
-            shape: Shape::Struct(fields),
+            shape: Shape::Struct(fields) | Shape::TaggedStruct { fields, .. },
             ..
         })) => Some(fields),
         _ => None,

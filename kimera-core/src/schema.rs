@@ -155,9 +155,19 @@ pub struct TypeDef {
 
 /// The shape of a named type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Shape {
     /// A struct: named fields, a tuple struct, a newtype or a unit struct.
     Struct(Fields),
+    /// `#[serde(tag = "t")]` on a struct: `{"t": "Name", ...fields}`.
+    TaggedStruct {
+        /// The tag key.
+        tag: &'static str,
+        /// The tag value: the struct's name as serde writes it.
+        name: &'static str,
+        /// The struct's named fields.
+        fields: Fields,
+    },
     /// `#[serde(transparent)]`: written exactly as its one field.
     Transparent(&'static Schema),
     /// An enum and the way serde tags it.
@@ -171,6 +181,7 @@ pub enum Shape {
 
 /// The fields of a struct or an enum variant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Fields {
     /// No fields: `struct Marker;`, `Variant`.
     Unit,
@@ -217,6 +228,7 @@ pub struct Variant {
 
 /// How serde writes an enum's variant (`#[serde(tag, content, untagged)]`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EnumRepr {
     /// The default: `{"Variant": content}`.
     External,
@@ -274,6 +286,7 @@ mod tag {
     pub const SHAPE_STRUCT: u8 = 0x50;
     pub const SHAPE_TRANSPARENT: u8 = 0x51;
     pub const SHAPE_ENUM: u8 = 0x52;
+    pub const SHAPE_TAGGED_STRUCT: u8 = 0x53;
     pub const FIELDS_UNIT: u8 = 0x60;
     pub const FIELDS_NEWTYPE: u8 = 0x61;
     pub const FIELDS_TUPLE: u8 = 0x62;
@@ -372,6 +385,14 @@ impl Schema {
                     .children(h.byte(tag::TYPE).str(def.name).u32(def.version), def.params);
                 match def.shape {
                     Shape::Struct(fields) => n.fields(h.byte(tag::SHAPE_STRUCT), &fields),
+                    Shape::TaggedStruct {
+                        tag: t,
+                        name,
+                        fields,
+                    } => {
+                        let h = h.byte(tag::SHAPE_TAGGED_STRUCT).str(t).str(name);
+                        n.fields(h, &fields)
+                    }
                     Shape::Transparent(inner) => h.byte(tag::SHAPE_TRANSPARENT).u64(n.child(inner)),
                     Shape::Enum { repr, variants } => {
                         let mut h = match repr {
@@ -540,6 +561,9 @@ impl fmt::Display for Schema {
         write!(f, "{}@{} ", self.display_name(), def.version)?;
         match def.shape {
             Shape::Struct(fields) => write!(f, "struct{}", DisplayFields(&fields)),
+            Shape::TaggedStruct { tag, name, fields } => {
+                write!(f, "struct(tag {tag:?}: {name:?}){}", DisplayFields(&fields))
+            }
             Shape::Transparent(inner) => write!(f, "transparent {inner}"),
             Shape::Enum { repr, variants } => {
                 match repr {

@@ -28,6 +28,11 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     Expander::new(&container, kimera)?.expand()
 }
 
+/// Why most binary-incompatible attributes are: serde reads them by asking the format what
+/// comes next.
+const NEEDS_ANY: &str =
+    "needs a self-describing format (serde's `deserialize_any`), which bincode is not";
+
 struct Expander<'a> {
     container: &'a Container<'a>,
     krate: syn::Path,
@@ -138,6 +143,18 @@ impl<'a> Expander<'a> {
                     return Ok(quote!(#p::Shape::Transparent(#schema)));
                 }
                 let fields = self.fields(*style, &fields);
+                if let TagType::Internal { tag } = attrs.tag() {
+                    let ident = &self.container.ident;
+                    self.incompatible(
+                        format!("`#[serde(tag = \"{tag}\")]` on struct `{ident}`"),
+                        "writes a tag field that serde skips when reading, which only a \
+                         self-describing format can do",
+                    );
+                    let name = attrs.name().serialize_name();
+                    return Ok(
+                        quote!(#p::Shape::TaggedStruct { tag: #tag, name: #name, fields: #fields }),
+                    );
+                }
                 Ok(quote!(#p::Shape::Struct(#fields)))
             }
             Data::Enum(variants) => self.enum_shape(variants),
@@ -150,22 +167,38 @@ impl<'a> Expander<'a> {
         let repr = match self.container.attrs.tag() {
             TagType::External => quote!(#p::EnumRepr::External),
             TagType::Internal { tag } => {
-                self.incompatible(format!(
-                    "`#[serde(tag = \"{tag}\")]` (internally tagged enum `{ident}`)"
-                ));
+                self.incompatible(
+                    format!("`#[serde(tag = \"{tag}\")]` (internally tagged enum `{ident}`)"),
+                    NEEDS_ANY,
+                );
                 quote!(#p::EnumRepr::Internal { tag: #tag })
             }
             TagType::Adjacent { tag, content } => {
-                self.incompatible(format!(
-                    "`#[serde(tag = \"{tag}\", content = \"{content}\")]` (adjacently tagged enum `{ident}`)"
-                ));
+                self.incompatible(
+                    format!(
+                        "`#[serde(tag = \"{tag}\", content = \"{content}\")]` (adjacently tagged enum `{ident}`)"
+                    ),
+                    NEEDS_ANY,
+                );
                 quote!(#p::EnumRepr::Adjacent { tag: #tag, content: #content })
             }
             TagType::None => {
-                self.incompatible(format!("`#[serde(untagged)]` on enum `{ident}`"));
+                self.incompatible(format!("`#[serde(untagged)]` on enum `{ident}`"), NEEDS_ANY);
                 quote!(#p::EnumRepr::Untagged)
             }
         };
+        if let Some(variant) = misindexed_variant(variants) {
+            let which = if variant.attrs.skip_serializing() {
+                "skip"
+            } else {
+                "skip_deserializing"
+            };
+            self.incompatible(
+                format!("`#[serde({which})]` on variant `{}`", variant.ident),
+                "makes serde number the variants differently when writing and when reading, and \
+                 bincode carries only the number",
+            );
+        }
         let mut out = Vec::new();
         for variant in variants {
             attr::reject(&variant.original.attrs, "an enum variant")?;
@@ -174,10 +207,10 @@ impl<'a> Expander<'a> {
             }
             let untagged = variant.attrs.untagged();
             if untagged {
-                self.incompatible(format!(
-                    "`#[serde(untagged)]` on variant `{}`",
-                    variant.ident
-                ));
+                self.incompatible(
+                    format!("`#[serde(untagged)]` on variant `{}`", variant.ident),
+                    NEEDS_ANY,
+                );
             }
             let fields = self.schema_fields(&variant.fields)?;
             let fields = self.fields(variant.style, &fields);
@@ -203,18 +236,23 @@ impl<'a> Expander<'a> {
                 } else {
                     "skip_deserializing"
                 };
-                self.incompatible(format!(
-                    "`#[serde({which})]` on field `{name}` (written and read differently)"
-                ));
+                self.incompatible(
+                    format!("`#[serde({which})]` on field `{name}`"),
+                    "makes serde read a different shape than it writes, which only a \
+                     self-describing format can tolerate",
+                );
             }
             if ser {
                 continue;
             }
             if field.attrs.flatten() {
-                self.incompatible(format!("`#[serde(flatten)]` on field `{name}`"));
+                self.incompatible(format!("`#[serde(flatten)]` on field `{name}`"), NEEDS_ANY);
             }
             if field.attrs.skip_serializing_if().is_some() {
-                self.incompatible(format!("`#[serde(skip_serializing_if)]` on field `{name}`"));
+                self.incompatible(
+                    format!("`#[serde(skip_serializing_if)]` on field `{name}`"),
+                    NEEDS_ANY,
+                );
             }
             out.push(SchemaField { field, attrs });
         }
@@ -306,12 +344,12 @@ impl<'a> Expander<'a> {
         schema
     }
 
-    fn incompatible(&mut self, attribute: String) {
+    /// Records the first serde attribute that rules out the binary backend, and why.
+    fn incompatible(&mut self, attribute: String, why: &str) {
         if self.own_incompatibility.is_none() {
             self.own_incompatibility = Some(format!(
                 "`{}`, and any type containing it, cannot be used with the binary backend: \
-                 {attribute} needs a self-describing format (serde's `deserialize_any`), which \
-                 bincode is not. Use the JSON backend for this type, or remove the attribute.",
+                 {attribute} {why}. Use the JSON backend for this type, or remove the attribute.",
                 self.name
             ));
         }
@@ -321,6 +359,29 @@ impl<'a> Expander<'a> {
         let krate = &self.krate;
         quote!(#krate::__private)
     }
+}
+
+/// The first variant whose skipping makes the variant index serde writes differ from the one it
+/// reads: serde writes a variant's position among all variants but reads it among those not
+/// skipped when deserializing. Skipped variants after every readable one are harmless.
+fn misindexed_variant<'v>(variants: &'v [Variant<'v>]) -> Option<&'v Variant<'v>> {
+    let mut skipped = None;
+    for variant in variants {
+        let (ser, de) = (
+            variant.attrs.skip_serializing(),
+            variant.attrs.skip_deserializing(),
+        );
+        if de && !ser {
+            // Written, then read as whichever variant now has its index.
+            return Some(variant);
+        }
+        if de {
+            skipped = skipped.or(Some(variant));
+        } else if skipped.is_some() {
+            return skipped;
+        }
+    }
+    None
 }
 
 /// Whether a type's tokens name `ident` (or `Self`) anywhere.
