@@ -113,7 +113,9 @@ pub fn decode<'de, F: Format, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [
 
 /// Decodes a `T` from an envelope of any enabled backend, detected from its first bytes.
 ///
-/// A binary envelope starts with the magic bytes `4B E5`, a JSON envelope with `{`.
+/// A binary envelope starts with the magic bytes `4B E5`, a JSON envelope with `{`. Each is
+/// read with its format's default options: a binary envelope must carry its checksum (read one
+/// written `without_checksum` with `Binary::new().without_checksum()`).
 ///
 /// ```
 /// let from_json: Vec<u8> = kimera::from_slice(&kimera::json::to_vec(&vec![1u8])?)?;

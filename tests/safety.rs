@@ -352,8 +352,12 @@ fn binary_nesting_a_million_deep_is_a_depth_error() {
             for checksum in [true, false] {
                 let bytes = envelope_of::<Tree>(&tree_body(depth), checksum);
                 assert!(bytes.len() > depth);
-                let (result, largest) =
-                    largest_allocation_of(|| kimera::binary::from_slice::<Tree>(&bytes));
+                let binary = if checksum {
+                    Binary::new()
+                } else {
+                    Binary::new().without_checksum()
+                };
+                let (result, largest) = largest_allocation_of(|| binary.decode::<Tree>(&bytes));
                 match kind_of(result) {
                     ErrorKind::LimitExceeded {
                         limit: Limit::Depth,
@@ -362,16 +366,18 @@ fn binary_nesting_a_million_deep_is_a_depth_error() {
                     other => panic!("expected the depth limit, got {other:?}"),
                 }
                 assert!(largest < ALLOCATION_BOUND, "allocated {largest} bytes");
-                // The same through auto-detection and through a reader.
+                // The same through a reader and (checksummed) through auto-detection.
+                if checksum {
+                    assert!(matches!(
+                        kind_of(kimera::from_slice::<Tree>(&bytes)),
+                        ErrorKind::LimitExceeded {
+                            limit: Limit::Depth,
+                            ..
+                        }
+                    ));
+                }
                 assert!(matches!(
-                    kind_of(kimera::from_slice::<Tree>(&bytes)),
-                    ErrorKind::LimitExceeded {
-                        limit: Limit::Depth,
-                        ..
-                    }
-                ));
-                assert!(matches!(
-                    kind_of(kimera::binary::from_reader::<_, Tree>(&bytes[..])),
+                    kind_of(binary.decode_from_reader::<_, Tree>(&bytes[..])),
                     ErrorKind::LimitExceeded {
                         limit: Limit::Depth,
                         ..
@@ -892,7 +898,8 @@ fn binary_without_checksum_survives_random_mutations() {
                 }
             }
         }
-        if let Ok(value) = no_panic("a mutation", &mutated, kimera::binary::from_slice::<Order>) {
+        let unchecked = |bytes| Binary::new().without_checksum().decode::<Order>(bytes);
+        if let Ok(value) = no_panic("a mutation", &mutated, unchecked) {
             decoded += 1;
             // It re-encodes and reads back as itself (NaN aside, compared through bits).
             let again = kimera::binary::to_vec(&value).unwrap();
@@ -996,7 +1003,7 @@ fn trailing_bytes_are_counted() {
         .unwrap();
     plain.push(0);
     assert!(matches!(
-        kind_of(kimera::binary::from_slice::<Order>(&plain)),
+        kind_of(Binary::new().without_checksum().decode::<Order>(&plain)),
         ErrorKind::TrailingBytes { count: 1 }
     ));
 
@@ -1291,6 +1298,35 @@ fn checksum_mismatch_is_named() {
         kind_of(kimera::binary::from_slice::<Order>(&corrupted)),
         ErrorKind::ChecksumMismatch { .. }
     ));
+}
+
+/// Clearing the checksum flag must not switch the check off: a checksumming reader refuses
+/// envelopes without one, from a slice, from a stream, and through auto-detection.
+#[test]
+fn a_cleared_checksum_flag_is_refused() {
+    let mut bytes = kimera::binary::to_vec(&order()).unwrap();
+    bytes[2] &= !0x01;
+    let missing = |kind: ErrorKind| matches!(kind, ErrorKind::ChecksumMissing { format: "binary" });
+    assert!(missing(kind_of(kimera::binary::from_slice::<Order>(
+        &bytes
+    ))));
+    assert!(missing(kind_of(kimera::from_slice::<Order>(&bytes))));
+    // The reader would otherwise stop before the CRC and leave it in the stream.
+    let mut stream = &bytes[..];
+    assert!(missing(kind_of(kimera::binary::from_reader::<_, Order>(
+        &mut stream
+    ))));
+
+    // A reader configured without the checksum reads both kinds.
+    let unchecked = Binary::new().without_checksum();
+    let mut plain = Vec::new();
+    unchecked.encode_into(&order(), &mut plain).unwrap();
+    assert_eq!(unchecked.decode::<Order>(&plain).unwrap(), order());
+    let checked = kimera::binary::to_vec(&order()).unwrap();
+    assert_eq!(unchecked.decode::<Order>(&checked).unwrap(), order());
+    assert!(missing(kind_of(kimera::binary::from_slice::<Order>(
+        &plain
+    ))));
 }
 
 #[test]

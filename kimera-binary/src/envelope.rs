@@ -141,8 +141,13 @@ pub(crate) struct Parsed<'a> {
     pub(crate) body: &'a [u8],
 }
 
-/// Parses the envelope filling `bytes` (nothing may follow it), verifying the checksum.
-pub(crate) fn parse<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Parsed<'a>> {
+/// Parses the envelope filling `bytes` (nothing may follow it), verifying the checksum, and
+/// requiring one if `require_checksum` (else a single flipped flag bit would switch it off).
+pub(crate) fn parse<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    require_checksum: bool,
+) -> Result<Parsed<'a>> {
     let mut r = Reader { bytes, pos: 0 };
     let prefix = r.take(3, "binary header")?;
     if prefix[..2] != MAGIC {
@@ -162,6 +167,9 @@ pub(crate) fn parse<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Parsed<'a>> 
     }
     if flags & !KNOWN_FLAGS != 0 {
         return Err(not_envelope(format_args!("unknown flags {flags:#06b}")));
+    }
+    if require_checksum && flags & FLAG_CHECKSUM == 0 {
+        return Err(ErrorKind::ChecksumMissing { format: FORMAT }.into());
     }
     let name_len = r.varint("type name length")?;
     if name_len > MAX_NAME_LEN {

@@ -66,8 +66,24 @@ impl Binary {
         }
     }
 
-    /// Writes envelopes without the CRC-32 trailer: 4 bytes smaller and a little faster, but a
-    /// corrupted body may then decode into a different value. Readers accept both.
+    /// Writes envelopes without the CRC-32 trailer, and reads envelopes with or without one:
+    /// 4 bytes smaller and a little faster, but a corrupted body may then decode into a
+    /// different value.
+    ///
+    /// A reader with the checksum on (the default) refuses envelopes that carry none
+    /// ([`ErrorKind::ChecksumMissing`]): otherwise one flipped flag bit would turn the check off.
+    ///
+    /// ```
+    /// use kimera_core::{ErrorKind, Format};
+    /// use kimera_binary::Binary;
+    ///
+    /// let mut unchecked = Vec::new();
+    /// Binary::new().without_checksum().encode_into(&7u8, &mut unchecked)?;
+    /// assert_eq!(Binary::new().without_checksum().decode::<u8>(&unchecked)?, 7);
+    /// let err = Binary::new().decode::<u8>(&unchecked).unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::ChecksumMissing { .. }));
+    /// # Ok::<(), kimera_core::Error>(())
+    /// ```
     pub const fn without_checksum(mut self) -> Self {
         self.checksum = false;
         self
@@ -124,7 +140,7 @@ impl Binary {
     where
         T: KimeraHandler + Deserialize<'de>,
     {
-        let parsed = envelope::parse(bytes, &self.limits)?;
+        let parsed = envelope::parse(bytes, &self.limits, self.checksum)?;
         parsed.header.check::<T>()?;
         decode_body(parsed.body, &self.limits)
     }
@@ -208,7 +224,7 @@ impl Format for Binary {
     }
 
     fn header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>> {
-        envelope::parse(bytes, &self.limits).map(|parsed| parsed.header)
+        envelope::parse(bytes, &self.limits, self.checksum).map(|parsed| parsed.header)
     }
 }
 

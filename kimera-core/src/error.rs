@@ -94,6 +94,12 @@ pub enum ErrorKind {
         /// The checksum of the bytes read.
         computed: u32,
     },
+    /// The envelope carries no checksum, and the reader requires one.
+    #[error("the {format} envelope carries no checksum, and this reader requires one (a reader that expects unchecked envelopes is configured to accept them)")]
+    ChecksumMissing {
+        /// The format.
+        format: &'static str,
+    },
     /// The input ends before the envelope does.
     #[error("truncated input: {context} is cut off at byte {offset}")]
     Truncated {
