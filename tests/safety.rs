@@ -692,6 +692,67 @@ fn forged_body_lengths_are_refused_without_allocating() {
     );
 }
 
+/// Type names readers would refuse are refused when writing instead.
+#[test]
+fn binary_refuses_to_write_type_names_it_cannot_read() {
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    #[kimera(
+        name = "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn"
+    )]
+    struct Wrap<T>(T);
+
+    // 1000 bytes of name alone fit; with `<u8>` it is 1004, with `<list<str>>` 1011.
+    let bytes = kimera::binary::to_vec(&Wrap(1u8)).unwrap();
+    assert_eq!(
+        kimera::binary::from_slice::<Wrap<u8>>(&bytes).unwrap(),
+        Wrap(1)
+    );
+    let long = Wrap(Wrap(Wrap(vec![String::new()])));
+    assert!(<Wrap<Wrap<Wrap<Vec<String>>>>>::type_name().len() > 1024);
+    let mut out = vec![1, 2, 3];
+    match Binary::new()
+        .encode_into(&long, &mut out)
+        .unwrap_err()
+        .into_kind()
+    {
+        ErrorKind::Encode { message, .. } => assert!(message.contains("at most 1024"), "{message}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        out,
+        [1, 2, 3],
+        "a failed encode leaves the buffer as it was"
+    );
+    // JSON carries any name.
+    let text = kimera::json::to_string(&long).unwrap();
+    assert_eq!(
+        kimera::json::from_str::<Wrap<Wrap<Wrap<Vec<String>>>>>(&text).unwrap(),
+        long
+    );
+}
+
+/// A `Serialize` impl that panics mid-value leaves the caller's buffer as it was.
+#[test]
+fn a_panicking_serialize_keeps_the_callers_bytes() {
+    struct Bomb;
+    impl Serialize for Bomb {
+        fn serialize<S: serde::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            panic!("boom")
+        }
+    }
+    impl KimeraHandler for Bomb {
+        const SCHEMA: &'static kimera::Schema = &kimera::Schema::Unit;
+    }
+
+    let mut out = vec![7; 10];
+    let value = (vec![1u32; 100], Bomb);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        Binary::new().encode_into(&value, &mut out)
+    }));
+    assert!(result.is_err());
+    assert_eq!(out, [7; 10]);
+}
+
 #[test]
 fn hostile_binary_headers_are_named_errors() {
     let good = kimera::binary::to_vec(&7u8).unwrap();

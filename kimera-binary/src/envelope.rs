@@ -60,6 +60,17 @@ where
     T: KimeraHandler + Serialize + ?Sized,
 {
     let name = T::type_name();
+    if name.len() as u64 > MAX_NAME_LEN {
+        // Readers refuse it: fail here rather than write what cannot be read.
+        return Err(encode_error::<T>(
+            ".",
+            format_args!(
+                "the type name is {} bytes long; binary envelopes carry at most {MAX_NAME_LEN}",
+                name.len()
+            ),
+        )
+        .into());
+    }
     let flags = if checksum { FLAG_CHECKSUM } else { 0 };
     out.extend_from_slice(&MAGIC);
     out.push(WIRE_VERSION << 4 | flags);
@@ -72,9 +83,9 @@ where
     let body_start = out.len();
     // The writer owns the buffer while bincode fills it: behind a `&mut` the vector's length
     // and capacity go back to memory after every write, which made encoding ~25% slower.
-    let mut encoder = EncoderImpl::new(VecWriter(std::mem::take(out)), config());
+    let mut encoder = EncoderImpl::new(VecWriter::take(out, start), config());
     let written = Compat(value).encode(&mut encoder);
-    *out = encoder.into_writer().0;
+    drop(encoder.into_writer());
     if let Err(err) = written {
         return Err(body_encode_failure(value, err));
     }
@@ -93,13 +104,38 @@ where
 }
 
 /// Appends to a `Vec` directly: cheaper than bincode's `std::io::Write` adapter, which goes
-/// through `write_all` for every primitive.
-struct VecWriter(Vec<u8>);
+/// through `write_all` for every primitive. It owns the vector while writing and puts it back
+/// where it came from when dropped, even when a `Serialize` impl panics (cut back to `start`
+/// then, so the caller's earlier bytes survive without a partial envelope).
+struct VecWriter<'a> {
+    buf: Vec<u8>,
+    home: &'a mut Vec<u8>,
+    start: usize,
+}
 
-impl bincode::enc::write::Writer for VecWriter {
+impl<'a> VecWriter<'a> {
+    fn take(home: &'a mut Vec<u8>, start: usize) -> Self {
+        VecWriter {
+            buf: std::mem::take(home),
+            home,
+            start,
+        }
+    }
+}
+
+impl Drop for VecWriter<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.buf.truncate(self.start);
+        }
+        *self.home = std::mem::take(&mut self.buf);
+    }
+}
+
+impl bincode::enc::write::Writer for VecWriter<'_> {
     #[inline(always)]
     fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), bincode::error::EncodeError> {
-        self.0.extend_from_slice(bytes);
+        self.buf.extend_from_slice(bytes);
         Ok(())
     }
 }
@@ -114,7 +150,8 @@ where
         value,
         track: &track,
     };
-    let _ = bincode::serde::encode_into_writer(&tracked, VecWriter(Vec::new()), config());
+    let mut sink = Vec::new();
+    let _ = bincode::serde::encode_into_writer(&tracked, VecWriter::take(&mut sink, 0), config());
     encode_error::<T>(track.into_inner().path(), err).into()
 }
 
