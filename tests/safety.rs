@@ -1209,12 +1209,48 @@ fn unsupported_wire_versions_are_named() {
             supported: 1
         }
     ));
-    // Also when the wire version comes last.
+    // Also when the wire version comes last, even after a type name this reader does not
+    // expect: a newer wire version may name types differently.
     let text = r#"{"type":"u8","version":1,"value":7,"kimera":2}"#;
     assert!(matches!(
         kind_of(kimera::json::from_str::<u8>(text)),
         ErrorKind::UnsupportedWireVersion { found: 2, .. }
     ));
+    let text = r#"{"type":"u8/v2","version":1,"value":7,"kimera":2}"#;
+    assert!(matches!(
+        kind_of(kimera::json::from_str::<u8>(text)),
+        ErrorKind::UnsupportedWireVersion { found: 2, .. }
+    ));
+    // With wire version 1 the same name is a type mismatch, wherever the keys are.
+    let text = r#"{"type":"u8/v2","version":1,"value":7,"kimera":1}"#;
+    assert!(matches!(
+        kind_of(kimera::json::from_str::<u8>(text)),
+        ErrorKind::TypeMismatch { .. }
+    ));
+}
+
+#[test]
+fn json_max_size_bounds_the_whole_envelope() {
+    let text = kimera::json::to_vec(&order()).unwrap();
+    let tight = Json::new().with_limits(Limits::default().with_max_size(text.len() as u64 - 1));
+    for result in [
+        tight.decode::<Order>(&text),
+        tight.decode_from_reader::<_, Order>(&text[..]),
+    ] {
+        assert!(matches!(
+            kind_of(result),
+            ErrorKind::LimitExceeded {
+                limit: Limit::Size,
+                ..
+            }
+        ));
+    }
+    let exact = Json::new().with_limits(Limits::default().with_max_size(text.len() as u64));
+    assert_eq!(exact.decode::<Order>(&text).unwrap(), order());
+    assert_eq!(
+        exact.decode_from_reader::<_, Order>(&text[..]).unwrap(),
+        order()
+    );
 }
 
 mod v3 {

@@ -9,7 +9,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use kimera_core::envelope::{check_identity, check_name, data_error, encode_error};
-use kimera_core::{DisplayName, Error, ErrorKind, Guard, Header, KimeraHandler, Limits, Result};
+use kimera_core::{
+    DisplayName, Error, ErrorKind, Guard, Header, KimeraHandler, Limit, Limits, Result,
+};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
@@ -68,6 +70,13 @@ pub(crate) fn decode<'de, T>(bytes: &'de [u8], limits: &Limits) -> Result<T>
 where
     T: KimeraHandler + Deserialize<'de>,
 {
+    if bytes.len() as u64 > limits.max_size {
+        return Err(ErrorKind::LimitExceeded {
+            limit: Limit::Size,
+            max: limits.max_size,
+        }
+        .into());
+    }
     sniff_object(bytes)?;
     let guard = Guard::new(limits, bytes.len());
     let (err, in_body) = match decode_with(bytes, &guard, false) {
@@ -321,8 +330,12 @@ impl<'de, T: KimeraHandler + Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_,
                 if let Some(err) = seen.read(key, &mut map)? {
                     return Err(self.state.fail(Failure::Kimera(err)));
                 }
-                if matches!(key, Key::Type | Key::Kimera) && seen.type_name.is_some() {
-                    // A wrong type is reported as soon as it is seen.
+                if matches!(key, Key::Type | Key::Kimera)
+                    && seen.type_name.is_some()
+                    && seen.wire.is_some()
+                {
+                    // A wrong type is reported as soon as it is seen, once the wire version
+                    // (checked first) says how to read it.
                     let name = seen.type_name.as_deref().unwrap_or_default();
                     if let Err(err) = check_name::<T>(name) {
                         return Err(self.state.fail(Failure::Kimera(err)));

@@ -25,7 +25,7 @@ mod lossless;
 
 use std::io::{self, Read};
 
-use kimera_core::{ErrorKind, Format, Header, KimeraHandler, Limit, Limits, Result};
+use kimera_core::{Format, Header, KimeraHandler, Limits, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
@@ -146,16 +146,11 @@ impl Format for Json {
         R: io::Read,
         T: KimeraHandler + DeserializeOwned,
     {
-        let max = self.limits.max_size;
+        // One byte past the limit is enough for `decode` to refuse the input as too large.
         let mut buf = Vec::new();
-        reader.take(max.saturating_add(1)).read_to_end(&mut buf)?;
-        if buf.len() as u64 > max {
-            return Err(ErrorKind::LimitExceeded {
-                limit: Limit::Size,
-                max,
-            }
-            .into());
-        }
+        reader
+            .take(self.limits.max_size.saturating_add(1))
+            .read_to_end(&mut buf)?;
         envelope::decode(&buf, &self.limits)
     }
 

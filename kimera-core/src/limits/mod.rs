@@ -23,8 +23,13 @@ pub use de::{Guard, Guarded, GuardedSeed};
 #[non_exhaustive]
 pub struct Limits {
     /// Deepest nesting of sequences, maps, structs, enums, options and newtypes (default 128).
+    ///
+    /// The JSON backend also stops at serde_json's own bound of 127 nested values inside the
+    /// envelope, whatever `max_depth` says: a larger `max_depth` takes effect in the binary
+    /// backend only.
     pub max_depth: u32,
-    /// Largest body accepted, in bytes (default 256 MiB).
+    /// Largest input accepted, in bytes (default 256 MiB): a binary body, a whole JSON
+    /// envelope. Refused before anything is allocated for it.
     pub max_size: u64,
     /// Zero-sized elements allowed beyond one element per input byte (default 2^20): an element
     /// usually costs at least one byte, but `()` in a binary body costs none.
