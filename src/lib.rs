@@ -62,9 +62,9 @@
 use serde::{Deserialize, Serialize};
 
 pub use kimera_core::{
-    envelope, fingerprint, handlers, schema_of, EnumRepr, Error, ErrorKind, Field, FieldAttrs,
-    Fields, Format, Guard, Header, KimeraHandler, Limit, Limits, Result, Schema, Shape, TypeDef,
-    TypeRef, Variant,
+    envelope, fingerprint, handlers, path, schema_of, DisplayName, EnumRepr, Error, ErrorKind,
+    Field, FieldAttrs, Fields, Format, Guard, Guarded, GuardedSeed, Header, KimeraHandler, Limit,
+    Limits, Result, Schema, Shape, TypeDef, TypeRef, Variant,
 };
 
 #[cfg(feature = "binary")]

@@ -36,6 +36,6 @@ pub use schema::{
 /// Support for `#[derive(Kimera)]`; not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::handlers::first_incompatibility;
+    pub use crate::handlers::collections::first_incompatibility;
     pub use crate::schema::schema_of;
 }

@@ -48,8 +48,10 @@ impl Container {
                         }
                     };
                 } else if meta.path.is_ident("crate") {
-                    let lit: LitStr = meta.value()?.parse()?;
-                    out.krate = lit.parse()?;
+                    const HINT: &str = "`crate` is the path of the kimera crate as a string, such as `crate = \"my_kimera\"`";
+                    let value = meta.value()?;
+                    let lit: LitStr = value.parse().map_err(|e| syn::Error::new(e.span(), HINT))?;
+                    out.krate = lit.parse().map_err(|_| syn::Error::new(lit.span(), HINT))?;
                 } else {
                     return Err(meta.error(format_args!(
                         "unknown kimera attribute `{}`: expected {CONTAINER_KEYS}",
@@ -72,7 +74,16 @@ impl Field {
                     out.with = Some(meta.value()?.parse()?);
                 } else if meta.path.is_ident("opaque") {
                     out.opaque = Some(match meta.input.peek(syn::Token![=]) {
-                        true => Some(meta.value()?.parse::<LitStr>()?.value()),
+                        true => {
+                            let value = meta.value()?;
+                            let lit = value.parse::<LitStr>().map_err(|e| {
+                                syn::Error::new(
+                                    e.span(),
+                                    "`opaque` takes an optional name for the schema as a string, such as `opaque = \"uuid\"`",
+                                )
+                            })?;
+                            Some(lit.value())
+                        }
                         false => None,
                     });
                 } else if meta.path.is_ident("recursive") {

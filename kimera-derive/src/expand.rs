@@ -21,7 +21,8 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let kimera = attr::Container::parse(&input.attrs)?;
     let cx = Ctxt::new();
     let container = Container::from_ast(&cx, input, Derive::Serialize);
-    // Serde's own derive reports malformed serde attributes; repeat them only if it will not.
+    // Malformed serde attributes leave no shape to describe. Serde's derive reports them too,
+    // so they may show twice; reporting nothing would be worse where serde's derive is absent.
     cx.check()?;
     let container =
         container.ok_or_else(|| syn::Error::new(Span::call_site(), "unsupported item"))?;

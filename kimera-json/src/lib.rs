@@ -201,6 +201,10 @@ pub fn to_vec<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8
 
 /// Streams `value` as a compact JSON envelope to `writer`.
 ///
+/// Nothing is buffered: as with `serde_json::to_writer`, a value refused halfway (a NaN deep
+/// inside it) leaves the part written before the refusal in `writer`. Encode with
+/// [`to_vec`] first where a writer must only ever see whole envelopes.
+///
 /// ```
 /// let mut out = Vec::new();
 /// kimera_json::to_writer(&mut out, &'k')?;

@@ -20,8 +20,7 @@
 
 #[cfg(feature = "chrono")]
 mod chrono;
-mod collections;
-pub use collections::first_incompatibility;
+pub(crate) mod collections;
 mod pointers;
 mod scalars;
 mod tuples;
