@@ -356,6 +356,10 @@ enum Command {
     #[serde(skip)]
     #[allow(dead_code)]
     Internal(u64),
+    // Readable but never written: no written index lands on it.
+    #[serde(skip_serializing)]
+    #[allow(dead_code)]
+    Legacy,
 }
 
 #[test]
@@ -390,4 +394,59 @@ fn const_generic_arguments_are_not_part_of_the_identity() {
         kimera::binary::from_slice::<Buf<4>>(&bytes).unwrap(),
         Buf { data: vec![1] }
     );
+}
+
+/// Mutually recursive generic types need `#[kimera(recursive)]` only for the binary backend,
+/// whose fingerprint would otherwise contain itself; JSON never evaluates the fingerprint.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+struct Parent<T> {
+    child: Option<Box<Child<T>>>,
+    value: T,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+struct Child<T> {
+    parents: Vec<Parent<T>>,
+}
+
+#[test]
+fn mutually_recursive_generic_types_go_through_json_without_attributes() {
+    let value = Parent {
+        child: Some(Box::new(Child {
+            parents: vec![Parent {
+                child: None,
+                value: 2u8,
+            }],
+        })),
+        value: 1u8,
+    };
+    let text = kimera::json::to_string(&value).unwrap();
+    assert_eq!(kimera::json::from_str::<Parent<u8>>(&text).unwrap(), value);
+    let header = kimera::Format::header(&kimera::Json::new(), text.as_bytes()).unwrap();
+    assert_eq!(header.type_name, "Parent<u8>");
+}
+
+/// What a self-referencing field hides (docs/schema.md): the types beside the recursion enter
+/// by reference, so an incompatible one is found when decoding, as a data error, not a crash.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+struct Nest {
+    kids: Vec<(Nest, Loose)>,
+}
+
+#[test]
+fn types_beside_a_recursive_reference_are_checked_when_decoding() {
+    assert_eq!(Nest::BINARY_INCOMPATIBILITY, None);
+    let value = Nest {
+        kids: vec![(Nest { kids: vec![] }, Loose::Number(1))],
+    };
+    let bytes = kimera::binary::to_vec(&value).unwrap();
+    match kimera::binary::from_slice::<Nest>(&bytes)
+        .unwrap_err()
+        .kind()
+    {
+        kimera::ErrorKind::Data { path, .. } => assert_eq!(path, "kids[0][1]"),
+        other => panic!("{other:?}"),
+    }
+    let text = kimera::json::to_string(&value).unwrap();
+    assert_eq!(kimera::json::from_str::<Nest>(&text).unwrap(), value);
 }

@@ -753,6 +753,58 @@ fn a_panicking_serialize_keeps_the_callers_bytes() {
     assert_eq!(out, [7; 10]);
 }
 
+/// A `Serialize` impl that fails and then, asked again for the error's field path, panics:
+/// the caller's buffer still holds only its own bytes.
+#[test]
+fn a_failing_then_panicking_serialize_keeps_the_callers_bytes() {
+    struct Flaky(Cell<u32>);
+    impl Serialize for Flaky {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            self.0.set(self.0.get() + 1);
+            if self.0.get() > 1 {
+                panic!("asked twice");
+            }
+            let _ = s;
+            Err(serde::ser::Error::custom("refused"))
+        }
+    }
+    impl KimeraHandler for Flaky {
+        const SCHEMA: &'static kimera::Schema = &kimera::Schema::Unit;
+    }
+
+    let mut out = b"keep".to_vec();
+    let value = (vec![1u32; 100], Flaky(Cell::new(0)));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        Binary::new().encode_into(&value, &mut out)
+    }));
+    assert!(result.is_err());
+    assert_eq!(out, b"keep");
+}
+
+/// Encoding from a destructor while a panic unwinds is an ordinary encode.
+#[test]
+fn binary_encodes_while_a_panic_unwinds() {
+    use std::sync::Mutex;
+    static ENCODED: Mutex<Option<Vec<u8>>> = Mutex::new(None);
+    struct EncodeOnDrop;
+    impl Drop for EncodeOnDrop {
+        fn drop(&mut self) {
+            *ENCODED.lock().unwrap() = Some(kimera::binary::to_vec(&order()).unwrap());
+        }
+    }
+    let unwound = std::thread::spawn(|| {
+        let _guard = EncodeOnDrop;
+        panic!("unwinding on purpose");
+    })
+    .join();
+    assert!(unwound.is_err());
+    let bytes = ENCODED.lock().unwrap().take().expect("the destructor ran");
+    assert_eq!(
+        kimera::binary::from_slice::<Order>(&bytes).unwrap(),
+        order()
+    );
+}
+
 #[test]
 fn hostile_binary_headers_are_named_errors() {
     let good = kimera::binary::to_vec(&7u8).unwrap();
@@ -1408,10 +1460,14 @@ fn a_cleared_checksum_flag_is_refused() {
         &bytes
     ))));
     assert!(missing(kind_of(kimera::from_slice::<Order>(&bytes))));
-    // The reader would otherwise stop before the CRC and leave it in the stream.
+    // The reader would otherwise stop before the CRC and leave it in the stream. It refuses
+    // from the first three bytes, before reading the body.
     let mut stream = &bytes[..];
     assert!(missing(kind_of(kimera::binary::from_reader::<_, Order>(
         &mut stream
+    ))));
+    assert!(missing(kind_of(kimera::binary::from_reader::<_, Order>(
+        &bytes[..3]
     ))));
 
     // A reader configured without the checksum reads both kinds.

@@ -85,10 +85,13 @@ where
     // and capacity go back to memory after every write, which made encoding ~25% slower.
     let mut encoder = EncoderImpl::new(VecWriter::take(out, start), config());
     let written = Compat(value).encode(&mut encoder);
-    drop(encoder.into_writer());
+    let writer = encoder.into_writer();
     if let Err(err) = written {
+        // The writer puts `out` back cut to `start` before the error path encodes again.
+        drop(writer);
         return Err(body_encode_failure(value, err));
     }
+    writer.keep();
     let body_len = (out.len() - body_start) as u64;
     if !varint::write_padded(&mut out[slot..body_start], body_len) {
         // 2 MiB or more: the length needs more room, so the body moves once.
@@ -104,13 +107,15 @@ where
 }
 
 /// Appends to a `Vec` directly: cheaper than bincode's `std::io::Write` adapter, which goes
-/// through `write_all` for every primitive. It owns the vector while writing and puts it back
-/// where it came from when dropped, even when a `Serialize` impl panics (cut back to `start`
-/// then, so the caller's earlier bytes survive without a partial envelope).
+/// through `write_all` for every primitive. It owns the vector while writing and always puts it
+/// back where it came from: whole if [`keep`](Self::keep) was called, else cut back to `start`
+/// (an error, or a `Serialize` impl that panicked), so the caller's earlier bytes survive
+/// without a partial envelope.
 struct VecWriter<'a> {
     buf: Vec<u8>,
     home: &'a mut Vec<u8>,
     start: usize,
+    kept: bool,
 }
 
 impl<'a> VecWriter<'a> {
@@ -119,13 +124,19 @@ impl<'a> VecWriter<'a> {
             buf: std::mem::take(home),
             home,
             start,
+            kept: false,
         }
+    }
+
+    /// Puts the vector back with everything written.
+    fn keep(mut self) {
+        self.kept = true;
     }
 }
 
 impl Drop for VecWriter<'_> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
+        if !self.kept {
             self.buf.truncate(self.start);
         }
         *self.home = std::mem::take(&mut self.buf);
@@ -269,7 +280,7 @@ pub(crate) enum Extent {
 }
 
 /// How long the envelope starting `bytes` is, from as much of its header as is there.
-pub(crate) fn extent(bytes: &[u8], limits: &Limits) -> Result<Extent> {
+pub(crate) fn extent(bytes: &[u8], limits: &Limits, require_checksum: bool) -> Result<Extent> {
     let mut r = Reader { bytes, pos: 0 };
     // At least one byte more than is there, so that reading always makes progress.
     let more = |r: &Reader<'_>, n: usize| Ok(Extent::NeedHeader((r.pos + n).max(bytes.len() + 1)));
@@ -279,7 +290,11 @@ pub(crate) fn extent(bytes: &[u8], limits: &Limits) -> Result<Extent> {
     // What is there is enough for `parse` to name what is wrong: stop reading.
     let invalid = Ok(Extent::Complete(bytes.len() as u64));
     let flags = prefix[2] & 0x0f;
-    if prefix[..2] != MAGIC || prefix[2] >> 4 != WIRE_VERSION || flags & !KNOWN_FLAGS != 0 {
+    if prefix[..2] != MAGIC
+        || prefix[2] >> 4 != WIRE_VERSION
+        || flags & !KNOWN_FLAGS != 0
+        || (require_checksum && flags & FLAG_CHECKSUM == 0)
+    {
         return invalid;
     }
     let name_len = match r.varint_partial("type name length")? {

@@ -152,7 +152,7 @@ impl Binary {
     {
         let mut buf = Vec::with_capacity(64);
         let total = loop {
-            match envelope::extent(&buf, &self.limits)? {
+            match envelope::extent(&buf, &self.limits, self.checksum)? {
                 envelope::Extent::Complete(total) => break total,
                 envelope::Extent::NeedHeader(len) => fill(&mut reader, &mut buf, len as u64)?,
             }

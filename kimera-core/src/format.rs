@@ -22,8 +22,8 @@ use crate::KimeraHandler;
 ///   (and, if it can, [`KimeraHandler::FINGERPRINT`]) around the serde body, with a marker that
 ///   [`sniff`](Format::sniff) recognizes and that no other format's envelope starts with.
 /// - **Check before the body.** Decoding reads the envelope first and calls
-///   [`Header::check`] (or [`check_identity`](crate::envelope::check_identity)) before it touches
-///   the body: wrong type, newer version and fingerprint mismatch are named errors.
+///   [`Header::check`] (or the [`envelope`](crate::envelope) checks one by one) before it
+///   touches the body: wrong type, newer version and fingerprint mismatch are named errors.
 /// - **Never trust input.** Decode the body through a [`Guard`](crate::Guard) built from the
 ///   format's [`Limits`](crate::Limits); refuse a body longer than `max_size` before allocating for
 ///   it; report truncation and trailing bytes as [`ErrorKind::Truncated`](crate::ErrorKind::Truncated)

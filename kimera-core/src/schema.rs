@@ -323,7 +323,7 @@ impl Schema {
     /// fingerprint covers the full shapes of the named types nested in it, not only their names
     /// and versions: a changed nested struct changes the fingerprint of every type that holds it.
     /// (`#[derive(Kimera)]` hashes a field that refers back to the type being defined by
-    /// reference, which keeps recursive types finite.)
+    /// reference, which keeps recursive types finite; see `docs/schema.md` for what that hides.)
     ///
     /// ```
     /// use kimera_core::{KimeraHandler, Schema};

@@ -364,7 +364,7 @@ impl<'a> Expander<'a> {
 
 /// The first variant whose skipping makes the variant index serde writes differ from the one it
 /// reads: serde writes a variant's position among all variants but reads it among those not
-/// skipped when deserializing. Skipped variants after every readable one are harmless.
+/// skipped when deserializing. Skipped variants after every written one are harmless.
 fn misindexed_variant<'v>(variants: &'v [Variant<'v>]) -> Option<&'v Variant<'v>> {
     let mut skipped = None;
     for variant in variants {
@@ -378,7 +378,8 @@ fn misindexed_variant<'v>(variants: &'v [Variant<'v>]) -> Option<&'v Variant<'v>
         }
         if de {
             skipped = skipped.or(Some(variant));
-        } else if skipped.is_some() {
+        } else if !ser && skipped.is_some() {
+            // Written at an index the reader gives to the next variant along.
             return skipped;
         }
     }

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 
-use kimera_core::envelope::{check_identity, check_name, data_error, encode_error};
+use kimera_core::envelope::{check_name, check_version, data_error, encode_error};
 use kimera_core::{
     DisplayName, Error, ErrorKind, Guard, Header, KimeraHandler, Limit, Limits, Result,
 };
@@ -306,7 +306,11 @@ impl<'de> Seen<'de> {
 
     fn check<T: KimeraHandler + ?Sized>(&self) -> Result<()> {
         match (&self.wire, &self.type_name, self.version) {
-            (Some(_), Some(name), Some(version)) => check_identity::<T>(name, version, None),
+            // JSON carries no fingerprint: only the name and version are checked.
+            (Some(_), Some(name), Some(version)) => {
+                check_name::<T>(name)?;
+                check_version::<T>(version)
+            }
             (None, ..) => Err(not_envelope("missing key `kimera`")),
             (_, None, _) => Err(not_envelope("missing key `type`")),
             (.., None) => Err(not_envelope("missing key `version`")),

@@ -28,8 +28,9 @@ pub struct Limits {
     /// envelope, whatever `max_depth` says: a larger `max_depth` takes effect in the binary
     /// backend only.
     pub max_depth: u32,
-    /// Largest input accepted, in bytes (default 256 MiB): a binary body, a whole JSON
-    /// envelope. Refused before anything is allocated for it.
+    /// Largest input accepted, in bytes (default 256 MiB): a binary body, refused from its
+    /// length prefix before anything is allocated for it; a whole JSON envelope, refused before
+    /// parsing (a JSON reader stops reading one byte past it).
     pub max_size: u64,
     /// Zero-sized elements allowed beyond one element per input byte (default 2^20): an element
     /// usually costs at least one byte, but `()` in a binary body costs none.
