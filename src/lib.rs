@@ -74,6 +74,8 @@ pub use kimera_json::Json;
 
 #[cfg(feature = "binary")]
 pub mod binary;
+#[cfg(feature = "chrono")]
+pub mod compact;
 #[cfg(feature = "derive")]
 mod derive;
 #[cfg(feature = "json")]
@@ -93,9 +95,7 @@ pub use derive::Kimera;
 /// # Ok::<(), kimera::Error>(())
 /// ```
 pub fn encode<F: Format, T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(128);
-    F::default().encode_into(value, &mut out)?;
-    Ok(out)
+    F::default().encode(value)
 }
 
 /// Decodes a `T` from an envelope of the format `F`, with its default options.

@@ -101,8 +101,7 @@ use crate::KimeraHandler;
 ///     }
 /// }
 ///
-/// let mut out = Vec::new();
-/// Text::default().encode_into(&vec![1u8, 2], &mut out)?;
+/// let out = Text::default().encode(&vec![1u8, 2])?;
 /// assert_eq!(out, b"kimera-text 1 list<u8> 1\n[1,2]");
 /// assert_eq!(Text::default().decode::<Vec<u8>>(&out)?, [1, 2]);
 /// let err = Text::default().decode::<String>(&out).unwrap_err();
@@ -121,6 +120,17 @@ pub trait Format: Default {
     fn encode_into<T>(&self, value: &T, out: &mut Vec<u8>) -> Result<()>
     where
         T: KimeraHandler + Serialize + ?Sized;
+
+    /// The envelope of `value`, in a new vector (see the example on [`Format`]).
+    fn encode<T>(&self, value: &T) -> Result<Vec<u8>>
+    where
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        // Room for a header and a small body: most messages need no reallocation.
+        let mut out = Vec::with_capacity(128);
+        self.encode_into(value, &mut out)?;
+        Ok(out)
+    }
 
     /// Writes the envelope of `value` to `writer`.
     ///

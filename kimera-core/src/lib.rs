@@ -13,6 +13,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "chrono")]
+pub mod compact;
 pub mod envelope;
 mod error;
 pub mod fingerprint;

@@ -69,6 +69,8 @@ pub enum Schema {
     TimeDelta,
     /// `std::time::Duration`: seconds and nanoseconds.
     Duration,
+    /// The compact form of a chrono type: integers instead of text (`kimera::compact`).
+    Compact(&'static Schema),
     /// `Option<T>`.
     Option(&'static Schema),
     /// A variable-length sequence: `Vec<T>`, `VecDeque<T>`, `[T]`.
@@ -274,6 +276,7 @@ mod tag {
     pub const DATETIME_OFFSET: u8 = 0x24;
     pub const TIMEDELTA: u8 = 0x25;
     pub const DURATION: u8 = 0x26;
+    pub const COMPACT: u8 = 0x27;
     pub const OPTION: u8 = 0x30;
     pub const LIST: u8 = 0x31;
     pub const SET: u8 = 0x32;
@@ -368,6 +371,7 @@ impl Schema {
             Schema::DateTimeOffset => h.byte(tag::DATETIME_OFFSET),
             Schema::TimeDelta => h.byte(tag::TIMEDELTA),
             Schema::Duration => h.byte(tag::DURATION),
+            Schema::Compact(inner) => h.byte(tag::COMPACT).u64(n.child(inner)),
             Schema::Option(inner) => h.byte(tag::OPTION).u64(n.child(inner)),
             Schema::List(item) => h.byte(tag::LIST).u64(n.child(item)),
             Schema::Set(item) => h.byte(tag::SET).u64(n.child(item)),
@@ -539,6 +543,7 @@ impl fmt::Display for DisplayName<'_> {
             return f.write_str(name);
         }
         match *self.0 {
+            Schema::Compact(inner) => args(f, "compact", &[inner]),
             Schema::Option(inner) => args(f, "option", &[inner]),
             Schema::List(item) => args(f, "list", &[item]),
             Schema::Set(item) => args(f, "set", &[item]),

@@ -306,6 +306,12 @@ impl<'a> Expander<'a> {
             return self.opaque(&name);
         }
         if f.attrs.with.is_none() {
+            if self.is_compact(attrs) {
+                let (krate, ty) = (&self.krate, f.field.ty);
+                let compact: Type =
+                    syn::parse_quote_spanned!(ty.span()=> #krate::compact::Compact<#ty>);
+                return self.type_schema(&compact, &f.attrs);
+            }
             // serde writes the field with a function of the user's: its shape is not the type's.
             let with = attrs.serialize_with().or(attrs.deserialize_with());
             if let Some(path) = with {
@@ -314,6 +320,21 @@ impl<'a> Expander<'a> {
         }
         let ty = f.attrs.with.as_ref().unwrap_or(f.field.ty);
         self.type_schema(ty, &f.attrs)
+    }
+
+    /// Whether serde writes the field with `#[serde(with = "kimera::compact")]`, whose shape
+    /// Kimera knows: the field's type in compact form.
+    fn is_compact(&self, attrs: &serde_derive_internals::attr::Field) -> bool {
+        // Compared as text without a leading `::`: `kimera::compact` names `::kimera::compact`.
+        let text = |tokens: &dyn ToTokens| {
+            let text = tokens.to_token_stream().to_string();
+            text.trim_start_matches(":: ").to_owned()
+        };
+        let krate = text(&self.krate);
+        let names = |path: Option<&syn::ExprPath>, function: &str| {
+            path.is_some_and(|p| text(p) == format!("{krate} :: compact :: {function}"))
+        };
+        names(attrs.serialize_with(), "serialize") && names(attrs.deserialize_with(), "deserialize")
     }
 
     /// A child schema Kimera knows only by name.

@@ -13,6 +13,7 @@
 //! | pointers | `Box<T>`, `Rc<T>`, `Arc<T>`, `&T`, `Cow<T>` | the same as `T` |
 //! | time | `std::time::Duration` | `duration` |
 //! | chrono (feature `chrono`) | `NaiveDate`, `NaiveTime`, `NaiveDateTime`, `DateTime<Utc>`, `DateTime<FixedOffset>`, `TimeDelta` | `date`, `time`, `datetime`, `datetime_utc`, `datetime_offset`, `timedelta` |
+//! | compact chrono (feature `chrono`) | [`Compact<T>`](crate::compact::Compact), or `#[serde(with = "kimera::compact")]` on a field | `compact<date>`, `compact<datetime>`, … |
 //!
 //! Types of one family share a name, so a value written as a `Vec<T>` reads back as a
 //! `VecDeque<T>`, and a `BTreeMap` as a `HashMap`. `usize` and `isize` are written as `u64` and

@@ -77,6 +77,7 @@ impl Guard {
         E::custom(format_args!("{limit} limit exceeded"))
     }
 
+    #[inline(always)]
     fn nested<E: de::Error, R>(&self, f: impl FnOnce() -> Result<R, E>) -> Result<R, E> {
         let left = self.depth_left.get();
         if left == 0 {
@@ -91,6 +92,7 @@ impl Guard {
     /// Takes `claimed` elements from the budget before a sequence or map whose length came from
     /// the input is read: one check per container, nothing per element. Self-describing formats
     /// claim nothing (`None`); they spend at least one input byte per element anyway.
+    #[inline(always)]
     fn claim<E: de::Error>(&self, claimed: Option<usize>) -> Result<(), E> {
         let Some(claimed) = claimed else {
             return Ok(());
@@ -135,6 +137,7 @@ struct GuardedAccess<'g, A> {
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for GuardedSeed<'_, S> {
     type Value = S::Value;
 
+    #[inline(always)]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         self.inner
             .deserialize(self.guard.deserializer(deserializer))
@@ -143,6 +146,7 @@ impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for GuardedSeed<'_, S> {
 
 macro_rules! forward_deserialize {
     (claims: $claims:literal; $($method:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        #[inline(always)]
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, D::Error> {
             let visitor = GuardedVisitor { inner: visitor, guard: self.guard, claims: $claims };
             self.inner.$method($($arg,)* visitor)
@@ -194,11 +198,13 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guarded<'_, D> {
     /// bytes really there before anything is allocated. (bincode's `deserialize_string`
     /// allocates the claimed length first: 2^60 bytes for a forged 9-byte body.) Visitors of
     /// owned strings accept `visit_str` and `visit_borrowed_str`.
+    #[inline(always)]
     fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
         self.deserialize_str(visitor)
     }
 
     /// Read as bytes, for the same reason as [`deserialize_string`](Self::deserialize_string).
+    #[inline(always)]
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
         self.deserialize_bytes(visitor)
     }
@@ -210,6 +216,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guarded<'_, D> {
 
 macro_rules! forward_visit {
     ($($method:ident($ty:ty);)*) => {$(
+        #[inline(always)]
         fn $method<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
             self.inner.$method(v)
         }
@@ -246,24 +253,29 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for GuardedVisitor<'_, V> {
         visit_byte_buf(Vec<u8>);
     }
 
+    #[inline(always)]
     fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
         self.inner.visit_none()
     }
 
+    #[inline(always)]
     fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
         self.inner.visit_unit()
     }
 
+    #[inline(always)]
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         let guard = self.guard;
         guard.nested(|| self.inner.visit_some(guard.deserializer(d)))
     }
 
+    #[inline(always)]
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         let guard = self.guard;
         guard.nested(|| self.inner.visit_newtype_struct(guard.deserializer(d)))
     }
 
+    #[inline(always)]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
         let guard = self.guard;
         if self.claims {
@@ -272,6 +284,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for GuardedVisitor<'_, V> {
         guard.nested(|| self.inner.visit_seq(GuardedAccess { inner: seq, guard }))
     }
 
+    #[inline(always)]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
         let guard = self.guard;
         if self.claims {
@@ -280,6 +293,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for GuardedVisitor<'_, V> {
         guard.nested(|| self.inner.visit_map(GuardedAccess { inner: map, guard }))
     }
 
+    #[inline(always)]
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Self::Value, A::Error> {
         let guard = self.guard;
         guard.nested(|| self.inner.visit_enum(GuardedAccess { inner: data, guard }))
@@ -289,6 +303,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for GuardedVisitor<'_, V> {
 impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for GuardedAccess<'_, A> {
     type Error = A::Error;
 
+    #[inline(always)]
     fn next_element_seed<T: DeserializeSeed<'de>>(
         &mut self,
         seed: T,
@@ -296,6 +311,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for GuardedAccess<'_, A> {
         self.inner.next_element_seed(self.guard.seed(seed))
     }
 
+    #[inline(always)]
     fn size_hint(&self) -> Option<usize> {
         self.inner.size_hint()
     }
@@ -304,6 +320,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for GuardedAccess<'_, A> {
 impl<'de, A: MapAccess<'de>> MapAccess<'de> for GuardedAccess<'_, A> {
     type Error = A::Error;
 
+    #[inline(always)]
     fn next_key_seed<K: DeserializeSeed<'de>>(
         &mut self,
         seed: K,
@@ -311,6 +328,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for GuardedAccess<'_, A> {
         self.inner.next_key_seed(self.guard.seed(seed))
     }
 
+    #[inline(always)]
     fn next_value_seed<V: DeserializeSeed<'de>>(
         &mut self,
         seed: V,
@@ -318,6 +336,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for GuardedAccess<'_, A> {
         self.inner.next_value_seed(self.guard.seed(seed))
     }
 
+    #[inline(always)]
     fn size_hint(&self) -> Option<usize> {
         self.inner.size_hint()
     }
@@ -327,6 +346,7 @@ impl<'g, 'de, A: EnumAccess<'de>> EnumAccess<'de> for GuardedAccess<'g, A> {
     type Error = A::Error;
     type Variant = GuardedAccess<'g, A::Variant>;
 
+    #[inline(always)]
     fn variant_seed<V: DeserializeSeed<'de>>(
         self,
         seed: V,
@@ -346,10 +366,12 @@ impl<'g, 'de, A: EnumAccess<'de>> EnumAccess<'de> for GuardedAccess<'g, A> {
 impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for GuardedAccess<'_, A> {
     type Error = A::Error;
 
+    #[inline(always)]
     fn unit_variant(self) -> Result<(), Self::Error> {
         self.inner.unit_variant()
     }
 
+    #[inline(always)]
     fn newtype_variant_seed<T: DeserializeSeed<'de>>(
         self,
         seed: T,
@@ -357,6 +379,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for GuardedAccess<'_, A> {
         self.inner.newtype_variant_seed(self.guard.seed(seed))
     }
 
+    #[inline(always)]
     fn tuple_variant<V: Visitor<'de>>(
         self,
         len: usize,
@@ -373,6 +396,7 @@ impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for GuardedAccess<'_, A> {
         )
     }
 
+    #[inline(always)]
     fn struct_variant<V: Visitor<'de>>(
         self,
         fields: &'static [&'static str],

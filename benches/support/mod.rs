@@ -1,0 +1,167 @@
+//! What the benchmarks measure, shared by the criterion benches (`benches/formats.rs`) and the
+//! interleaved table (`examples/bench_table.rs`): the datasets, and for each one the cases
+//! (a codec on that data) with their encode and decode.
+
+pub mod datasets;
+
+use std::hint::black_box;
+use std::rc::Rc;
+
+use kimera::{Binary, Format, KimeraHandler};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// The two families a case belongs to; each compares against its raw crate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    Json,
+    Binary,
+}
+
+/// One codec on one dataset.
+pub struct Case {
+    /// `serde_json`, `kimera::json`, `bincode`, `kimera::binary`, …
+    pub codec: &'static str,
+    pub family: Family,
+    /// The raw crate every other case of the family is compared with.
+    pub baseline: bool,
+    /// The dataset, encoded by this codec.
+    pub encoded: Vec<u8>,
+    encode: Box<dyn Fn() -> Vec<u8>>,
+    decode: Box<DecodeFn>,
+}
+
+/// Decodes bytes and drops the value.
+type DecodeFn = dyn Fn(&[u8]);
+
+impl Case {
+    /// Encodes the dataset.
+    pub fn encode(&self) -> Vec<u8> {
+        (self.encode)()
+    }
+
+    /// Decodes [`Case::encoded`] and drops the value (both inside the measurement, for every
+    /// codec alike).
+    pub fn decode(&self) {
+        (self.decode)(&self.encoded)
+    }
+}
+
+/// A dataset and the cases run on it.
+pub struct Dataset {
+    pub name: &'static str,
+    /// What the dataset holds, for the table.
+    pub about: &'static str,
+    pub cases: Vec<Case>,
+}
+
+/// All datasets of the benchmark; `scale` divides their sizes (1 for the published figures).
+pub fn all(scale: usize) -> Vec<Dataset> {
+    let events = datasets::events(10_000 / scale);
+    let compact: Vec<datasets::CompactEvent> = events.iter().map(Into::into).collect();
+    let mut event_cases = standard(&events);
+    event_cases.push(case(
+        "kimera::binary compact",
+        Family::Binary,
+        Rc::new(compact),
+        kimera::binary::to_vec,
+        |bytes| kimera::binary::from_slice(bytes),
+    ));
+    vec![
+        Dataset {
+            name: "log",
+            about: "10,000 web-server log records",
+            cases: standard(&datasets::logs(10_000 / scale)),
+        },
+        Dataset {
+            name: "mesh",
+            about: "30,000 triangles of four f32 3-vectors",
+            cases: standard(&datasets::mesh(30_000 / scale)),
+        },
+        Dataset {
+            name: "events",
+            about: "10,000 events: chrono fields, Vec, BTreeMap<String, f64>, enum, Options",
+            cases: event_cases,
+        },
+        Dataset {
+            name: "rpc",
+            about: "one ~100-byte request, per message",
+            cases: standard(&datasets::request()),
+        },
+    ]
+}
+
+/// The five codecs every dataset goes through.
+fn standard<T>(value: &T) -> Vec<Case>
+where
+    T: Serialize + DeserializeOwned + KimeraHandler + Clone + PartialEq + 'static,
+{
+    let value = Rc::new(value.clone());
+    let config = bincode::config::standard();
+    let no_crc = Binary::new().without_checksum();
+    vec![
+        case(
+            "serde_json",
+            Family::Json,
+            value.clone(),
+            |v| serde_json::to_vec(v).map_err(|e| e.to_string()),
+            |bytes| serde_json::from_slice(bytes).map_err(|e| e.to_string()),
+        ),
+        case(
+            "kimera::json",
+            Family::Json,
+            value.clone(),
+            kimera::json::to_vec,
+            |bytes| kimera::json::from_slice(bytes),
+        ),
+        case(
+            "bincode",
+            Family::Binary,
+            value.clone(),
+            move |v| bincode::serde::encode_to_vec(v, config).map_err(|e| e.to_string()),
+            move |bytes| {
+                bincode::serde::decode_from_slice(bytes, config)
+                    .map(|(v, _)| v)
+                    .map_err(|e| e.to_string())
+            },
+        ),
+        case(
+            "kimera::binary",
+            Family::Binary,
+            value.clone(),
+            kimera::binary::to_vec,
+            |bytes| kimera::binary::from_slice(bytes),
+        ),
+        case(
+            "kimera::binary no CRC",
+            Family::Binary,
+            value,
+            move |v| no_crc.encode(v),
+            move |bytes| no_crc.decode(bytes),
+        ),
+    ]
+}
+
+fn case<T, E, F, D>(codec: &'static str, family: Family, value: Rc<T>, encode: F, decode: D) -> Case
+where
+    T: PartialEq + 'static,
+    E: std::fmt::Display + std::fmt::Debug,
+    F: Fn(&T) -> Result<Vec<u8>, E> + 'static,
+    D: Fn(&[u8]) -> Result<T, E> + 'static,
+{
+    let encoded = encode(&value).unwrap_or_else(|e| panic!("{codec}: encode: {e}"));
+    // A benchmark of a codec that does not round-trip would measure nothing.
+    let back = decode(&encoded).unwrap_or_else(|e| panic!("{codec}: decode: {e}"));
+    assert!(back == *value, "{codec}: the value does not round-trip");
+    let baseline = matches!(codec, "serde_json" | "bincode");
+    Case {
+        codec,
+        family,
+        baseline,
+        encoded,
+        encode: Box::new(move || encode(black_box(&value)).expect("encoded once already")),
+        decode: Box::new(move |bytes| {
+            drop(black_box(decode(black_box(bytes)).expect("decoded once")))
+        }),
+    }
+}
