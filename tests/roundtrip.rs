@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{
     DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, TimeZone, Utc,
 };
+use kimera::compact::Compact;
 use kimera::{Kimera, KimeraHandler};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -61,6 +62,11 @@ where
 {
     let text = kimera::json::to_string(value).map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert!(serde_json::from_str::<serde_json::Value>(&text).is_ok());
+    // `to_string` writes the header as bytes; `to_writer` goes through the serializer.
+    let mut streamed = Vec::new();
+    kimera::json::to_writer(&mut streamed, value)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    prop_assert_eq!(&text.as_bytes(), &streamed.as_slice());
     let pretty =
         kimera::json::to_string_pretty(value).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let decoded = [
@@ -509,6 +515,74 @@ proptest! {
         };
         both(&value)?;
     }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn compact_chrono_values_round_trip(
+        date in date(), time in time(), at in date_time(), offset in any_offset(),
+    ) {
+        prop_assume!(local_time_representable(&at));
+        both(&Compact(date))?;
+        both(&Compact(time))?;
+        both(&Compact(at))?;
+        both(&Compact(at.and_utc()))?;
+        // Exact, seconds of the offset included (chrono's text form rounds them).
+        let exact = |a: &Compact<DateTime<FixedOffset>>, b: &Compact<DateTime<FixedOffset>>| {
+            same_offset_date_time(a, b)
+        };
+        let local = Compact(offset.from_utc_datetime(&at));
+        through_binary(&local, exact)?;
+        through_json(&local, exact)?;
+        both(&CompactFields { at, day: Some(date), time, days: vec![Compact(date); 2] })?;
+    }
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+struct CompactFields {
+    #[serde(with = "kimera::compact")]
+    at: NaiveDateTime,
+    #[serde(with = "kimera::compact")]
+    day: Option<NaiveDate>,
+    #[serde(with = "kimera::compact")]
+    time: NaiveTime,
+    days: Vec<Compact<NaiveDate>>,
+}
+
+#[test]
+fn compact_fields_are_described_as_compact() {
+    assert_eq!(
+        CompactFields::SCHEMA.to_string(),
+        "CompactFields@1 struct { at: compact<datetime>, day: option<compact<date>>, \
+         time: compact<time>, days: list<compact<date>> }"
+    );
+}
+
+/// Envelopes the readers' byte-comparison fast paths cannot take (a version of two bytes, a
+/// name of two length bytes, a generic name) go the general way.
+#[test]
+fn envelopes_off_the_fast_path_round_trip() {
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    #[kimera(version = 300)]
+    struct Late(u8);
+
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    #[kimera(
+        name = "a.very.long.name.that.needs.two.bytes.of.length.in.the.binary.header.because.it.is.longer.than.one.hundred.and.twenty.seven.bytes"
+    )]
+    struct Long(u8);
+
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    struct Page<T> {
+        items: Vec<T>,
+    }
+
+    ok(both(&Late(1)));
+    ok(both(&Long(2)));
+    assert!(Long::type_name().len() > 127);
+    ok(both(&Page { items: vec![1u8] }));
 }
 
 #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]

@@ -183,6 +183,63 @@ impl<T: Serialize + ?Sized> Serialize for Tracked<'_, T> {
     }
 }
 
+/// The body of `bytes` if it is a whole, valid envelope of `T` whose name is a plain string
+/// under 128 bytes and whose version is under 128: the common case, checked by comparing bytes
+/// instead of parsing. `None` sends the caller to [`parse`] and the header checks, which accept
+/// every valid envelope and name what is wrong with the others.
+pub(crate) fn fast_body<'a, T>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    require_checksum: bool,
+) -> Option<&'a [u8]>
+where
+    T: KimeraHandler + ?Sized,
+{
+    let Cow::Borrowed(name) = T::REFERENCE.type_name() else {
+        return None;
+    };
+    let (name_len, version) = (
+        u8::try_from(name.len()).ok()?,
+        u8::try_from(T::VERSION).ok()?,
+    );
+    if name_len >= 0x80 || version >= 0x80 {
+        return None;
+    }
+    let flags = match bytes.get(2)? & 0x0f {
+        FLAG_CHECKSUM => CHECKSUM_LEN,
+        0 if !require_checksum => 0,
+        _ => return None,
+    };
+    let rest = bytes.strip_prefix(&MAGIC)?.get(1..)?;
+    if bytes[2] >> 4 != WIRE_VERSION {
+        return None;
+    }
+    let rest = rest
+        .strip_prefix(&[name_len])?
+        .strip_prefix(name.as_bytes())?;
+    let rest = rest
+        .strip_prefix(&[version])?
+        .strip_prefix(&T::FINGERPRINT.to_le_bytes())?;
+    let (body_len, len_bytes) = varint::read(rest).ok()?;
+    if body_len > limits.max_size {
+        return None;
+    }
+    let body = rest
+        .get(len_bytes..)?
+        .get(..usize::try_from(body_len).ok()?)?;
+    let end = bytes.len() - rest.len() + len_bytes + body.len();
+    if bytes.len() != end + flags {
+        return None;
+    }
+    if flags != 0 {
+        let stored = u32::from_le_bytes(bytes[end..].try_into().ok()?);
+        if stored != crc32fast::hash(&bytes[..end]) {
+            return None;
+        }
+    }
+    Some(body)
+}
+
 /// A parsed envelope: its header and where its body is.
 pub(crate) struct Parsed<'a> {
     pub(crate) header: Header<'a>,

@@ -140,6 +140,9 @@ impl Binary {
     where
         T: KimeraHandler + Deserialize<'de>,
     {
+        if let Some(body) = envelope::fast_body::<T>(bytes, &self.limits, self.checksum) {
+            return decode_body(body, &self.limits);
+        }
         let parsed = envelope::parse(bytes, &self.limits, self.checksum)?;
         parsed.header.check::<T>()?;
         decode_body(parsed.body, &self.limits)

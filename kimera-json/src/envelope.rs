@@ -40,6 +40,51 @@ impl<T: KimeraHandler + Serialize + ?Sized> Serialize for Envelope<'_, T> {
     }
 }
 
+/// The envelope's text up to its value, as Kimera writes it compactly:
+/// `{"kimera":1,"type":"<name>","version":<N>,"value":`. `None` when the name is not a plain
+/// static string that needs no escaping (generic names are spelled out by the serializer).
+pub(crate) fn compact_prefix<T: KimeraHandler + ?Sized>(out: &mut Vec<u8>) -> bool {
+    let std::borrow::Cow::Borrowed(name) = T::REFERENCE.type_name() else {
+        return false;
+    };
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    {
+        return false;
+    }
+    out.extend_from_slice(b"{\"kimera\":");
+    out.extend_from_slice(itoa::Buffer::new().format(WIRE_VERSION).as_bytes());
+    out.extend_from_slice(b",\"type\":\"");
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b"\",\"version\":");
+    out.extend_from_slice(itoa::Buffer::new().format(T::VERSION).as_bytes());
+    out.extend_from_slice(b",\"value\":");
+    true
+}
+
+/// The value's text if `bytes` is an envelope of `T` exactly as Kimera writes it compactly
+/// (see [`compact_prefix`]); `None` sends the caller to the general reader, which accepts any
+/// key order and whitespace and names what is wrong.
+fn canonical_body<T: KimeraHandler + ?Sized>(bytes: &[u8]) -> Option<&[u8]> {
+    fn strip<'a>(rest: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+        rest.strip_prefix(prefix)
+    }
+    let rest = strip(bytes, b"{\"kimera\":")?;
+    let rest = strip(rest, itoa::Buffer::new().format(WIRE_VERSION).as_bytes())?;
+    let rest = strip(rest, b",\"type\":\"")?;
+    let quote = rest.iter().position(|&b| b == b'"')?;
+    let name = std::str::from_utf8(&rest[..quote]).ok()?;
+    if name.contains('\\') || !T::REFERENCE.name_matches(name) {
+        return None;
+    }
+    let rest = strip(&rest[quote..], b"\",\"version\":")?;
+    let rest = strip(rest, itoa::Buffer::new().format(T::VERSION).as_bytes())?;
+    let rest = strip(rest, b",\"value\":")?;
+    let end = rest.iter().rposition(|b| !b.is_ascii_whitespace())?;
+    (rest[end] == b'}').then_some(&rest[..end])
+}
+
 /// A type name written straight from its schema, without building a `String`.
 struct Name<'a>(DisplayName<'a>);
 
@@ -76,6 +121,16 @@ where
             max: limits.max_size,
         }
         .into());
+    }
+    if let Some(body) = canonical_body::<T>(bytes) {
+        // The common case, without parsing the header: one comparison against what Kimera
+        // writes. Any failure is left to the general reader below, which explains it.
+        let guard = Guard::new(limits, bytes.len());
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let parsed = T::deserialize(guard.deserializer(&mut de)).and_then(|v| de.end().map(|()| v));
+        if let Ok(value) = parsed {
+            return Ok(value);
+        }
     }
     sniff_object(bytes)?;
     let guard = Guard::new(limits, bytes.len());

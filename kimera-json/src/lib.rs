@@ -30,6 +30,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
+use crate::lossless::Lossless;
+
 pub use envelope::WIRE_VERSION;
 
 /// The JSON format, with its options.
@@ -116,6 +118,18 @@ impl Format for Json {
         T: KimeraHandler + Serialize + ?Sized,
     {
         let start = out.len();
+        if !self.pretty && envelope::compact_prefix::<T>(out) {
+            // The header as bytes, then the value straight after it.
+            let mut ser = serde_json::Serializer::new(&mut *out);
+            let result = Lossless(value)
+                .serialize(&mut ser)
+                .map_err(|err| envelope::encode_failure(value, err));
+            match result {
+                Ok(()) => out.push(b'}'),
+                Err(_) => out.truncate(start),
+            }
+            return result;
+        }
         let result = self.write(&mut *out, value);
         if result.is_err() {
             out.truncate(start);
