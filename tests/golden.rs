@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::PathBuf;
 
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use kimera::{Binary, Format, Json, Kimera, KimeraHandler};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -132,6 +132,47 @@ fn built_in_top_level_values() {
     );
     check(Binary::new(), &u128::MAX, "u128_max.bin");
     check(Json::new(), &u128::MAX, "u128_max.json");
+}
+
+/// Every compact chrono form (docs/wire-format.md, "Compact chrono values"), at instants with
+/// nanoseconds, a leap second, a date before 1970 and an offset with seconds.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "test.CompactTimes")]
+struct CompactTimes {
+    #[serde(with = "kimera::compact")]
+    date: NaiveDate,
+    #[serde(with = "kimera::compact")]
+    time: NaiveTime,
+    #[serde(with = "kimera::compact")]
+    at: NaiveDateTime,
+    #[serde(with = "kimera::compact")]
+    utc: DateTime<Utc>,
+    #[serde(with = "kimera::compact")]
+    local: DateTime<FixedOffset>,
+    #[serde(with = "kimera::compact")]
+    none: Option<NaiveDate>,
+}
+
+fn compact_times() -> CompactTimes {
+    let at = order().placed;
+    let leap = NaiveDate::from_ymd_opt(2016, 12, 31)
+        .and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_000_000_001))
+        .expect("valid leap second");
+    let offset = FixedOffset::east_opt(5 * 3600 + 30 * 60 + 17).expect("valid offset");
+    CompactTimes {
+        date: NaiveDate::from_ymd_opt(1969, 7, 20).expect("valid date"),
+        time: leap.time(),
+        at,
+        utc: leap.and_utc(),
+        local: at.and_utc().with_timezone(&offset),
+        none: None,
+    }
+}
+
+#[test]
+fn compact_chrono_forms() {
+    check(Json::new(), &compact_times(), "compact_times.json");
+    check(Binary::new(), &compact_times(), "compact_times.bin");
 }
 
 /// The annotated example of docs/wire-format.md, byte by byte.
