@@ -205,7 +205,7 @@ where
     if name_len >= 0x80 || version >= 0x80 {
         return None;
     }
-    let flags = match bytes.get(2)? & 0x0f {
+    let trailer = match bytes.get(2)? & 0x0f {
         FLAG_CHECKSUM => CHECKSUM_LEN,
         0 if !require_checksum => 0,
         _ => return None,
@@ -228,10 +228,10 @@ where
         .get(len_bytes..)?
         .get(..usize::try_from(body_len).ok()?)?;
     let end = bytes.len() - rest.len() + len_bytes + body.len();
-    if bytes.len() != end + flags {
+    if bytes.len() != end + trailer {
         return None;
     }
-    if flags != 0 {
+    if trailer != 0 {
         let stored = u32::from_le_bytes(bytes[end..].try_into().ok()?);
         if stored != crc32fast::hash(&bytes[..end]) {
             return None;
