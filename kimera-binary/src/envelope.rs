@@ -195,7 +195,7 @@ pub(crate) fn fast_body<'a, T>(
 where
     T: KimeraHandler + ?Sized,
 {
-    let Cow::Borrowed(name) = T::REFERENCE.type_name() else {
+    let Cow::Borrowed(name) = T::type_name() else {
         return None;
     };
     let (name_len, version) = (
@@ -205,15 +205,15 @@ where
     if name_len >= 0x80 || version >= 0x80 {
         return None;
     }
-    let trailer = match bytes.get(2)? & 0x0f {
+    let ([m0, m1, wire_flags], rest) = bytes.split_first_chunk::<3>()?;
+    if [*m0, *m1] != MAGIC || wire_flags >> 4 != WIRE_VERSION {
+        return None;
+    }
+    let trailer = match wire_flags & 0x0f {
         FLAG_CHECKSUM => CHECKSUM_LEN,
         0 if !require_checksum => 0,
         _ => return None,
     };
-    let rest = bytes.strip_prefix(&MAGIC)?.get(1..)?;
-    if bytes[2] >> 4 != WIRE_VERSION {
-        return None;
-    }
     let rest = rest
         .strip_prefix(&[name_len])?
         .strip_prefix(name.as_bytes())?;

@@ -4,6 +4,7 @@
 //! in that order. Other writers may order the keys as they like: a body that comes before the
 //! header is held as raw JSON text (not parsed) until the header has been checked.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
@@ -40,11 +41,19 @@ impl<T: KimeraHandler + Serialize + ?Sized> Serialize for Envelope<'_, T> {
     }
 }
 
+/// The compact header's literal pieces, shared by the writer ([`compact_prefix`]) and the
+/// matcher ([`canonical_body`]) so the two cannot drift apart.
+const OPEN: &[u8] = b"{\"kimera\":";
+const TYPE: &[u8] = b",\"type\":\"";
+const VERSION: &[u8] = b"\",\"version\":";
+const VALUE: &[u8] = b",\"value\":";
+
 /// The envelope's text up to its value, as Kimera writes it compactly:
-/// `{"kimera":1,"type":"<name>","version":<N>,"value":`. `None` when the name is not a plain
-/// static string that needs no escaping (generic names are spelled out by the serializer).
+/// `{"kimera":1,"type":"<name>","version":<N>,"value":`. `false` (nothing written) when the
+/// name is not a plain static string that needs no escaping (generic names are spelled out by
+/// the serializer).
 pub(crate) fn compact_prefix<T: KimeraHandler + ?Sized>(out: &mut Vec<u8>) -> bool {
-    let std::borrow::Cow::Borrowed(name) = T::REFERENCE.type_name() else {
+    let Cow::Borrowed(name) = T::type_name() else {
         return false;
     };
     if !name
@@ -53,13 +62,13 @@ pub(crate) fn compact_prefix<T: KimeraHandler + ?Sized>(out: &mut Vec<u8>) -> bo
     {
         return false;
     }
-    out.extend_from_slice(b"{\"kimera\":");
+    out.extend_from_slice(OPEN);
     out.extend_from_slice(itoa::Buffer::new().format(WIRE_VERSION).as_bytes());
-    out.extend_from_slice(b",\"type\":\"");
+    out.extend_from_slice(TYPE);
     out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b"\",\"version\":");
+    out.extend_from_slice(VERSION);
     out.extend_from_slice(itoa::Buffer::new().format(T::VERSION).as_bytes());
-    out.extend_from_slice(b",\"value\":");
+    out.extend_from_slice(VALUE);
     true
 }
 
@@ -67,20 +76,17 @@ pub(crate) fn compact_prefix<T: KimeraHandler + ?Sized>(out: &mut Vec<u8>) -> bo
 /// (see [`compact_prefix`]); `None` sends the caller to the general reader, which accepts any
 /// key order and whitespace and names what is wrong.
 fn canonical_body<T: KimeraHandler + ?Sized>(bytes: &[u8]) -> Option<&[u8]> {
-    fn strip<'a>(rest: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
-        rest.strip_prefix(prefix)
-    }
-    let rest = strip(bytes, b"{\"kimera\":")?;
-    let rest = strip(rest, itoa::Buffer::new().format(WIRE_VERSION).as_bytes())?;
-    let rest = strip(rest, b",\"type\":\"")?;
+    let rest = bytes.strip_prefix(OPEN)?;
+    let rest = rest.strip_prefix(itoa::Buffer::new().format(WIRE_VERSION).as_bytes())?;
+    let rest = rest.strip_prefix(TYPE)?;
     let quote = rest.iter().position(|&b| b == b'"')?;
     let name = std::str::from_utf8(&rest[..quote]).ok()?;
     if name.contains('\\') || !T::REFERENCE.name_matches(name) {
         return None;
     }
-    let rest = strip(&rest[quote..], b"\",\"version\":")?;
-    let rest = strip(rest, itoa::Buffer::new().format(T::VERSION).as_bytes())?;
-    let rest = strip(rest, b",\"value\":")?;
+    let rest = rest[quote..].strip_prefix(VERSION)?;
+    let rest = rest.strip_prefix(itoa::Buffer::new().format(T::VERSION).as_bytes())?;
+    let rest = rest.strip_prefix(VALUE)?;
     let end = rest.iter().rposition(|b| !b.is_ascii_whitespace())?;
     (rest[end] == b'}').then_some(&rest[..end])
 }
@@ -313,7 +319,7 @@ enum Key {
 #[derive(Default)]
 struct Seen<'de> {
     wire: Option<u32>,
-    type_name: Option<std::borrow::Cow<'de, str>>,
+    type_name: Option<Cow<'de, str>>,
     version: Option<u32>,
 }
 
@@ -463,7 +469,7 @@ impl<'de, T: KimeraHandler + Deserialize<'de>> DeserializeSeed<'de> for BodySeed
 }
 
 /// A type name, borrowed from the input when it has no escapes.
-struct NameIn<'de>(std::borrow::Cow<'de, str>);
+struct NameIn<'de>(Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for NameIn<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
