@@ -30,6 +30,38 @@
 /// - `#[kimera(version = 3)]`: the schema version (default 1). Bump it whenever the shape changes:
 ///   the binary backend refuses bytes whose fingerprint differs from the reader's for the same
 ///   version.
+/// - `#[kimera(previous = OrderV2)]`: the type of the version before this one, a frozen copy of
+///   its shape with the same name (or an alias) and a smaller version. `Self` must implement
+///   `From<OrderV2>` or `TryFrom<OrderV2>` (whose error becomes [`ErrorKind::Migration`](crate::ErrorKind::Migration)).
+///   Values written by any older version are decoded by the link of the chain with that version
+///   (checking its fingerprint, in binary) and upgraded step by step; the current version's
+///   path is unchanged. A link that is not older or has another name is a compile error.
+///   Types without generic parameters only. See `docs/versioning.md`.
+///
+///   ```
+///   # use kimera::Kimera;
+///   # use serde::{Deserialize, Serialize};
+///   #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+///   #[kimera(name = "shop.Order", version = 2, previous = OrderV1)]
+///   struct Order { id: u64, lines: Vec<String> }
+///
+///   #[derive(Serialize, Deserialize, Kimera)]
+///   #[kimera(name = "shop.Order")]
+///   struct OrderV1 { id: u64, item: String }
+///
+///   impl From<OrderV1> for Order {
+///       fn from(v1: OrderV1) -> Self {
+///           Order { id: v1.id, lines: vec![v1.item] }
+///       }
+///   }
+///
+///   let old = kimera::json::to_string(&OrderV1 { id: 1, item: "pen".into() })?;
+///   let order: Order = kimera::json::from_str(&old)?;
+///   assert_eq!(order, Order { id: 1, lines: vec!["pen".into()] });
+///   # Ok::<(), kimera::Error>(())
+///   ```
+/// - `#[kimera(alias = "old.Name")]` (repeatable): a former name whose values this type still
+///   reads. Values are written under the current name only.
 /// - `#[kimera(crate = "path::to::kimera")]`: where the `kimera` crate is, if renamed.
 ///
 /// # Field attributes

@@ -62,9 +62,9 @@
 use serde::{Deserialize, Serialize};
 
 pub use kimera_core::{
-    envelope, fingerprint, handlers, path, schema_of, DisplayName, EnumRepr, Error, ErrorKind,
-    Field, FieldAttrs, Fields, Format, Guard, Guarded, GuardedSeed, Header, KimeraHandler, Limit,
-    Limits, Result, Schema, Shape, TypeDef, TypeRef, Variant,
+    envelope, fingerprint, handlers, migration, path, schema_of, Alias, DisplayName, EnumRepr,
+    Error, ErrorKind, Field, FieldAttrs, Fields, Format, Guard, Guarded, GuardedSeed, Header,
+    KimeraHandler, Limit, Limits, Reading, Result, Schema, Shape, TypeDef, TypeRef, Variant,
 };
 
 #[cfg(feature = "binary")]
@@ -156,9 +156,11 @@ pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) ->
 /// Support for `#[derive(Kimera)]`; not public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use kimera_core::__private::{first_incompatibility, schema_of};
+    pub use kimera_core::__private::{
+        first_incompatibility, names_one_of, schema_of, upgrade, Older,
+    };
     pub use kimera_core::{
-        EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Schema, Shape, TypeDef, TypeRef,
-        Variant,
+        Alias, EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Result, Schema, Shape, TypeDef,
+        TypeRef, Variant,
     };
 }

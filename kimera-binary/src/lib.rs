@@ -32,7 +32,10 @@ use std::io::{self, Read};
 use std::marker::PhantomData;
 
 use kimera_core::envelope::data_error;
-use kimera_core::{Error, ErrorKind, Format, Guard, Header, KimeraHandler, Limits, Result};
+use kimera_core::migration::{no_migration, Older};
+use kimera_core::{
+    Error, ErrorKind, Format, Guard, Header, KimeraHandler, Limits, Reading, Result,
+};
 use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer};
 use serde::{Deserialize, Serialize};
 
@@ -144,8 +147,15 @@ impl Binary {
             return decode_body(body, &self.limits);
         }
         let parsed = envelope::parse(bytes, &self.limits, self.checksum)?;
-        parsed.header.check::<T>()?;
-        decode_body(parsed.body, &self.limits)
+        match parsed.header.check::<T>()? {
+            Reading::Current => decode_body(parsed.body, &self.limits),
+            Reading::Migrate { .. } => T::migrate(BinaryOlder::<T> {
+                header: parsed.header,
+                body: parsed.body,
+                limits: &self.limits,
+                reader: PhantomData,
+            }),
+        }
     }
 
     fn decode_from_reader_unchecked<R, T>(&self, mut reader: R) -> Result<T>
@@ -278,6 +288,36 @@ where
         None => ".".to_owned(),
     };
     Err(Error::from(data_error::<T>(path, err)))
+}
+
+/// The body of an envelope written by an older version of `T`, for [`KimeraHandler::migrate`].
+struct BinaryOlder<'de, 'l, T: ?Sized> {
+    header: Header<'de>,
+    body: &'de [u8],
+    limits: &'l Limits,
+    reader: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: KimeraHandler + ?Sized> Older<'de> for BinaryOlder<'de, '_, T> {
+    fn version(&self) -> u32 {
+        self.header.version
+    }
+
+    /// Checks the writer's fingerprint against `U`'s, the type of that version: bytes of a
+    /// changed shape whose version was not bumped are refused, not decoded into garbage.
+    fn decode<U: KimeraHandler + Deserialize<'de>>(self) -> Result<U> {
+        if let Some(reason) = U::BINARY_INCOMPATIBILITY {
+            return Err(ErrorKind::Unsupported(reason).into());
+        }
+        match self.header.check::<U>()? {
+            Reading::Current => decode_body(self.body, self.limits),
+            Reading::Migrate { .. } => Err(self.no_migration()),
+        }
+    }
+
+    fn no_migration(&self) -> Error {
+        no_migration::<T>(self.header.version)
+    }
 }
 
 /// Decodes a `T` with `serde_path_to_error`, recording where it fails.

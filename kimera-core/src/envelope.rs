@@ -3,7 +3,8 @@
 use std::borrow::Cow;
 
 use crate::error::{ErrorKind, Result};
-use crate::KimeraHandler;
+use crate::handler::Alias;
+use crate::{KimeraHandler, Schema};
 
 /// The identity an envelope gives its value, read without touching the body.
 ///
@@ -23,22 +24,45 @@ pub struct Header<'a> {
 }
 
 impl Header<'_> {
-    /// Checks that this envelope holds a `T` this reader can decode: same type name, same
-    /// version, and (where carried) the same fingerprint, in that order: a wrong type is
-    /// reported as such even when its version or fingerprint differ too.
-    pub fn check<T: KimeraHandler + ?Sized>(&self) -> Result<()> {
+    /// Checks that this envelope holds a `T` this reader can decode, and says how: same type
+    /// name (or one of its [aliases](KimeraHandler::ALIASES)), a version not newer than the
+    /// reader's, and for the reader's own version the same fingerprint where one is carried. A
+    /// wrong type is reported as such even when its version or fingerprint differ too.
+    ///
+    /// An older version is [`Reading::Migrate`]: its fingerprint is checked by the link of the
+    /// migration chain that decodes it.
+    ///
+    /// ```
+    /// use kimera_core::{Header, Reading};
+    /// let header = Header { type_name: "u8".into(), version: 1, fingerprint: None };
+    /// assert_eq!(header.check::<u8>()?, Reading::Current);
+    /// # Ok::<(), kimera_core::Error>(())
+    /// ```
+    pub fn check<T: KimeraHandler + ?Sized>(&self) -> Result<Reading> {
         check_name::<T>(&self.type_name)?;
-        check_version::<T>(self.version)?;
-        match self.fingerprint {
-            Some(found) => check_fingerprint::<T>(self.version, found),
-            None => Ok(()),
+        let reading = check_version::<T>(self.version)?;
+        if let (Reading::Current, Some(found)) = (reading, self.fingerprint) {
+            check_fingerprint::<T>(&self.type_name, self.version, found)?;
         }
+        Ok(reading)
     }
 }
 
-/// Checks that `type_name` names `T`.
+/// How a reader of `T` reads an envelope whose header passed the checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// Written by the reader's version of `T`: decode the body as `T`.
+    Current,
+    /// Written by an older version: decode it through [`KimeraHandler::migrate`].
+    Migrate {
+        /// The version that wrote it.
+        from: u32,
+    },
+}
+
+/// Checks that `type_name` names `T`, under its name or one of its aliases.
 pub fn check_name<T: KimeraHandler + ?Sized>(type_name: &str) -> Result<()> {
-    if T::REFERENCE.name_matches(type_name) {
+    if T::REFERENCE.name_matches(type_name) || alias_of::<T>(type_name).is_some() {
         return Ok(());
     }
     Err(ErrorKind::TypeMismatch {
@@ -48,39 +72,63 @@ pub fn check_name<T: KimeraHandler + ?Sized>(type_name: &str) -> Result<()> {
     .into())
 }
 
-/// Checks that `version` is the reader's version of `T`.
-pub fn check_version<T: KimeraHandler + ?Sized>(version: u32) -> Result<()> {
+/// The alias of `T` that `found` names: an alias in place of `T`'s base name (`old.Page<i32>`
+/// for `Page<i32>` aliased `old.Page`).
+fn alias_of<T: KimeraHandler + ?Sized>(found: &str) -> Option<&'static Alias> {
+    let base = match T::REFERENCE {
+        Schema::Named(r) => r.name,
+        Schema::Type(t) => t.name,
+        _ => return None,
+    };
+    T::ALIASES
+        .iter()
+        .find(|alias| match found.strip_prefix(alias.name) {
+            Some("") => T::REFERENCE.name_matches(base),
+            Some(args) if args.starts_with('<') => {
+                T::REFERENCE.name_matches(&format!("{base}{args}"))
+            }
+            _ => false,
+        })
+}
+
+/// Checks `version` against the reader's version of `T`: the same, older (to migrate), or a
+/// newer one, which is an error.
+pub fn check_version<T: KimeraHandler + ?Sized>(version: u32) -> Result<Reading> {
     use std::cmp::Ordering;
     match version.cmp(&T::VERSION) {
-        Ordering::Equal => Ok(()),
+        Ordering::Equal => Ok(Reading::Current),
+        Ordering::Less => Ok(Reading::Migrate { from: version }),
         Ordering::Greater => Err(ErrorKind::NewerVersion {
             type_name: T::type_name().into_owned(),
             found: version,
             known: T::VERSION,
         }
         .into()),
-        Ordering::Less => Err(ErrorKind::NoMigration {
-            type_name: T::type_name().into_owned(),
-            found: version,
-            current: T::VERSION,
-        }
-        .into()),
     }
 }
 
-/// Checks that `found`, the writer's fingerprint of `T` at `version`, is the reader's.
+/// Checks that `found`, the writer's fingerprint of `T` at `version` under `type_name` (`T`'s
+/// name or an alias, which a fingerprint covers), is the reader's.
 ///
 /// Kept apart from the name and version checks so that formats that carry no fingerprint
 /// (JSON) never evaluate [`KimeraHandler::FINGERPRINT`], which mutually recursive generic types
 /// can only compute with `#[kimera(recursive)]`.
-pub fn check_fingerprint<T: KimeraHandler + ?Sized>(version: u32, found: u64) -> Result<()> {
-    if found == T::FINGERPRINT {
+pub fn check_fingerprint<T: KimeraHandler + ?Sized>(
+    type_name: &str,
+    version: u32,
+    found: u64,
+) -> Result<()> {
+    let expected = match alias_of::<T>(type_name) {
+        Some(alias) if !T::REFERENCE.name_matches(type_name) => alias.fingerprint,
+        _ => T::FINGERPRINT,
+    };
+    if found == expected {
         return Ok(());
     }
     Err(ErrorKind::FingerprintMismatch {
         type_name: T::type_name().into_owned(),
         version,
-        expected: T::FINGERPRINT,
+        expected,
         found,
     }
     .into())
@@ -125,7 +173,7 @@ mod tests {
             };
             header.check::<u8>()
         };
-        let kind = |r: Result<()>| r.unwrap_err().into_kind();
+        let kind = |r: Result<Reading>| r.unwrap_err().into_kind();
         assert!(matches!(
             kind(check("u16", 9, Some(0))),
             ErrorKind::TypeMismatch { .. }
@@ -138,15 +186,18 @@ mod tests {
                 ..
             }
         ));
-        assert!(matches!(
-            kind(check("u8", 0, None)),
-            ErrorKind::NoMigration { .. }
-        ));
+        assert_eq!(
+            check("u8", 0, Some(7)).unwrap(),
+            Reading::Migrate { from: 0 }
+        );
         assert!(matches!(
             kind(check("u8", 1, Some(7))),
             ErrorKind::FingerprintMismatch { found: 7, .. }
         ));
-        assert!(check("u8", 1, Some(u8::FINGERPRINT)).is_ok());
-        assert!(check("u8", 1, None).is_ok());
+        assert_eq!(
+            check("u8", 1, Some(u8::FINGERPRINT)).unwrap(),
+            Reading::Current
+        );
+        assert_eq!(check("u8", 1, None).unwrap(), Reading::Current);
     }
 }

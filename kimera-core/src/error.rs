@@ -74,6 +74,18 @@ pub enum ErrorKind {
         /// The reader's version.
         current: u32,
     },
+    /// A migration between two versions refused the value (its `TryFrom` failed).
+    #[error("cannot migrate `{type_name}` from version {from} to version {to}: {message}")]
+    Migration {
+        /// The type.
+        type_name: String,
+        /// The version migrated from.
+        from: u32,
+        /// The version migrated to.
+        to: u32,
+        /// The conversion's error.
+        message: String,
+    },
     /// The writer's schema of this type and version differs from the reader's.
     #[error("schema of `{type_name}` v{version} changed without a version bump: the reader's fingerprint is {expected:016x}, the writer's was {found:016x}")]
     FingerprintMismatch {

@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::error::Result;
+use crate::migration::Older;
 use crate::schema::Schema;
 
 /// What Kimera knows about a type: its name, its schema version, the shape serde writes and
@@ -74,6 +76,26 @@ pub trait KimeraHandler {
     /// Such formats check it at compile time; see [`Format`](crate::Format).
     const BINARY_INCOMPATIBILITY: Option<&'static str> = None;
 
+    /// Former names of this type whose values it still reads (`#[kimera(alias = "old.Name")]`).
+    ///
+    /// Envelopes are always written under [`type_name`](Self::type_name); a reader accepts an
+    /// envelope under an alias too (with the same generic arguments, for a generic type).
+    const ALIASES: &'static [Alias] = &[];
+
+    /// Decodes a value written by an older version of this type, `older.version()` below
+    /// [`VERSION`](Self::VERSION), through the chain of `#[kimera(previous = ...)]` types.
+    ///
+    /// Formats call it only when the envelope's version is older: the current version's path
+    /// never comes here. The default knows no older version and returns
+    /// [`ErrorKind::NoMigration`](crate::ErrorKind::NoMigration); the derive writes the chain
+    /// (see `docs/versioning.md`).
+    fn migrate<'de, O: Older<'de>>(older: O) -> Result<Self>
+    where
+        Self: Sized,
+    {
+        Err(older.no_migration())
+    }
+
     /// The name carried in envelopes: `shop.Order`, `list<str>`, `Page<i32>`.
     ///
     /// ```
@@ -82,5 +104,35 @@ pub trait KimeraHandler {
     /// ```
     fn type_name() -> Cow<'static, str> {
         Self::REFERENCE.type_name()
+    }
+}
+
+/// A former name of a type ([`KimeraHandler::ALIASES`]), with the fingerprint the type's
+/// shape has under it: a fingerprint covers the name, so binary values written under the old
+/// name carry this one.
+///
+/// ```
+/// use kimera_core::{Alias, KimeraHandler};
+/// let alias = Alias::of("old.Bytes", <Vec<u8>>::SCHEMA, &[]);
+/// assert_eq!(alias.name, "old.Bytes");
+/// // A structural schema has no name to replace: its fingerprint is the type's own.
+/// assert_eq!(alias.fingerprint, <Vec<u8>>::FINGERPRINT);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Alias {
+    /// The former name.
+    pub name: &'static str,
+    /// The fingerprint of the type's shape under that name.
+    pub fingerprint: u64,
+}
+
+impl Alias {
+    /// The alias `name` of the type whose full schema is `schema`, with its direct children
+    /// hashed as `nested` (see [`Schema::fingerprint_with`]).
+    pub const fn of(name: &'static str, schema: &Schema, nested: &[u64]) -> Alias {
+        Alias {
+            name,
+            fingerprint: schema.fingerprint_as(name, nested),
+        }
     }
 }

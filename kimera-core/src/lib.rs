@@ -22,13 +22,14 @@ mod format;
 mod handler;
 pub mod handlers;
 mod limits;
+pub mod migration;
 pub mod path;
 mod schema;
 
-pub use envelope::Header;
+pub use envelope::{Header, Reading};
 pub use error::{Error, ErrorKind, Limit, Result};
 pub use format::Format;
-pub use handler::KimeraHandler;
+pub use handler::{Alias, KimeraHandler};
 pub use limits::{Guard, Guarded, GuardedSeed, Limits};
 pub use schema::{
     schema_of, DisplayName, EnumRepr, Field, FieldAttrs, Fields, Schema, Shape, TypeDef, TypeRef,
@@ -39,5 +40,7 @@ pub use schema::{
 #[doc(hidden)]
 pub mod __private {
     pub use crate::handlers::collections::first_incompatibility;
+    pub use crate::migration::{names_one_of, upgrade, Older};
     pub use crate::schema::schema_of;
+    pub use crate::Alias;
 }

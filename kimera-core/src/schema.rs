@@ -342,6 +342,22 @@ impl Schema {
     /// When `nested` is neither empty nor one fingerprint per child (at compile time, in a
     /// `const`).
     pub const fn fingerprint_with(&self, nested: &[u64]) -> u64 {
+        self.hash(None, nested)
+    }
+
+    /// [`fingerprint_with`](Self::fingerprint_with) as if the [`Schema::Type`] at the top were
+    /// named `name`: the fingerprint a renamed type had under its former name (an
+    /// [`Alias`](crate::Alias)). Other schemas have no name to replace.
+    ///
+    /// ```
+    /// use kimera_core::{KimeraHandler, Schema};
+    /// assert_eq!(Schema::Str.fingerprint_as("old", &[]), String::FINGERPRINT);
+    /// ```
+    pub const fn fingerprint_as(&self, name: &str, nested: &[u64]) -> u64 {
+        self.hash(Some(name), nested)
+    }
+
+    const fn hash(&self, rename: Option<&str>, nested: &[u64]) -> u64 {
         let mut n = Nested {
             deep: nested,
             next: 0,
@@ -385,8 +401,12 @@ impl Schema {
                 Nested::shallow().children(h.byte(tag::NAMED).str(r.name).u32(r.version), r.params)
             }
             Schema::Type(def) => {
+                let name = match rename {
+                    Some(name) => name,
+                    None => def.name,
+                };
                 let h = Nested::shallow()
-                    .children(h.byte(tag::TYPE).str(def.name).u32(def.version), def.params);
+                    .children(h.byte(tag::TYPE).str(name).u32(def.version), def.params);
                 match def.shape {
                     Shape::Struct(fields) => n.fields(h.byte(tag::SHAPE_STRUCT), &fields),
                     Shape::TaggedStruct {

@@ -2,10 +2,13 @@
 
 use syn::{Attribute, Lit, LitStr, Path, Type};
 
-/// Container attributes: `#[kimera(name = "shop.Order", version = 3, crate = "kimera")]`.
+/// Container attributes: `#[kimera(name = "shop.Order", version = 3, previous = OrderV2,
+/// alias = "old.Order", crate = "kimera")]`.
 pub struct Container {
     pub name: Option<String>,
     pub version: u32,
+    pub previous: Option<Type>,
+    pub aliases: Vec<LitStr>,
     pub krate: Path,
 }
 
@@ -17,7 +20,8 @@ pub struct Field {
     pub recursive: bool,
 }
 
-const CONTAINER_KEYS: &str = "`name = \"...\"`, `version = N` or `crate = \"...\"`";
+const CONTAINER_KEYS: &str =
+    "`name = \"...\"`, `version = N`, `previous = Type`, `alias = \"...\"` or `crate = \"...\"`";
 const FIELD_KEYS: &str = "`with = Type`, `opaque`, `opaque = \"name\"` or `recursive`";
 
 impl Container {
@@ -25,6 +29,8 @@ impl Container {
         let mut out = Container {
             name: None,
             version: 1,
+            previous: None,
+            aliases: Vec::new(),
             krate: syn::parse_quote!(::kimera),
         };
         for attr in kimera_attrs(attrs) {
@@ -47,6 +53,14 @@ impl Container {
                             ))
                         }
                     };
+                } else if meta.path.is_ident("previous") {
+                    const HINT: &str = "`previous` names the type of the version before this one, such as `previous = OrderV2`";
+                    let value = meta.value()?;
+                    out.previous = Some(value.parse().map_err(|e| syn::Error::new(e.span(), HINT))?);
+                } else if meta.path.is_ident("alias") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    validate_name(&lit)?;
+                    out.aliases.push(lit);
                 } else if meta.path.is_ident("crate") {
                     const HINT: &str = "`crate` is the path of the kimera crate as a string, such as `crate = \"my_kimera\"`";
                     let value = meta.value()?;

@@ -7,7 +7,7 @@ use serde_derive_internals::ast::{Container, Data, Field, Style, Variant};
 use serde_derive_internals::attr::TagType;
 use serde_derive_internals::{Ctxt, Derive};
 use syn::spanned::Spanned;
-use syn::{DeriveInput, GenericParam, Ident, Type};
+use syn::{DeriveInput, GenericParam, Ident, LitStr, Type};
 
 use crate::attr;
 
@@ -39,6 +39,9 @@ struct Expander<'a> {
     krate: syn::Path,
     name: String,
     version: u32,
+    /// The type of the version before this one (`#[kimera(previous = OrderV2)]`).
+    previous: Option<Type>,
+    aliases: Vec<String>,
     /// Why the type's own serde attributes rule out the binary backend, if they do.
     own_incompatibility: Option<String>,
     /// The binary-compatibility constants of the field types, in order.
@@ -56,11 +59,28 @@ struct SchemaField<'a> {
 impl<'a> Expander<'a> {
     fn new(container: &'a Container<'a>, kimera: attr::Container) -> syn::Result<Self> {
         let name = kimera.name.unwrap_or_else(|| container.ident.to_string());
+        if let Some(alias) = kimera.aliases.iter().find(|a| a.value() == name) {
+            return Err(syn::Error::new(
+                alias.span(),
+                format_args!("`{name}` is this type's own name; an alias is a former name"),
+            ));
+        }
+        if let Some(previous) = &kimera.previous {
+            if !container.generics.params.is_empty() {
+                return Err(syn::Error::new(
+                    previous.span(),
+                    "`previous` is supported on types without generic parameters; migrate a \
+                     generic type by converting its values after decoding",
+                ));
+            }
+        }
         Ok(Expander {
             container,
             krate: kimera.krate,
             name,
             version: kimera.version,
+            previous: kimera.previous,
+            aliases: kimera.aliases.iter().map(LitStr::value).collect(),
             own_incompatibility: None,
             field_incompatibilities: Vec::new(),
             nested_fingerprints: Vec::new(),
@@ -90,7 +110,14 @@ impl<'a> Expander<'a> {
             param.bounds.push(syn::parse_quote!(#p::KimeraHandler));
         }
         let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+        let aliases = self
+            .aliases
+            .iter()
+            .map(|alias| quote!(#p::Alias::of(#alias, Self::SCHEMA, &[#(#nested),*])));
+        let (migrate, chain_checks) = self.migration();
         Ok(quote! {
+            #chain_checks
+
             #[automatically_derived]
             impl #impl_generics #p::KimeraHandler for #ident #ty_generics #where_clause {
                 const VERSION: u32 = #version;
@@ -109,8 +136,54 @@ impl<'a> Expander<'a> {
                 const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[#(#nested),*]);
                 const BINARY_INCOMPATIBILITY: ::core::option::Option<&'static str> =
                     #p::first_incompatibility(&[#own #(, #fields)*]);
+                const ALIASES: &'static [#p::Alias] = &[#(#aliases),*];
+                #migrate
             }
         })
+    }
+
+    /// With `previous = P`: the `migrate` method walking the chain through `P`, and the
+    /// compile-time checks that `P` is an older version of the same type.
+    fn migration(&self) -> (TokenStream, TokenStream) {
+        let Some(previous) = &self.previous else {
+            return (TokenStream::new(), TokenStream::new());
+        };
+        let p = self.private();
+        let (name, version, aliases) = (&self.name, self.version, &self.aliases);
+        let prev = type_text(previous);
+        let older = format!(
+            "`previous = {prev}`: `{prev}` must be an older version of `{name}`, but its \
+             version is not below {version}; give each version of the chain its own, smaller \
+             number"
+        );
+        let other = format!(
+            "`previous = {prev}`: `{prev}` is not named `{name}` (nor one of its aliases), and a \
+             migration chain links versions of one type: give it \
+             `#[kimera(name = \"{name}\", version = N)]`"
+        );
+        let span = previous.span();
+        let handler = quote_spanned!(span=> <#previous as #p::KimeraHandler>);
+        let checks = quote_spanned! {span=>
+            const _: () = {
+                ::core::assert!(#handler::VERSION < #version, #older);
+                ::core::assert!(#p::names_one_of(#handler::REFERENCE, #name, &[#(#aliases),*]), #other);
+            };
+        };
+        let migrate = quote_spanned! {span=>
+            fn migrate<'de, O: #p::Older<'de>>(older: O) -> #p::Result<Self> {
+                let version = #p::Older::version(&older);
+                let previous: #previous = if version == #handler::VERSION {
+                    #p::Older::decode::<#previous>(older)?
+                } else if version < #handler::VERSION {
+                    #handler::migrate(older)?
+                } else {
+                    return ::core::result::Result::Err(#p::Older::no_migration(&older));
+                };
+                // Parenthesized so that a missing `From`/`TryFrom` is reported at `previous`.
+                (#p::upgrade::<#previous, Self>)(previous)
+            }
+        };
+        (migrate, checks)
     }
 
     fn type_params(&self) -> impl Iterator<Item = &Ident> {

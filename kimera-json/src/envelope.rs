@@ -10,8 +10,9 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use kimera_core::envelope::{check_name, check_version, data_error, encode_error};
+use kimera_core::migration::{no_migration, Older};
 use kimera_core::{
-    DisplayName, Error, ErrorKind, Guard, Header, KimeraHandler, Limit, Limits, Result,
+    DisplayName, Error, ErrorKind, Guard, Header, KimeraHandler, Limit, Limits, Reading, Result,
 };
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
@@ -140,8 +141,16 @@ where
     }
     sniff_object(bytes)?;
     let guard = Guard::new(limits, bytes.len());
-    let (err, in_body) = match decode_with(bytes, &guard, false) {
-        Ok(value) => return Ok(value),
+    let (err, in_body) = match decode_with::<T>(bytes, &guard, false) {
+        Ok(Decoded::Current(value)) => return Ok(value),
+        Ok(Decoded::Older { version, body }) => {
+            return T::migrate(JsonOlder::<T> {
+                version,
+                body,
+                limits,
+                reader: PhantomData,
+            })
+        }
         Err(Failure::Kimera(err)) => return Err(err),
         Err(Failure::Path(path, message)) => return Err(data_error::<T>(path, message).into()),
         Err(Failure::Json { err, in_body }) => (err, in_body),
@@ -159,6 +168,50 @@ where
     match decode_with::<T>(bytes, &guard, true) {
         Err(Failure::Path(path, message)) => Err(data_error::<T>(path, message).into()),
         _ => Err(data_error::<T>(".", err).into()),
+    }
+}
+
+/// What the envelope visitor returns: the value, or an older version's body still as text.
+enum Decoded<'de, T> {
+    Current(T),
+    Older { version: u32, body: &'de RawValue },
+}
+
+/// The body of an envelope written by an older version of `T`, for [`KimeraHandler::migrate`].
+struct JsonOlder<'de, 'l, T: ?Sized> {
+    version: u32,
+    body: &'de RawValue,
+    limits: &'l Limits,
+    reader: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: KimeraHandler + ?Sized> Older<'de> for JsonOlder<'de, '_, T> {
+    fn version(&self) -> u32 {
+        self.version
+    }
+
+    fn decode<U: KimeraHandler + Deserialize<'de>>(self) -> Result<U> {
+        let text = self.body.get();
+        let guard = Guard::new(self.limits, text.len());
+        let mut de = serde_json::Deserializer::from_str(text);
+        let err = match U::deserialize(guard.deserializer(&mut de)) {
+            Ok(value) => return Ok(value),
+            Err(err) => err,
+        };
+        if let Some(kind) = guard.exceeded() {
+            return Err(kind.into());
+        }
+        // Error path only: decode again, tracking the field path.
+        let guard = Guard::new(self.limits, text.len());
+        let mut de = serde_json::Deserializer::from_str(text);
+        match serde_path_to_error::deserialize::<_, U>(guard.deserializer(&mut de)) {
+            Err(tracked) => Err(data_error::<U>(tracked.path(), tracked.inner()).into()),
+            Ok(_) => Err(data_error::<U>(".", err).into()),
+        }
+    }
+
+    fn no_migration(&self) -> Error {
+        no_migration::<T>(self.version)
     }
 }
 
@@ -208,7 +261,11 @@ enum Failure {
     Path(String, String),
 }
 
-fn decode_with<'de, T>(bytes: &'de [u8], guard: &Guard, track: bool) -> Result<T, Failure>
+fn decode_with<'de, T>(
+    bytes: &'de [u8],
+    guard: &Guard,
+    track: bool,
+) -> Result<Decoded<'de, T>, Failure>
 where
     T: KimeraHandler + Deserialize<'de>,
 {
@@ -298,9 +355,9 @@ struct EnvelopeSeed<'s, T> {
 }
 
 impl<'de, T: KimeraHandler + Deserialize<'de>> DeserializeSeed<'de> for EnvelopeSeed<'_, T> {
-    type Value = T;
+    type Value = Decoded<'de, T>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
@@ -365,10 +422,10 @@ impl<'de> Seen<'de> {
         self.wire.is_some() && self.type_name.is_some() && self.version.is_some()
     }
 
-    /// Checks that the header is complete and its version is `T`'s. The name needs no check
-    /// here: the visitor checks it as soon as it and the wire version are both known. JSON
-    /// carries no fingerprint.
-    fn check<T: KimeraHandler + ?Sized>(&self) -> Result<()> {
+    /// Checks that the header is complete and its version is `T`'s or older. The name needs
+    /// no check here: the visitor checks it as soon as it and the wire version are both known.
+    /// JSON carries no fingerprint.
+    fn check<T: KimeraHandler + ?Sized>(&self) -> Result<Reading> {
         match (&self.wire, &self.type_name, self.version) {
             (Some(_), Some(_), Some(version)) => check_version::<T>(version),
             (None, ..) => Err(not_envelope("missing key `kimera`")),
@@ -379,13 +436,13 @@ impl<'de> Seen<'de> {
 }
 
 impl<'de, T: KimeraHandler + Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_, T> {
-    type Value = T;
+    type Value = Decoded<'de, T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a Kimera JSON envelope")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut seen = Seen::default();
         let mut value = None;
         let mut early_body: Option<&'de RawValue> = None;
@@ -412,26 +469,37 @@ impl<'de, T: KimeraHandler + Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_,
                     .state
                     .fail(Failure::Kimera(not_envelope("duplicate key `value`"))));
             }
-            if !seen.complete() {
-                // Written by someone else in another key order: hold the text, check, then parse.
+            // Hold the body as text when the header is not complete yet (written by someone
+            // else in another key order) or names an older version, which its own type reads
+            // after the map; check, then parse.
+            let hold = match seen.complete().then(|| seen.check::<T>()) {
+                None | Some(Ok(Reading::Migrate { .. })) => true,
+                Some(Ok(Reading::Current)) => false,
+                Some(Err(err)) => return Err(self.state.fail(Failure::Kimera(err))),
+            };
+            if hold {
                 early_body = Some(map.next_value::<&'de RawValue>()?);
                 continue;
-            }
-            if let Err(err) = seen.check::<T>() {
-                return Err(self.state.fail(Failure::Kimera(err)));
             }
             self.state.in_body.set(true);
             value = Some(map.next_value_seed(BodySeed::<T> { outer: &self })?);
             self.state.in_body.set(false);
         }
-        if let Err(err) = seen.check::<T>() {
-            return Err(self.state.fail(Failure::Kimera(err)));
+        let reading = match seen.check::<T>() {
+            Ok(reading) => reading,
+            Err(err) => return Err(self.state.fail(Failure::Kimera(err))),
+        };
+        if let (Reading::Migrate { from }, Some(body)) = (reading, early_body) {
+            return Ok(Decoded::Older {
+                version: from,
+                body,
+            });
         }
         if let Some(raw) = early_body {
             self.state.in_body.set(true);
             let mut de = serde_json::Deserializer::from_str(raw.get());
             let parsed = BodySeed::<T> { outer: &self }.deserialize(&mut de);
-            return parsed.map_err(|err| {
+            return parsed.map(Decoded::Current).map_err(|err| {
                 let recorded = self.state.failure.borrow().is_some();
                 if recorded {
                     de::Error::custom("invalid body")
@@ -440,7 +508,7 @@ impl<'de, T: KimeraHandler + Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_,
                 }
             });
         }
-        value.ok_or_else(|| {
+        value.map(Decoded::Current).ok_or_else(|| {
             self.state
                 .fail(Failure::Kimera(not_envelope("missing key `value`")))
         })

@@ -4,7 +4,7 @@ use std::borrow::{Cow, ToOwned};
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::{KimeraHandler, Schema};
+use crate::{Alias, KimeraHandler, Schema};
 
 macro_rules! transparent_handlers {
     ($($ty:ty $(where T: $bound:path)?),* $(,)?) => {$(
@@ -14,6 +14,7 @@ macro_rules! transparent_handlers {
             const REFERENCE: &'static Schema = T::REFERENCE;
             const FINGERPRINT: u64 = T::FINGERPRINT;
             const BINARY_INCOMPATIBILITY: Option<&'static str> = T::BINARY_INCOMPATIBILITY;
+            const ALIASES: &'static [Alias] = T::ALIASES;
         }
     )*};
 }
