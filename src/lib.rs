@@ -80,6 +80,7 @@ pub mod compact;
 mod derive;
 #[cfg(feature = "json")]
 pub mod json;
+pub mod registry;
 
 #[cfg(feature = "derive")]
 pub use derive::Kimera;
@@ -123,6 +124,7 @@ pub fn decode<'de, F: Format, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [
 /// assert!(kimera::from_slice::<u8>(b"not an envelope").is_err());
 /// # Ok::<(), kimera::Error>(())
 /// ```
+#[cfg_attr(not(any(feature = "json", feature = "binary")), allow(unused_variables))]
 pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
     #[cfg(feature = "binary")]
     if Binary::sniff(bytes) {
@@ -133,13 +135,31 @@ pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) ->
     if Json::sniff(bytes) {
         return Json::new().decode(bytes);
     }
+    Err(no_backend())
+}
+
+/// The header of an envelope of any enabled backend, detected as [`from_slice`] does.
+#[cfg_attr(not(any(feature = "json", feature = "binary")), allow(unused_variables))]
+fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
+    #[cfg(feature = "binary")]
+    if Binary::sniff(bytes) {
+        return Binary::new().header(bytes);
+    }
+    #[cfg(feature = "json")]
+    if Json::sniff(bytes) {
+        return Json::new().header(bytes);
+    }
+    Err(no_backend())
+}
+
+fn no_backend() -> Error {
     let enabled: &[&str] = &[
         #[cfg(feature = "json")]
         "json",
         #[cfg(feature = "binary")]
         "binary",
     ];
-    Err(ErrorKind::NotAnEnvelope {
+    ErrorKind::NotAnEnvelope {
         format: "kimera",
         reason: format!(
             "the input starts like no enabled backend's envelope (enabled: {})",
@@ -150,15 +170,57 @@ pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) ->
             }
         ),
     }
-    .into())
+    .into()
+}
+
+/// Registers generic types, one instantiation each, with the [`registry`]: the derive
+/// registers every type without generic parameters by itself.
+///
+/// ```
+/// use kimera::Kimera;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+/// #[kimera(name = "docs.Page")]
+/// struct Page<T> { items: Vec<T> }
+///
+/// kimera::register!(Page<u32>, Page<String>);
+///
+/// let bytes = kimera::json::to_vec(&Page { items: vec![1u32, 2] })?;
+/// let any = kimera::registry::decode_any(&bytes)?;
+/// assert_eq!(any.type_name(), "docs.Page<u32>");
+/// assert_eq!(any.downcast::<Page<u32>>().unwrap().items, [1, 2]);
+/// # Ok::<(), kimera::Error>(())
+/// ```
+#[macro_export]
+macro_rules! register {
+    ($($ty:ty),+ $(,)?) => {$(
+        $crate::register!(@previous ::core::option::Option::None; $ty);
+    )+};
+    (@previous $previous:expr; $ty:ty) => {
+        const _: () = {
+            fn registration() -> $crate::registry::RegisteredType {
+                #[allow(unused_imports)]
+                use $crate::__private::{Decodable as _, ListedOnly as _};
+                (&&<$crate::__private::Probe<$ty> as ::core::default::Default>::default())
+                    .registered($previous)
+            }
+            $crate::__private::inventory::submit! {
+                $crate::__private::Registration(registration)
+            }
+        };
+    };
 }
 
 /// Support for `#[derive(Kimera)]`; not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use inventory;
     pub use kimera_core::__private::{
         first_incompatibility, names_one_of, schema_of, upgrade, Older,
     };
+
+    pub use crate::registry::{Decodable, ListedOnly, Probe, Registration};
     pub use kimera_core::{
         Alias, EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Result, Schema, Shape, TypeDef,
         TypeRef, Variant,

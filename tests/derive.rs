@@ -125,13 +125,15 @@ fn fingerprints_hash_the_schema_with_nested_fingerprints() {
 mod before {
     use super::*;
 
+    // The other program's types: kept out of this crate's registry and name check.
     #[derive(Serialize, Kimera)]
+    #[kimera(register = false)]
     pub struct Line {
         pub qty: u32,
     }
 
     #[derive(Serialize, Kimera)]
-    #[kimera(name = "shop.Order")]
+    #[kimera(name = "shop.Order", register = false)]
     pub struct Order {
         pub lines: Vec<Line>,
         pub by_sku: BTreeMap<String, (Line, Option<Box<Line>>)>,
@@ -142,6 +144,7 @@ mod after {
     use super::*;
 
     #[derive(Serialize, Deserialize, Kimera, Debug)]
+    #[kimera(register = false)]
     pub struct Line {
         pub qty: u32,
         pub price: u64,

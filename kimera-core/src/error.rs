@@ -160,9 +160,50 @@ pub enum ErrorKind {
     /// [`KimeraHandler::BINARY_INCOMPATIBILITY`](crate::KimeraHandler::BINARY_INCOMPATIBILITY)).
     #[error("{0}")]
     Unsupported(&'static str),
+    /// No registered type has the name an envelope carries (`kimera::registry`).
+    #[error("no registered type is named `{found}` (registered: {})", list(.known))]
+    UnknownType {
+        /// The name in the envelope.
+        found: String,
+        /// The names the registry knows.
+        known: Vec<String>,
+    },
+    /// A dispatcher has no handler for the envelope's type (`kimera::registry::Dispatcher`).
+    #[error("no handler for `{type_name}` in this dispatcher (it handles: {})", list(.handled))]
+    NoHandler {
+        /// The name in the envelope.
+        type_name: String,
+        /// The names the dispatcher handles.
+        handled: Vec<String>,
+    },
+    /// Several registered types claim the envelope's name, and none of them migrates from the
+    /// others (`kimera::registry::check` lists such conflicts).
+    #[error("`{type_name}` is claimed by several registered types: {}", list(.claimants))]
+    AmbiguousType {
+        /// The name in the envelope.
+        type_name: String,
+        /// The Rust types claiming it, with their versions.
+        claimants: Vec<String>,
+    },
+    /// A registered type that the registry cannot decode into a value of its own.
+    #[error("`{type_name}` ({rust_type}) is registered but cannot be decoded through the registry: it needs `Serialize + DeserializeOwned + Send + 'static`")]
+    NotDecodable {
+        /// The type's Kimera name.
+        type_name: String,
+        /// The Rust type.
+        rust_type: &'static str,
+    },
     /// Reading or writing the underlying stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// A list of names for messages: `a, b, c`, or `none`.
+fn list(names: &[String]) -> String {
+    match names.is_empty() {
+        true => "none".to_owned(),
+        false => names.join(", "),
+    }
 }
 
 /// The bounds of [`Limits`](crate::Limits).

@@ -5,10 +5,12 @@ use syn::{Attribute, Lit, LitStr, Path, Type};
 /// Container attributes: `#[kimera(name = "shop.Order", version = 3, previous = OrderV2,
 /// alias = "old.Order", crate = "kimera")]`.
 pub struct Container {
-    pub name: Option<String>,
+    pub name: Option<LitStr>,
     pub version: u32,
     pub previous: Option<Type>,
     pub aliases: Vec<LitStr>,
+    /// `register = false`: stay out of the registry and the crate's duplicate-name check.
+    pub register: bool,
     pub krate: Path,
 }
 
@@ -21,7 +23,7 @@ pub struct Field {
 }
 
 const CONTAINER_KEYS: &str =
-    "`name = \"...\"`, `version = N`, `previous = Type`, `alias = \"...\"` or `crate = \"...\"`";
+    "`name = \"...\"`, `version = N`, `previous = Type`, `alias = \"...\"`, `register = false` or `crate = \"...\"`";
 const FIELD_KEYS: &str = "`with = Type`, `opaque`, `opaque = \"name\"` or `recursive`";
 
 impl Container {
@@ -31,13 +33,15 @@ impl Container {
             version: 1,
             previous: None,
             aliases: Vec::new(),
+            register: true,
             krate: syn::parse_quote!(::kimera),
         };
         for attr in kimera_attrs(attrs) {
             attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("name") {
                     let lit: LitStr = meta.value()?.parse()?;
-                    out.name = Some(validate_name(&lit)?);
+                    validate_name(&lit)?;
+                    out.name = Some(lit);
                 } else if meta.path.is_ident("version") {
                     let lit: Lit = meta.value()?.parse()?;
                     let version = match &lit {
@@ -61,6 +65,11 @@ impl Container {
                     let lit: LitStr = meta.value()?.parse()?;
                     validate_name(&lit)?;
                     out.aliases.push(lit);
+                } else if meta.path.is_ident("register") {
+                    let lit: syn::LitBool = meta.value()?.parse().map_err(|e| {
+                        syn::Error::new(e.span(), "`register` is `true` (the default) or `false`")
+                    })?;
+                    out.register = lit.value;
                 } else if meta.path.is_ident("crate") {
                     const HINT: &str = "`crate` is the path of the kimera crate as a string, such as `crate = \"my_kimera\"`";
                     let value = meta.value()?;
@@ -148,7 +157,7 @@ fn path_text(path: &Path) -> String {
 
 /// Type names are what envelopes carry: keep them unambiguous next to the built-in
 /// `list<...>` style names, and short enough for the binary header.
-fn validate_name(lit: &LitStr) -> syn::Result<String> {
+fn validate_name(lit: &LitStr) -> syn::Result<()> {
     let name = lit.value();
     let valid_char = |c: char| c.is_ascii_alphanumeric() || "._-:/".contains(c);
     if name.is_empty() || name.len() > 1024 || !name.chars().all(valid_char) {
@@ -157,5 +166,5 @@ fn validate_name(lit: &LitStr) -> syn::Result<String> {
             "a kimera type name is 1 to 1024 ASCII letters, digits and `. _ - : /`, such as \"shop.Order\"",
         ));
     }
-    Ok(name)
+    Ok(())
 }

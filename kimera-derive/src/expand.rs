@@ -41,7 +41,11 @@ struct Expander<'a> {
     version: u32,
     /// The type of the version before this one (`#[kimera(previous = OrderV2)]`).
     previous: Option<Type>,
+    /// Where the name was given (or the type's identifier), for duplicate-name errors.
+    name_span: Span,
+    register: bool,
     aliases: Vec<String>,
+    alias_spans: Vec<Span>,
     /// Why the type's own serde attributes rule out the binary backend, if they do.
     own_incompatibility: Option<String>,
     /// The binary-compatibility constants of the field types, in order.
@@ -58,7 +62,10 @@ struct SchemaField<'a> {
 
 impl<'a> Expander<'a> {
     fn new(container: &'a Container<'a>, kimera: attr::Container) -> syn::Result<Self> {
-        let name = kimera.name.unwrap_or_else(|| container.ident.to_string());
+        let (name, name_span) = match &kimera.name {
+            Some(lit) => (lit.value(), lit.span()),
+            None => (container.ident.to_string(), container.ident.span()),
+        };
         if let Some(alias) = kimera.aliases.iter().find(|a| a.value() == name) {
             return Err(syn::Error::new(
                 alias.span(),
@@ -80,6 +87,9 @@ impl<'a> Expander<'a> {
             name,
             version: kimera.version,
             previous: kimera.previous,
+            name_span,
+            register: kimera.register,
+            alias_spans: kimera.aliases.iter().map(LitStr::span).collect(),
             aliases: kimera.aliases.iter().map(LitStr::value).collect(),
             own_incompatibility: None,
             field_incompatibilities: Vec::new(),
@@ -115,8 +125,10 @@ impl<'a> Expander<'a> {
             .iter()
             .map(|alias| quote!(#p::Alias::of(#alias, Self::SCHEMA, &[#(#nested),*])));
         let (migrate, chain_checks) = self.migration();
+        let registration = self.registration();
         Ok(quote! {
             #chain_checks
+            #registration
 
             #[automatically_derived]
             impl #impl_generics #p::KimeraHandler for #ident #ty_generics #where_clause {
@@ -184,6 +196,59 @@ impl<'a> Expander<'a> {
             }
         };
         (migrate, checks)
+    }
+
+    /// Registers a type without generic parameters with the registry, and claims its name,
+    /// version and aliases within the crate: a second type claiming one of them defines the
+    /// same hidden macro, which the compiler reports at both names.
+    fn registration(&self) -> TokenStream {
+        if !self.register {
+            return TokenStream::new();
+        }
+        let krate = &self.krate;
+        let claims = std::iter::once((
+            format!(
+                "kimera_type_{}_v{}_claimed_twice",
+                mangle(&self.name),
+                self.version
+            ),
+            self.name_span,
+        ))
+        .chain(
+            self.aliases
+                .iter()
+                .zip(&self.alias_spans)
+                .map(|(alias, span)| {
+                    (
+                        format!("kimera_alias_{}_claimed_twice", mangle(alias)),
+                        *span,
+                    )
+                }),
+        )
+        .map(|(claim, span)| {
+            let claim = Ident::new(&claim, span);
+            quote_spanned! {span=>
+                // Types defined inside functions claim their names crate-wide too.
+                #[allow(non_local_definitions)]
+                const _: () = {
+                    #[doc(hidden)]
+                    #[macro_export]
+                    macro_rules! #claim { () => {} }
+                };
+            }
+        });
+        let register = self.container.generics.params.is_empty().then(|| {
+            let ident = &self.container.ident;
+            let p = self.private();
+            let previous = match &self.previous {
+                Some(previous) => quote!(::core::option::Option::Some(
+                    <#previous as #p::KimeraHandler>::VERSION
+                )),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(#krate::register!(@previous #previous; #ident);)
+        });
+        quote!(#(#claims)* #register)
     }
 
     fn type_params(&self) -> impl Iterator<Item = &Ident> {
@@ -499,4 +564,15 @@ fn field_label(field: &Field<'_>) -> String {
 /// A type or path as compact text, for opaque schema names.
 fn type_text(tokens: &impl ToTokens) -> String {
     tokens.to_token_stream().to_string().replace(' ', "")
+}
+
+/// A type name as identifier characters, one to one: ASCII letters and digits stay, any other
+/// character becomes `_` and its two hex digits (`shop.Order` is `shop_2eOrder`).
+fn mangle(name: &str) -> String {
+    name.chars()
+        .map(|c| match c.is_ascii_alphanumeric() {
+            true => c.to_string(),
+            false => format!("_{:02x}", u32::from(c)),
+        })
+        .collect()
 }

@@ -1,0 +1,111 @@
+//! [`Dispatcher`]: routes encoded values to typed handlers by the type their envelope names.
+
+use std::collections::BTreeMap;
+
+use kimera_core::{ErrorKind, KimeraHandler, Result};
+use serde::de::DeserializeOwned;
+
+/// Routes each encoded value to the handler of its type.
+///
+/// A handler is a closure taking the value by its type; [`dispatch`](Self::dispatch) reads the
+/// envelope's type name, decodes the value as that type (migrating an older version first),
+/// and calls the handler with it. Handlers may return a value (`R`, `()` by default).
+///
+/// A type needs no registration to be handled: the dispatcher decodes it through its own
+/// handler. The [registry](super) only sharpens the error for a type the dispatcher does not
+/// handle ([`ErrorKind::NoHandler`] for a registered type, [`ErrorKind::UnknownType`] for a
+/// name nothing knows); both list the types the dispatcher handles.
+///
+/// ```
+/// use kimera::registry::Dispatcher;
+/// use kimera::{ErrorKind, Kimera};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, Kimera)]
+/// #[kimera(name = "bank.Deposit")]
+/// struct Deposit { cents: u64 }
+///
+/// #[derive(Serialize, Deserialize, Kimera)]
+/// #[kimera(name = "bank.Withdrawal")]
+/// struct Withdrawal { cents: u64 }
+///
+/// let mut dispatcher = Dispatcher::new()
+///     .on(|d: Deposit| d.cents as i64)
+///     .on(|w: Withdrawal| -(w.cents as i64));
+/// let mut balance = 0;
+/// balance += dispatcher.dispatch(&kimera::json::to_vec(&Deposit { cents: 500 })?)?;
+/// balance += dispatcher.dispatch(&kimera::binary::to_vec(&Withdrawal { cents: 120 })?)?;
+/// assert_eq!(balance, 380);
+///
+/// let err = dispatcher.dispatch(&kimera::json::to_vec("text")?).unwrap_err();
+/// assert!(matches!(err.kind(), ErrorKind::UnknownType { .. }));
+/// # Ok::<(), kimera::Error>(())
+/// ```
+pub struct Dispatcher<'h, R = ()> {
+    /// Every name an envelope of a handled type may carry (its own and its aliases), with the
+    /// index of its handler.
+    routes: BTreeMap<String, usize>,
+    handlers: Vec<Route<'h, R>>,
+}
+
+type Route<'h, R> = Box<dyn FnMut(&[u8]) -> Result<R> + 'h>;
+
+impl<'h, R> Dispatcher<'h, R> {
+    /// A dispatcher with no handlers.
+    pub fn new() -> Self {
+        Dispatcher {
+            routes: BTreeMap::new(),
+            handlers: Vec::new(),
+        }
+    }
+
+    /// Handles values of type `T` with `handler`. A later handler for the same type (or for a
+    /// type of the same name) replaces the earlier one.
+    pub fn on<T, F>(mut self, mut handler: F) -> Self
+    where
+        T: KimeraHandler + DeserializeOwned + 'h,
+        F: FnMut(T) -> R + 'h,
+    {
+        let index = self.handlers.len();
+        self.handlers.push(Box::new(move |bytes| {
+            crate::from_slice::<T>(bytes).map(&mut handler)
+        }));
+        for name in super::envelope_names::<T>() {
+            self.routes.insert(name, index);
+        }
+        self
+    }
+
+    /// Decodes `bytes` (one envelope of any enabled backend) and calls the handler of its type.
+    pub fn dispatch(&mut self, bytes: &[u8]) -> Result<R> {
+        let header = crate::read_header(bytes)?;
+        if let Some(&index) = self.routes.get(&*header.type_name) {
+            return (self.handlers[index])(bytes);
+        }
+        let handled = self.routes.keys().cloned().collect();
+        let name = header.type_name.into_owned();
+        let registered = super::registry().by_name.contains_key(&name);
+        Err(match registered {
+            true => ErrorKind::NoHandler {
+                type_name: name,
+                handled,
+            },
+            false => ErrorKind::UnknownType {
+                found: name,
+                known: handled,
+            },
+        }
+        .into())
+    }
+
+    /// The names of the types handled, aliases included.
+    pub fn handled(&self) -> impl Iterator<Item = &str> {
+        self.routes.keys().map(String::as_str)
+    }
+}
+
+impl<R> Default for Dispatcher<'_, R> {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,414 @@
+//! The registry of handled types: decode a value whose type you learn only from its envelope.
+//!
+//! Every type that derives [`Kimera`](crate::Kimera) and has no generic parameters registers
+//! itself at compile time; a generic type is registered per instantiation with
+//! [`register!`](crate::register). A consumer of a queue then decodes whatever arrives:
+//!
+//! ```
+//! use kimera::registry::{self, Dispatcher};
+//! use kimera::Kimera;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+//! #[kimera(name = "shop.Ping")]
+//! struct Ping { seq: u32 }
+//!
+//! #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+//! #[kimera(name = "shop.Note")]
+//! struct Note { text: String }
+//!
+//! let bytes = kimera::binary::to_vec(&Ping { seq: 7 })?;
+//!
+//! // A value of any registered type, downcast when you know what it is...
+//! let any = registry::decode_any(&bytes)?;
+//! assert_eq!(any.type_name(), "shop.Ping");
+//! assert!(any.is::<Ping>());
+//! assert_eq!(any.downcast::<Ping>().ok(), Some(Ping { seq: 7 }));
+//!
+//! // ...or routed to a handler per type.
+//! let mut dispatcher = Dispatcher::new()
+//!     .on(|ping: Ping| format!("ping {}", ping.seq))
+//!     .on(|note: Note| format!("note {}", note.text));
+//! assert_eq!(dispatcher.dispatch(&bytes)?, "ping 7");
+//! # Ok::<(), kimera::Error>(())
+//! ```
+//!
+//! # Why `inventory`
+//!
+//! Registration uses the [`inventory`](https://docs.rs/inventory) crate: each derive submits a
+//! small static that is collected before `main`, from any crate linked into the program. The
+//! alternative, `linkme`, gathers entries into one linker section, which needs a
+//! `#[distributed_slice]` declared upstream and is not supported on every target (notably
+//! WebAssembly); `inventory` works on the platforms Rust services run on, needs nothing
+//! declared by the user, and costs one pointer push per type at start-up.
+//!
+//! # Names, versions and conflicts
+//!
+//! A name (or an alias) may be claimed by several types only when they are versions of one
+//! type: the one with the highest version reads the name, and the others must be links of its
+//! migration chain (`#[kimera(previous = ...)]`). Anything else is a conflict:
+//! [`check`] lists them all, so a service can refuse to start with a clear message, and
+//! decoding an ambiguous name is [`ErrorKind::AmbiguousType`]. Within one crate, the derive
+//! already refuses two types with the same name and version at compile time.
+
+mod any;
+mod dispatch;
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+use kimera_core::{ErrorKind, KimeraHandler, Result, Schema};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use any::AnyValue;
+pub use dispatch::Dispatcher;
+
+/// A registered type: its identity, as [`types`] lists it.
+pub struct RegisteredType {
+    name: String,
+    version: u32,
+    fingerprint: u64,
+    schema: &'static Schema,
+    aliases: Vec<String>,
+    rust_type: &'static str,
+    previous_version: Option<u32>,
+    decoder: Option<Decoder>,
+}
+
+impl RegisteredType {
+    /// The type's Kimera name (`shop.Order`, `Page<i32>`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its current version.
+    pub fn version(&self) -> u32 {
+        self.version
+    }
+
+    /// Its schema fingerprint, as binary envelopes carry it.
+    pub fn fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    /// Its full schema.
+    pub fn schema(&self) -> &'static Schema {
+        self.schema
+    }
+
+    /// The other names it reads (`#[kimera(alias = ...)]`), spelled as envelopes carry them.
+    pub fn aliases(&self) -> impl Iterator<Item = &str> {
+        self.aliases.iter().map(String::as_str)
+    }
+
+    /// The Rust type (`std::any::type_name`), for people: not stable across compilers.
+    pub fn rust_type(&self) -> &'static str {
+        self.rust_type
+    }
+
+    /// The version of the type it migrates from (`#[kimera(previous = ...)]`), if any.
+    pub fn previous_version(&self) -> Option<u32> {
+        self.previous_version
+    }
+
+    /// Whether [`decode_any`] can decode it (it is `Serialize + DeserializeOwned + Send +
+    /// 'static`).
+    pub fn is_decodable(&self) -> bool {
+        self.decoder.is_some()
+    }
+
+    /// The names envelopes of this type may carry: its own, then its aliases.
+    fn names(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.name()).chain(self.aliases())
+    }
+
+    fn of<T: KimeraHandler + ?Sized + 'static>(
+        previous_version: Option<u32>,
+        decoder: Option<Decoder>,
+    ) -> Self {
+        let mut names = envelope_names::<T>().into_iter();
+        let name = names.next().unwrap_or_default();
+        RegisteredType {
+            version: T::VERSION,
+            fingerprint: T::FINGERPRINT,
+            schema: T::SCHEMA,
+            name,
+            aliases: names.collect(),
+            rust_type: std::any::type_name::<T>(),
+            previous_version,
+            decoder,
+        }
+    }
+
+    fn label(&self) -> String {
+        format!("{} v{} ({})", self.name, self.version, self.rust_type)
+    }
+}
+
+impl fmt::Debug for RegisteredType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegisteredType")
+            .field("name", &self.name)
+            .field("version", &self.version)
+            .field("fingerprint", &format_args!("{:016x}", self.fingerprint))
+            .field("aliases", &self.aliases)
+            .field("rust_type", &self.rust_type)
+            .field("previous_version", &self.previous_version)
+            .field("decodable", &self.is_decodable())
+            .finish()
+    }
+}
+
+/// The names envelopes of `T` may carry: its own first, then its aliases, each replacing the
+/// base name (`old.Page<i32>` for `Page<i32>` aliased `old.Page`).
+fn envelope_names<T: KimeraHandler + ?Sized>() -> Vec<String> {
+    let name = T::type_name();
+    let args = match T::REFERENCE {
+        Schema::Named(r) => name.get(r.name.len()..).unwrap_or_default(),
+        _ => "",
+    };
+    let aliases = T::ALIASES
+        .iter()
+        .map(|alias| format!("{}{args}", alias.name));
+    std::iter::once(name.to_string()).chain(aliases).collect()
+}
+
+/// How the registry decodes one type: monomorphized functions behind pointers.
+struct Decoder {
+    decode: fn(&[u8]) -> Result<Box<dyn Any + Send>>,
+    #[cfg(feature = "json")]
+    to_json: fn(&(dyn Any + Send)) -> Result<serde_json::Value>,
+}
+
+impl Decoder {
+    fn of<T: KimeraHandler + Serialize + DeserializeOwned + Send + 'static>() -> Self {
+        Decoder {
+            decode: |bytes| Ok(Box::new(crate::from_slice::<T>(bytes)?)),
+            #[cfg(feature = "json")]
+            to_json: |value| match value.downcast_ref::<T>() {
+                Some(value) => kimera_json::to_plain_value(value),
+                None => Err(kimera_core::envelope::encode_error::<T>(
+                    ".",
+                    "the value is not of its registered type",
+                )
+                .into()),
+            },
+        }
+    }
+}
+
+/// Every registered type, sorted by name then version.
+///
+/// ```
+/// #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera)]
+/// #[kimera(name = "docs.Listed", version = 2)]
+/// struct Listed { id: u8 }
+///
+/// let listed = kimera::registry::types()
+///     .find(|t| t.name() == "docs.Listed")
+///     .expect("registered by the derive");
+/// assert_eq!(listed.version(), 2);
+/// assert!(listed.is_decodable());
+/// ```
+pub fn types() -> impl Iterator<Item = &'static RegisteredType> {
+    registry().types.iter()
+}
+
+/// Checks that no two registered types claim one name (or alias), except versions of one type
+/// linked by `previous`: call it at start-up to fail fast.
+///
+/// ```
+/// kimera::registry::check().expect("no two types claim one name");
+/// ```
+pub fn check() -> std::result::Result<(), Conflicts> {
+    let conflicts: Vec<Conflict> = registry()
+        .by_name
+        .iter()
+        .filter_map(|(name, claimants)| resolve_claim(claimants).err().map(|c| (name, c)))
+        .map(|(name, claimants)| Conflict {
+            name: name.clone(),
+            claimants: claimants.iter().map(|t| t.label()).collect(),
+        })
+        .collect();
+    match conflicts.is_empty() {
+        true => Ok(()),
+        false => Err(Conflicts(conflicts)),
+    }
+}
+
+/// Decodes a value of any registered type from an envelope of any enabled backend, migrating
+/// an older version to the current one first.
+///
+/// An unknown name is [`ErrorKind::UnknownType`], listing the registered names.
+///
+/// ```
+/// #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
+/// #[kimera(name = "docs.Temperature")]
+/// struct Temperature { celsius: f64 }
+///
+/// let bytes = kimera::json::to_vec(&Temperature { celsius: 21.5 })?;
+/// let any = kimera::registry::decode_any(&bytes)?;
+/// assert_eq!((any.type_name(), any.version()), ("docs.Temperature", 1));
+/// let t: Temperature = any.downcast().expect("a Temperature");
+/// assert_eq!(t.celsius, 21.5);
+///
+/// let unknown = kimera::json::to_vec(&(1u8, 2u8))?;
+/// assert!(kimera::registry::decode_any(&unknown).is_err());
+/// # Ok::<(), kimera::Error>(())
+/// ```
+pub fn decode_any(bytes: &[u8]) -> Result<AnyValue> {
+    let header = crate::read_header(bytes)?;
+    let ty = lookup(&header.type_name)?;
+    let decoder = ty.decoder.as_ref().ok_or_else(|| ErrorKind::NotDecodable {
+        type_name: ty.name().to_owned(),
+        rust_type: ty.rust_type,
+    })?;
+    let value = (decoder.decode)(bytes)?;
+    Ok(AnyValue::new(value, ty, header.version))
+}
+
+/// The registered type that reads envelopes named `name`.
+fn lookup(name: &str) -> Result<&'static RegisteredType> {
+    let registry = registry();
+    let Some(claimants) = registry.by_name.get(name) else {
+        return Err(ErrorKind::UnknownType {
+            found: name.to_owned(),
+            known: registry.by_name.keys().cloned().collect(),
+        }
+        .into());
+    };
+    resolve_claim(claimants).map_err(|claimants| {
+        ErrorKind::AmbiguousType {
+            type_name: name.to_owned(),
+            claimants: claimants.iter().map(|t| t.label()).collect(),
+        }
+        .into()
+    })
+}
+
+/// The type that reads a name claimed by `claimants` (sorted by version, highest first): the
+/// newest, when every other claimant is a link of its migration chain; else all of them.
+fn resolve_claim(
+    claimants: &[&'static RegisteredType],
+) -> std::result::Result<&'static RegisteredType, Vec<&'static RegisteredType>> {
+    let head = claimants[0];
+    let mut chain = vec![head.version];
+    let mut previous = head.previous_version;
+    while let Some(version) = previous {
+        chain.push(version);
+        previous = claimants
+            .iter()
+            .find(|t| t.version == version)
+            .and_then(|t| t.previous_version);
+    }
+    // Each version once, each on the chain.
+    let mut versions: Vec<u32> = claimants.iter().map(|t| t.version).collect();
+    versions.dedup();
+    let unique = versions.len() == claimants.len();
+    match unique && versions.iter().all(|v| chain.contains(v)) {
+        true => Ok(head),
+        false => Err(claimants.to_vec()),
+    }
+}
+
+/// Two or more registered types claiming one name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    /// The name (or alias) claimed.
+    pub name: String,
+    /// The types claiming it: `name vN (rust::Type)`.
+    pub claimants: Vec<String>,
+}
+
+/// What [`check`] found: every name claimed by types that are not versions of one type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflicts(pub Vec<Conflict>);
+
+impl fmt::Display for Conflicts {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} type names are claimed twice:", self.0.len())?;
+        for conflict in &self.0 {
+            write!(
+                f,
+                "\n  `{}` by {}",
+                conflict.name,
+                conflict.claimants.join(" and ")
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Conflicts {}
+
+struct Registry {
+    /// Sorted by name, then version.
+    types: &'static [RegisteredType],
+    /// Every name and alias, with the types claiming it, highest version first.
+    by_name: BTreeMap<String, Vec<&'static RegisteredType>>,
+}
+
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut types: Vec<RegisteredType> = inventory::iter::<Registration>
+            .into_iter()
+            .map(|registration| (registration.0)())
+            .collect();
+        types.sort_by(|a, b| (&a.name, a.version).cmp(&(&b.name, b.version)));
+        // Built once and kept for the life of the program, like the statics it comes from.
+        let types: &'static [RegisteredType] = Vec::leak(types);
+        let mut by_name: BTreeMap<String, Vec<&'static RegisteredType>> = BTreeMap::new();
+        for ty in types {
+            for name in ty.names() {
+                by_name.entry(name.to_owned()).or_default().push(ty);
+            }
+        }
+        for claimants in by_name.values_mut() {
+            claimants.sort_by_key(|t| std::cmp::Reverse(t.version));
+        }
+        Registry { types, by_name }
+    })
+}
+
+/// One registration, submitted by the derive or [`register!`](crate::register).
+#[doc(hidden)]
+pub struct Registration(pub fn() -> RegisteredType);
+
+inventory::collect!(Registration);
+
+/// Chooses, per type, whether the registry can decode it: autoref specialization, resolved at
+/// the registration site where the type is concrete.
+#[doc(hidden)]
+pub struct Probe<T: ?Sized>(std::marker::PhantomData<T>);
+
+impl<T: ?Sized> Default for Probe<T> {
+    fn default() -> Self {
+        Probe(std::marker::PhantomData)
+    }
+}
+
+#[doc(hidden)]
+pub trait Decodable {
+    fn registered(&self, previous_version: Option<u32>) -> RegisteredType;
+}
+
+impl<T: KimeraHandler + Serialize + DeserializeOwned + Send + 'static> Decodable for &Probe<T> {
+    fn registered(&self, previous_version: Option<u32>) -> RegisteredType {
+        RegisteredType::of::<T>(previous_version, Some(Decoder::of::<T>()))
+    }
+}
+
+#[doc(hidden)]
+pub trait ListedOnly {
+    fn registered(&self, previous_version: Option<u32>) -> RegisteredType;
+}
+
+impl<T: KimeraHandler + ?Sized + 'static> ListedOnly for Probe<T> {
+    fn registered(&self, previous_version: Option<u32>) -> RegisteredType {
+        RegisteredType::of::<T>(previous_version, None)
+    }
+}

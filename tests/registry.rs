@@ -1,0 +1,300 @@
+//! The registry: derived types register themselves, `decode_any` and `Dispatcher` find them by
+//! the name their envelope carries, `check` reports names claimed twice.
+
+use kimera::registry::{self, Conflict, Dispatcher};
+use kimera::{Binary, ErrorKind, Format, Json, Kimera, KimeraHandler};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq)]
+#[kimera(name = "shop.Order", version = 2, previous = OrderV1)]
+struct Order {
+    id: u64,
+    skus: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq)]
+#[kimera(name = "shop.Order")]
+struct OrderV1 {
+    id: u64,
+    sku: String,
+}
+
+impl From<OrderV1> for Order {
+    fn from(v1: OrderV1) -> Self {
+        Order {
+            id: v1.id,
+            skus: vec![v1.sku],
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "shop.Refund", alias = "shop.Chargeback")]
+struct Refund {
+    order: u64,
+    cents: u64,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "test.Page")]
+struct Page<T> {
+    items: Vec<T>,
+}
+
+kimera::register!(Page<u32>);
+
+/// Encodable only: listed, but `decode_any` cannot produce one.
+#[derive(Serialize, Kimera)]
+#[kimera(name = "test.WriteOnly")]
+struct WriteOnly {
+    n: u8,
+}
+
+/// Two unrelated types claiming one name at different versions, which the derive cannot see
+/// as a conflict (the versions differ) but `check` does.
+mod left {
+    #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera)]
+    #[kimera(name = "test.Clash", version = 1)]
+    pub struct Clash {
+        pub a: u8,
+    }
+}
+
+mod right {
+    #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera)]
+    #[kimera(name = "test.Clash", version = 2)]
+    pub struct Clash {
+        pub b: String,
+    }
+}
+
+fn encodings<T: KimeraHandler + Serialize>(value: &T) -> [Vec<u8>; 2] {
+    [
+        Json::new().encode(value).expect("encodes"),
+        Binary::new().encode(value).expect("encodes"),
+    ]
+}
+
+#[test]
+fn derived_types_are_listed_with_their_identity() {
+    let order = registry::types()
+        .find(|t| t.name() == "shop.Order" && t.version() == 2)
+        .expect("Order is registered");
+    assert_eq!(order.fingerprint(), Order::FINGERPRINT);
+    assert_eq!(order.schema(), Order::SCHEMA);
+    assert_eq!(order.previous_version(), Some(1));
+    assert!(order.rust_type().ends_with("Order"));
+    assert!(order.is_decodable());
+
+    let refund = registry::types()
+        .find(|t| t.name() == "shop.Refund")
+        .unwrap();
+    assert_eq!(refund.aliases().collect::<Vec<_>>(), ["shop.Chargeback"]);
+
+    let names: Vec<_> = registry::types().map(|t| (t.name(), t.version())).collect();
+    for expected in [
+        ("shop.Order", 1),
+        ("test.Page<u32>", 1),
+        ("test.WriteOnly", 1),
+    ] {
+        assert!(names.contains(&expected), "{expected:?} in {names:?}");
+    }
+    // Sorted by name, then version.
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    assert!(!registry::types()
+        .find(|t| t.name() == "test.WriteOnly")
+        .unwrap()
+        .is_decodable());
+}
+
+#[test]
+fn decode_any_reads_every_registered_type_from_either_backend() {
+    let order = Order {
+        id: 1,
+        skus: vec!["a".into(), "b".into()],
+    };
+    for bytes in encodings(&order) {
+        let any = registry::decode_any(&bytes).expect("decodes");
+        assert_eq!((any.type_name(), any.version()), ("shop.Order", 2));
+        assert!(any.is::<Order>() && !any.is::<OrderV1>());
+        let any = any.downcast::<Refund>().expect_err("not a Refund");
+        assert_eq!(any.downcast::<Order>().unwrap(), order);
+    }
+    for bytes in encodings(&Page { items: vec![3u32] }) {
+        let page: Page<u32> = registry::decode_any(&bytes).unwrap().downcast().unwrap();
+        assert_eq!(page.items, [3]);
+    }
+}
+
+#[test]
+fn older_versions_are_migrated_before_they_are_returned() {
+    let old = OrderV1 {
+        id: 9,
+        sku: "x".into(),
+    };
+    for bytes in encodings(&old) {
+        let any = registry::decode_any(&bytes).expect("decodes");
+        assert_eq!((any.version(), any.written_version()), (2, 1));
+        assert_eq!(any.downcast::<Order>().unwrap(), Order::from(old.clone()));
+    }
+}
+
+#[test]
+fn aliases_find_the_renamed_type() {
+    #[derive(Serialize, Kimera)]
+    #[kimera(name = "shop.Chargeback", register = false)]
+    struct Chargeback {
+        order: u64,
+        cents: u64,
+    }
+    for bytes in encodings(&Chargeback {
+        order: 4,
+        cents: 250,
+    }) {
+        let any = registry::decode_any(&bytes).expect("decodes under the alias");
+        assert_eq!(any.type_name(), "shop.Refund");
+        assert_eq!(
+            any.downcast::<Refund>().unwrap(),
+            Refund {
+                order: 4,
+                cents: 250
+            }
+        );
+    }
+}
+
+#[test]
+fn the_json_view_is_plain_json() {
+    let any =
+        registry::decode_any(&kimera::binary::to_vec(&Refund { order: 1, cents: 2 }).unwrap())
+            .unwrap();
+    assert_eq!(
+        any.to_json().unwrap(),
+        serde_json::json!({ "order": 1, "cents": 2 })
+    );
+    assert_eq!(
+        format!("{any:?}"),
+        "AnyValue { type_name: \"shop.Refund\", version: 1, written_version: 1, .. }"
+    );
+}
+
+#[test]
+fn unknown_undecodable_and_ambiguous_names_are_errors() {
+    let err = registry::decode_any(&kimera::json::to_vec(&(1u8,)).unwrap()).unwrap_err();
+    match err.kind() {
+        ErrorKind::UnknownType { found, known } => {
+            assert_eq!(found, "tuple<u8>");
+            assert!(known.iter().any(|k| k == "shop.Refund"), "{known:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err
+        .to_string()
+        .starts_with("no registered type is named `tuple<u8>` (registered: "));
+
+    let err =
+        registry::decode_any(&kimera::json::to_vec(&WriteOnly { n: 1 }).unwrap()).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NotDecodable { type_name, .. } if type_name == "test.WriteOnly"),
+        "{err}"
+    );
+
+    let bytes = kimera::json::to_vec(&right::Clash { b: "b".into() }).unwrap();
+    let err = registry::decode_any(&bytes).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("`test.Clash` is claimed by several registered types: test.Clash v2"),
+        "{err}"
+    );
+    // Not garbage either: a mangled envelope is an envelope error.
+    assert!(registry::decode_any(b"{\"kimera\":1").is_err());
+    assert!(registry::decode_any(&[0x4b, 0xe5, 0x11]).is_err());
+}
+
+#[test]
+fn check_reports_names_claimed_by_unrelated_types_only() {
+    let conflicts = registry::check().expect_err("test.Clash is claimed twice");
+    // The chain of shop.Order (v2 migrating from v1) is not a conflict.
+    assert_eq!(conflicts.0.len(), 1, "{conflicts}");
+    let Conflict { name, claimants } = &conflicts.0[0];
+    assert_eq!(name, "test.Clash");
+    assert_eq!(claimants.len(), 2);
+    assert!(claimants[0].starts_with("test.Clash v2 ("), "{claimants:?}");
+    assert!(claimants[1].starts_with("test.Clash v1 ("), "{claimants:?}");
+    assert!(conflicts
+        .to_string()
+        .starts_with("1 type names are claimed twice:\n  `test.Clash` by test.Clash v2"));
+}
+
+#[test]
+fn a_dispatcher_routes_values_to_typed_handlers() {
+    let mut dispatcher = Dispatcher::new()
+        .on(|order: Order| format!("order {} {:?}", order.id, order.skus))
+        .on(|refund: Refund| format!("refund {}", refund.cents))
+        .on(|page: Page<u32>| format!("page {:?}", page.items));
+    let stream = [
+        kimera::json::to_vec(&Order {
+            id: 1,
+            skus: vec!["a".into()],
+        })
+        .unwrap(),
+        kimera::binary::to_vec(&OrderV1 {
+            id: 2,
+            sku: "b".into(),
+        })
+        .unwrap(),
+        kimera::binary::to_vec(&Refund { order: 1, cents: 5 }).unwrap(),
+        kimera::json::to_vec(&Page { items: vec![7u32] }).unwrap(),
+    ];
+    let seen: Vec<String> = stream
+        .iter()
+        .map(|bytes| dispatcher.dispatch(bytes).expect("handled"))
+        .collect();
+    assert_eq!(
+        dispatcher.handled().collect::<Vec<_>>(),
+        [
+            "shop.Chargeback",
+            "shop.Order",
+            "shop.Refund",
+            "test.Page<u32>"
+        ]
+    );
+
+    // Registered but not handled here, and not registered at all: both name the type and
+    // list what the dispatcher handles.
+    let err = dispatcher
+        .dispatch(&kimera::json::to_vec(&left::Clash { a: 1 }).unwrap())
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no handler for `test.Clash` in this dispatcher (it handles: shop.Chargeback, \
+         shop.Order, shop.Refund, test.Page<u32>)"
+    );
+    let err = dispatcher
+        .dispatch(&kimera::json::to_vec(&"text").unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::UnknownType { found, .. } if found == "str"),
+        "{err}"
+    );
+    // A bad value of a handled type is the decode error of that type.
+    let err = dispatcher
+        .dispatch(br#"{"kimera":1,"type":"shop.Refund","version":1,"value":{"order":1}}"#)
+        .unwrap_err();
+    assert!(err.to_string().contains("missing field `cents`"), "{err}");
+    assert_eq!(
+        seen,
+        ["order 1 [\"a\"]", "order 2 [\"b\"]", "refund 5", "page [7]"]
+    );
+}
+
+#[test]
+fn handlers_may_return_values() {
+    let mut dispatcher: Dispatcher<'_, Result<u64, String>> = Dispatcher::new()
+        .on(|refund: Refund| Ok(refund.cents))
+        .on(|order: Order| Err(format!("orders are not refunds: {}", order.id)));
+    let bytes = kimera::json::to_vec(&Refund { order: 1, cents: 5 }).unwrap();
+    assert_eq!(dispatcher.dispatch(&bytes).unwrap(), Ok(5));
+}
