@@ -124,7 +124,10 @@ pub fn decode<'de, F: Format, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [
 /// assert!(kimera::from_slice::<u8>(b"not an envelope").is_err());
 /// # Ok::<(), kimera::Error>(())
 /// ```
-#[cfg_attr(not(any(feature = "json", feature = "binary")), allow(unused_variables))]
+#[cfg_attr(
+    not(any(feature = "json", feature = "binary")),
+    allow(unused_variables)
+)]
 pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
     #[cfg(feature = "binary")]
     if Binary::sniff(bytes) {
@@ -139,7 +142,10 @@ pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) ->
 }
 
 /// The header of an envelope of any enabled backend, detected as [`from_slice`] does.
-#[cfg_attr(not(any(feature = "json", feature = "binary")), allow(unused_variables))]
+#[cfg_attr(
+    not(any(feature = "json", feature = "binary")),
+    allow(unused_variables)
+)]
 fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
     #[cfg(feature = "binary")]
     if Binary::sniff(bytes) {

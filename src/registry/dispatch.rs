@@ -13,8 +13,9 @@ use serde::de::DeserializeOwned;
 ///
 /// A type needs no registration to be handled: the dispatcher decodes it through its own
 /// handler. The [registry](super) only sharpens the error for a type the dispatcher does not
-/// handle ([`ErrorKind::NoHandler`] for a registered type, [`ErrorKind::UnknownType`] for a
-/// name nothing knows); both list the types the dispatcher handles.
+/// handle: [`ErrorKind::NoHandler`] for a registered type, listing the types the dispatcher
+/// handles, and [`ErrorKind::UnknownType`] for a name nothing knows, listing the registered and
+/// handled types.
 ///
 /// ```
 /// use kimera::registry::Dispatcher;
@@ -84,16 +85,20 @@ impl<'h, R> Dispatcher<'h, R> {
         }
         let handled = self.routes.keys().cloned().collect();
         let name = header.type_name.into_owned();
-        let registered = super::registry().by_name.contains_key(&name);
-        Err(match registered {
+        let registered = &super::registry().by_name;
+        Err(match registered.contains_key(&name) {
             true => ErrorKind::NoHandler {
                 type_name: name,
                 handled,
             },
-            false => ErrorKind::UnknownType {
-                found: name,
-                known: handled,
-            },
+            false => {
+                // What this program knows: the registered types, and the handled ones (which
+                // need not be registered).
+                let mut known: Vec<String> = registered.keys().cloned().chain(handled).collect();
+                known.sort();
+                known.dedup();
+                ErrorKind::UnknownType { found: name, known }
+            }
         }
         .into())
     }
