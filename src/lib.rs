@@ -78,12 +78,14 @@ pub mod binary;
 pub mod compact;
 #[cfg(feature = "derive")]
 mod derive;
+pub mod diff;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod registry;
 
 #[cfg(feature = "derive")]
 pub use derive::Kimera;
+pub use diff::{diff, diff_encoded, Diff};
 
 /// Encodes `value` in the format `F` with its default options.
 ///
