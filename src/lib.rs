@@ -57,6 +57,17 @@
 //! [`KimeraHandler`] gives a type its identity: name, version, [`Schema`] and fingerprint. The
 //! standard type families have built-in handlers (see [`handlers`]), so any of them can be a
 //! top-level value, and derived handlers compose the way the fields do.
+//!
+//! # Beyond one value
+//!
+//! - Versions: `#[kimera(previous = OrderV2)]` reads values of older versions through a chain of
+//!   migrations, and `#[kimera(alias = "...")]` values written under a former name (see
+//!   [`derive@Kimera`] and `docs/versioning.md`).
+//! - [`registry`]: decode a value whose type only its envelope says ([`registry::decode_any`]),
+//!   or route values to typed handlers ([`registry::Dispatcher`]).
+//! - [`diff`](mod@diff): what changed between two values, with JSON Pointer paths and an RFC
+//!   6902 patch.
+//! - `snapshot` (feature `snapshot`): crash-safe, checksummed snapshots in a directory.
 #![deny(missing_docs)]
 
 use serde::{Deserialize, Serialize};
@@ -82,6 +93,8 @@ pub mod diff;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod registry;
+#[cfg(feature = "snapshot")]
+pub mod snapshot;
 
 #[cfg(feature = "derive")]
 pub use derive::Kimera;

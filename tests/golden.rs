@@ -5,6 +5,8 @@
 //! format change (which needs a new wire version), write new files with
 //! `KIMERA_WRITE_GOLDEN=1 cargo test --test golden` and review the diff.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::PathBuf;
@@ -13,6 +15,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use kimera::{Binary, Format, Json, Kimera, KimeraHandler};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use support::crc32;
 
 #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
 #[kimera(name = "shop.Order", version = 3)]
@@ -197,21 +200,4 @@ fn documented_binary_example() {
         0xf561_c743_f866_c0df,
         "fingerprint of list<u8>"
     );
-}
-
-/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), written out here as an independent
-/// check of the checksum the binary backend computes with crc32fast.
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }

@@ -193,6 +193,20 @@ pub enum ErrorKind {
         /// The Rust type.
         rust_type: &'static str,
     },
+    /// Another writer holds the lock (`kimera::snapshot`: one writer per directory).
+    #[error("`{path}` is locked by another writer; one writer at a time may use it")]
+    Locked {
+        /// The lock file.
+        path: String,
+    },
+    /// A stored file failed its checks: torn, truncated or corrupted.
+    #[error("`{path}` is corrupted: {reason}")]
+    CorruptFile {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Reading or writing the underlying stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

@@ -25,3 +25,21 @@ impl XorShift {
         self.next() as u8
     }
 }
+
+/// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), written out here as an independent
+/// check of the checksums Kimera computes with crc32fast.
+#[allow(dead_code)]
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}

@@ -1,0 +1,110 @@
+//! The snapshot file: a small header, one Kimera envelope, and a CRC-32 of both.
+//!
+//! ```text
+//! offset  size  field
+//! 0       4     magic "KSNP" (4B 53 4E 50)
+//! 4       1     file format version (1)
+//! 5       8     generation, u64 little-endian (the same as in the file name)
+//! 13      8     envelope length n, u64 little-endian
+//! 21      n     the envelope (JSON or binary, as written by the store's format)
+//! 21+n    4     CRC-32 (IEEE) of bytes 0 .. 21+n, little-endian
+//! ```
+//!
+//! Specified in `docs/wire-format.md` ("Snapshot files").
+
+use super::Generation;
+
+pub(super) const MAGIC: [u8; 4] = *b"KSNP";
+pub(super) const VERSION: u8 = 1;
+const HEADER: usize = 21;
+const TRAILER: usize = 4;
+
+/// The bytes of the file holding `envelope` as `generation`.
+pub(super) fn encode(generation: Generation, envelope: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER + envelope.len() + TRAILER);
+    out.extend_from_slice(&MAGIC);
+    out.push(VERSION);
+    out.extend_from_slice(&generation.0.to_le_bytes());
+    out.extend_from_slice(&(envelope.len() as u64).to_le_bytes());
+    out.extend_from_slice(envelope);
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// The envelope in `bytes`, the content of the file of `generation`; `Err` says why the file
+/// is not a whole, intact snapshot.
+pub(super) fn decode(bytes: &[u8], generation: Generation) -> Result<&[u8], String> {
+    let Some((header, rest)) = bytes.split_first_chunk::<HEADER>() else {
+        return Err(format!(
+            "{} bytes, shorter than the {HEADER}-byte header",
+            bytes.len()
+        ));
+    };
+    if header[..4] != MAGIC {
+        return Err(format!(
+            "expected magic bytes 4b 53 4e 50, found {:02x?}",
+            &header[..4]
+        ));
+    }
+    if header[4] != VERSION {
+        return Err(format!(
+            "unknown snapshot file version {} (this reader knows {VERSION})",
+            header[4]
+        ));
+    }
+    let field = |at: usize| {
+        let mut le = [0; 8];
+        le.copy_from_slice(&header[at..at + 8]);
+        u64::from_le_bytes(le)
+    };
+    let (written, len) = (field(5), field(13));
+    let expected = (rest.len() as u64).checked_sub(TRAILER as u64);
+    if expected != Some(len) {
+        return Err(format!(
+            "the header announces a {len}-byte envelope, the file holds {} bytes after the header \
+             (torn or truncated)",
+            rest.len()
+        ));
+    }
+    let (envelope, stored) = rest.split_at(rest.len() - TRAILER);
+    let end = bytes.len() - TRAILER;
+    let stored = u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]);
+    let computed = crc32fast::hash(&bytes[..end]);
+    if stored != computed {
+        return Err(format!(
+            "checksum mismatch: the file says {stored:08x}, its bytes hash to {computed:08x}"
+        ));
+    }
+    if written != generation.0 {
+        return Err(format!(
+            "the file holds generation {written}, its name says {generation}"
+        ));
+    }
+    Ok(envelope)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_damage_is_named() {
+        let good = encode(Generation(7), b"envelope");
+        assert_eq!(decode(&good, Generation(7)), Ok(&b"envelope"[..]));
+        assert!(decode(&good, Generation(8))
+            .unwrap_err()
+            .contains("generation 7"));
+        for cut in 0..good.len() {
+            assert!(decode(&good[..cut], Generation(7)).is_err(), "cut at {cut}");
+        }
+        for at in 0..good.len() {
+            let mut bad = good.clone();
+            bad[at] ^= 0x01;
+            assert!(decode(&bad, Generation(7)).is_err(), "flip at {at}");
+        }
+        let mut longer = good.clone();
+        longer.push(0);
+        assert!(decode(&longer, Generation(7)).is_err());
+    }
+}

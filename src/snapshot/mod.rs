@@ -1,0 +1,486 @@
+//! Crash-safe snapshots: save state periodically, restart from the newest good one.
+//!
+//! A [`SnapshotStore`] keeps numbered generations of one value in a directory. A save is atomic
+//! and durable: the file is written under a temporary name, flushed to disk, renamed into
+//! place, and the directory flushed, so a crash at any moment leaves either the previous
+//! generations or the new one, never half of it. Every file carries a CRC-32; a torn or
+//! corrupted file is never loaded: [`SnapshotStore::latest`] skips it, sets it aside (renamed,
+//! not deleted), reports it in [`SnapshotStore::skipped`], and falls back to the newest good
+//! generation. One writer at a time: a second store on the same directory gets
+//! [`ErrorKind::Locked`].
+//!
+//! ```
+//! use kimera::snapshot::SnapshotStore;
+//! use kimera::Kimera;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+//! #[kimera(name = "app.State")]
+//! struct State { counter: u64 }
+//!
+//! # let dir = std::env::temp_dir().join(format!("kimera-doc-snapshot-{}", std::process::id()));
+//! # let _ = std::fs::remove_dir_all(&dir);
+//! let mut store = SnapshotStore::open(&dir)?;
+//! let state = match store.latest::<State>()? {
+//!     Some((_generation, state)) => state, // restart where we left off
+//!     None => State { counter: 0 },        // first start
+//! };
+//! let generation = store.save(&State { counter: state.counter + 1 })?;
+//! assert_eq!(store.load::<State>(generation)?, State { counter: 1 });
+//! # drop(store);
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The file layout is specified in `docs/wire-format.md` ("Snapshot files").
+
+mod file;
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+
+use kimera_core::{Error, ErrorKind, Format, KimeraHandler, Limit, Limits, Result};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::Binary;
+
+/// The number of a saved snapshot: 1 for the first save in a directory, then one more for each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Generation(pub u64);
+
+impl fmt::Display for Generation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+/// When a save waits for the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Fsync {
+    /// Flush the file before the rename and the directory after it (the default): a saved
+    /// generation survives a crash of the process and of the machine.
+    #[default]
+    Always,
+    /// Never flush: a saved generation survives a crash of the process (the rename is atomic)
+    /// but maybe not a power cut. For tests and data that can be rebuilt.
+    Never,
+}
+
+/// How a [`SnapshotStore`] saves: format, generations kept, flushing, size bound.
+///
+/// ```
+/// use kimera::snapshot::{Fsync, Options};
+/// use kimera::Json;
+///
+/// let options = Options::new().keep(5).fsync(Fsync::Never).format(Json::new());
+/// assert_eq!(options.kept(), 5);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Options<F = Binary> {
+    format: F,
+    keep: usize,
+    fsync: Fsync,
+    max_size: u64,
+}
+
+impl Options {
+    /// Binary envelopes (checksummed), 3 generations kept, [`Fsync::Always`], files up to
+    /// [`Limits::DEFAULT`]'s `max_size`.
+    pub fn new() -> Self {
+        Options {
+            format: Binary::new(),
+            keep: 3,
+            fsync: Fsync::Always,
+            max_size: Limits::DEFAULT.max_size,
+        }
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<F: Format> Options<F> {
+    /// Writes snapshots in `format` (`Json::new()`, `Binary::new().without_checksum()`, ...).
+    /// Files of either backend are read whatever the format.
+    pub fn format<G: Format>(self, format: G) -> Options<G> {
+        Options {
+            format,
+            keep: self.keep,
+            fsync: self.fsync,
+            max_size: self.max_size,
+        }
+    }
+
+    /// Keeps the newest `keep` generations (at least 1); older ones are deleted once a newer
+    /// one is durable.
+    pub fn keep(mut self, keep: usize) -> Self {
+        self.keep = keep.max(1);
+        self
+    }
+
+    /// When saves wait for the disk.
+    pub fn fsync(mut self, fsync: Fsync) -> Self {
+        self.fsync = fsync;
+        self
+    }
+
+    /// Refuses to read snapshot files larger than `max_size` bytes.
+    pub fn max_size(mut self, max_size: u64) -> Self {
+        self.max_size = max_size;
+        self
+    }
+
+    /// The number of generations kept.
+    pub fn kept(&self) -> usize {
+        self.keep
+    }
+}
+
+/// A snapshot file `latest` could not load, and where it was set aside.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// Its generation.
+    pub generation: Generation,
+    /// Why it was skipped.
+    pub reason: String,
+    /// Where it is now (`snapshot-<generation>.kimera.corrupt`), or `None` if it could not be
+    /// moved (it is then skipped again next time).
+    pub set_aside: Option<PathBuf>,
+}
+
+const LOCK_FILE: &str = "kimera-snapshots.lock";
+const PREFIX: &str = "snapshot-";
+const SUFFIX: &str = ".kimera";
+const TEMP: &str = ".tmp";
+const CORRUPT: &str = ".corrupt";
+
+/// Numbered snapshots of one value in a directory, with one writer at a time.
+///
+/// See the [module](self) for an example.
+pub struct SnapshotStore<F = Binary> {
+    dir: PathBuf,
+    options: Options<F>,
+    /// Locked while the store lives; closing it releases the lock.
+    _lock: File,
+    next: u64,
+    skipped: Vec<Skipped>,
+}
+
+impl SnapshotStore {
+    /// Opens (creating it if needed) the snapshot directory `dir` with the default
+    /// [`Options`], as its only writer.
+    ///
+    /// Errors: [`ErrorKind::Locked`] if another store (in this process or another) has it open;
+    /// [`ErrorKind::Io`] naming the path if it cannot be created, written or locked.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(dir, Options::new())
+    }
+}
+
+impl<F: Format> SnapshotStore<F> {
+    /// Opens `dir` with `options`; see [`SnapshotStore::open`].
+    ///
+    /// Leftover temporary files of saves that never finished (the process died before the
+    /// rename) are deleted: a save that did not return was never durable.
+    pub fn open_with(dir: impl AsRef<Path>, options: Options<F>) -> Result<Self> {
+        let dir = dir.as_ref().to_path_buf();
+        fs::create_dir_all(&dir).map_err(|err| io_error("create the directory", &dir, err))?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|err| io_error("create the lock file", &lock_path, err))?;
+        match fs4::FileExt::try_lock(&lock) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                return Err(ErrorKind::Locked {
+                    path: lock_path.display().to_string(),
+                }
+                .into())
+            }
+            Err(fs4::TryLockError::Error(err)) => {
+                return Err(io_error("lock", &lock_path, err));
+            }
+        }
+        let mut newest = 0;
+        for entry in list(&dir)? {
+            match entry {
+                Entry::Temporary(path) => {
+                    fs::remove_file(&path).map_err(|err| io_error("remove", &path, err))?;
+                }
+                Entry::Snapshot(generation) | Entry::SetAside(generation) => {
+                    newest = newest.max(generation.0);
+                }
+            }
+        }
+        Ok(SnapshotStore {
+            dir,
+            options,
+            _lock: lock,
+            next: newest + 1,
+            skipped: Vec::new(),
+        })
+    }
+
+    /// Saves `state` as a new generation and returns its number once it is durable (see
+    /// [`Fsync`]); then deletes the generations beyond the kept count.
+    pub fn save<T: KimeraHandler + Serialize + ?Sized>(&mut self, state: &T) -> Result<Generation> {
+        let generation = Generation(self.next);
+        let bytes = file::encode(generation, &self.options.format.encode(state)?);
+        let path = self.path(generation);
+        let temp = self.dir.join(format!("{}{TEMP}", file_name(generation)));
+        if let Err(err) = self.write_durably(&temp, &path, &bytes) {
+            let _ = fs::remove_file(&temp);
+            return Err(err);
+        }
+        self.prune()?;
+        Ok(generation)
+    }
+
+    fn write_durably(&mut self, temp: &Path, path: &Path, bytes: &[u8]) -> Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(temp)
+            .map_err(|err| io_error("create", temp, err))?;
+        file.write_all(bytes)
+            .map_err(|err| io_error("write", temp, err))?;
+        if self.options.fsync == Fsync::Always {
+            file.sync_all()
+                .map_err(|err| io_error("flush", temp, err))?;
+        }
+        drop(file);
+        fs::rename(temp, path).map_err(|err| io_error("rename into place", path, err))?;
+        // From here the generation may exist on disk: never hand its number out again.
+        self.next += 1;
+        if self.options.fsync == Fsync::Always {
+            sync_dir(&self.dir)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the oldest generations beyond the kept count.
+    fn prune(&self) -> Result<()> {
+        let generations = self.generations()?;
+        let excess = generations.len().saturating_sub(self.options.keep);
+        for &generation in &generations[..excess] {
+            let path = self.path(generation);
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                Err(err) => return Err(io_error("remove", &path, err)),
+            }
+        }
+        Ok(())
+    }
+
+    /// The newest generation that loads, with its value; `None` if there is none.
+    ///
+    /// A file that is torn, truncated or corrupted (its checks fail) is skipped: it is renamed
+    /// to `snapshot-<generation>.kimera.corrupt`, recorded in [`skipped`](Self::skipped), and
+    /// the next older generation is tried. A file that is intact but does not decode as `T`
+    /// (another type, a version with no migration) is an error, not a corruption: it is left in
+    /// place.
+    pub fn latest<T: KimeraHandler + DeserializeOwned>(
+        &mut self,
+    ) -> Result<Option<(Generation, T)>> {
+        for generation in self.generations()?.into_iter().rev() {
+            let path = self.path(generation);
+            match self.read(generation) {
+                Ok(envelope) => return self.decode(&envelope).map(|v| Some((generation, v))),
+                Err(Unreadable::Corrupt(reason)) => {
+                    let aside = self.dir.join(format!("{}{CORRUPT}", file_name(generation)));
+                    let set_aside = fs::rename(&path, &aside).ok().map(|()| aside);
+                    self.skipped.push(Skipped {
+                        generation,
+                        reason,
+                        set_aside,
+                    });
+                }
+                // Pruned since it was listed: not this store (it holds the lock), so by hand.
+                Err(Unreadable::Gone) => {}
+                Err(Unreadable::Failed(err)) => return Err(err),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The value saved as `generation`.
+    ///
+    /// Errors: [`ErrorKind::CorruptFile`] if the file fails its checks, [`ErrorKind::Io`] if it
+    /// does not exist or cannot be read, and the decode error if it is not a `T`.
+    pub fn load<T: KimeraHandler + DeserializeOwned>(&self, generation: Generation) -> Result<T> {
+        match self.read(generation) {
+            Ok(envelope) => self.decode(&envelope),
+            Err(Unreadable::Corrupt(reason)) => Err(ErrorKind::CorruptFile {
+                path: self.path(generation).display().to_string(),
+                reason,
+            }
+            .into()),
+            Err(Unreadable::Gone) => Err(io_error(
+                "read",
+                &self.path(generation),
+                io::ErrorKind::NotFound.into(),
+            )),
+            Err(Unreadable::Failed(err)) => Err(err),
+        }
+    }
+
+    /// The generations in the directory, oldest first (set-aside files excluded).
+    pub fn generations(&self) -> Result<Vec<Generation>> {
+        let mut generations: Vec<Generation> = list(&self.dir)?
+            .into_iter()
+            .filter_map(|entry| match entry {
+                Entry::Snapshot(generation) => Some(generation),
+                _ => None,
+            })
+            .collect();
+        generations.sort();
+        Ok(generations)
+    }
+
+    /// The files [`latest`](Self::latest) skipped since the store was opened.
+    pub fn skipped(&self) -> &[Skipped] {
+        &self.skipped
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn path(&self, generation: Generation) -> PathBuf {
+        self.dir.join(file_name(generation))
+    }
+
+    /// The envelope in the file of `generation`, read whole and checked.
+    fn read(&self, generation: Generation) -> std::result::Result<Vec<u8>, Unreadable> {
+        let path = self.path(generation);
+        let file = match File::open(&path) {
+            Ok(file) => file,
+            Err(err) if err.kind() == io::ErrorKind::NotFound => return Err(Unreadable::Gone),
+            Err(err) => return Err(Unreadable::Failed(io_error("open", &path, err))),
+        };
+        let max = self.options.max_size;
+        let mut bytes = Vec::new();
+        // One byte past the bound tells a file at the bound from a larger one.
+        file.take(max.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|err| Unreadable::Failed(io_error("read", &path, err)))?;
+        if bytes.len() as u64 > max {
+            return Err(Unreadable::Failed(
+                ErrorKind::LimitExceeded {
+                    limit: Limit::Size,
+                    max,
+                }
+                .into(),
+            ));
+        }
+        let envelope = file::decode(&bytes, generation).map_err(Unreadable::Corrupt)?;
+        Ok(envelope.to_vec())
+    }
+
+    /// Decodes with the store's format when it wrote the envelope, else with whichever enabled
+    /// backend did (a directory may hold files written before a change of format).
+    fn decode<T: KimeraHandler + DeserializeOwned>(&self, envelope: &[u8]) -> Result<T> {
+        match F::sniff(envelope) {
+            true => self.options.format.decode(envelope),
+            false => crate::from_slice(envelope),
+        }
+    }
+}
+
+impl<F> fmt::Debug for SnapshotStore<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SnapshotStore")
+            .field("dir", &self.dir)
+            .field("next", &self.next)
+            .field("skipped", &self.skipped)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a snapshot file could not be read.
+enum Unreadable {
+    /// It failed its checks.
+    Corrupt(String),
+    /// It no longer exists.
+    Gone,
+    /// Reading failed (or it is over the size bound): not the file's fault.
+    Failed(Error),
+}
+
+/// A file of the snapshot directory, by its name.
+enum Entry {
+    Snapshot(Generation),
+    SetAside(Generation),
+    Temporary(PathBuf),
+}
+
+/// The snapshot files in `dir`; other files are ignored.
+fn list(dir: &Path) -> Result<Vec<Entry>> {
+    let entries = fs::read_dir(dir).map_err(|err| io_error("list", dir, err))?;
+    let mut out = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|err| io_error("list", dir, err))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name.strip_prefix(PREFIX) else {
+            continue;
+        };
+        let Some((digits, suffix)) = rest.split_at_checked(20) else {
+            continue;
+        };
+        let Some(generation) = digits
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| digits.parse().ok().map(Generation))
+            .flatten()
+        else {
+            continue;
+        };
+        let Some(kind) = suffix.strip_prefix(SUFFIX) else {
+            continue;
+        };
+        out.push(match kind {
+            "" => Entry::Snapshot(generation),
+            CORRUPT => Entry::SetAside(generation),
+            TEMP => Entry::Temporary(entry.path()),
+            _ => continue,
+        });
+    }
+    Ok(out)
+}
+
+fn file_name(generation: Generation) -> String {
+    format!("{PREFIX}{:020}{SUFFIX}", generation.0)
+}
+
+/// Flushes the directory's entries (the rename) to disk.
+fn sync_dir(dir: &Path) -> Result<()> {
+    // Directories cannot be opened as files on Windows; NTFS journals the rename itself.
+    #[cfg(unix)]
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|err| io_error("flush", dir, err))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// An I/O error naming what was being done and to which path.
+fn io_error(doing: &str, path: &Path, err: io::Error) -> Error {
+    ErrorKind::Io(io::Error::new(
+        err.kind(),
+        format!("cannot {doing} `{}`: {err}", path.display()),
+    ))
+    .into()
+}
