@@ -62,6 +62,10 @@
 ///   ```
 /// - `#[kimera(alias = "old.Name")]` (repeatable): a former name whose values this type still
 ///   reads. Values are written under the current name only.
+/// - `#[kimera(register = false)]`: keeps the type out of the
+///   [registry](crate::registry) and out of the crate's duplicate-name check (types without
+///   generic parameters are registered, and explicit names and aliases claimed, by default). For
+///   test doubles of another program's types, which share their names.
 /// - `#[kimera(crate = "path::to::kimera")]`: where the `kimera` crate is, if renamed.
 ///
 /// # Field attributes

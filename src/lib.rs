@@ -215,10 +215,14 @@ fn no_backend() -> Error {
 /// ```
 #[macro_export]
 macro_rules! register {
-    ($($ty:ty),+ $(,)?) => {$(
-        $crate::register!(@previous ::core::option::Option::None; $ty);
-    )+};
-    (@previous $previous:expr; $ty:ty) => {
+    // Used by the derive: `$ty` migrates from `$previous`.
+    (@previous $previous:ty; $ty:ty) => {
+        $crate::register!(
+            @with ::core::option::Option::Some($crate::__private::Previous::of::<$previous>());
+            $ty
+        );
+    };
+    (@with $previous:expr; $ty:ty) => {
         const _: () = {
             fn registration() -> $crate::registry::RegisteredType {
                 #[allow(unused_imports)]
@@ -231,6 +235,9 @@ macro_rules! register {
             }
         };
     };
+    ($($ty:ty),+ $(,)?) => {$(
+        $crate::register!(@with ::core::option::Option::None; $ty);
+    )+};
 }
 
 /// Support for `#[derive(Kimera)]`; not public API.
@@ -241,7 +248,7 @@ pub mod __private {
         first_incompatibility, names_one_of, schema_of, upgrade, Older,
     };
 
-    pub use crate::registry::{Decodable, ListedOnly, Probe, Registration};
+    pub use crate::registry::{Decodable, ListedOnly, Previous, Probe, Registration};
     pub use kimera_core::{
         Alias, EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Result, Schema, Shape, TypeDef,
         TypeRef, Variant,

@@ -453,3 +453,25 @@ fn types_beside_a_recursive_reference_are_checked_when_decoding() {
     let text = kimera::json::to_string(&value).unwrap();
     assert_eq!(kimera::json::from_str::<Nest>(&text).unwrap(), value);
 }
+
+/// Types of one identifier in two modules, with default names: not claimed within the crate
+/// (the registry's `check` tells them apart at run time), so they compile.
+mod billing {
+    #[derive(serde::Serialize, kimera::Kimera)]
+    pub struct Event {
+        pub amount: u64,
+    }
+}
+
+mod audit {
+    #[derive(serde::Serialize, kimera::Kimera)]
+    pub struct Event {
+        pub who: String,
+    }
+}
+
+#[test]
+fn default_names_may_repeat_across_modules() {
+    assert_eq!(billing::Event::type_name(), audit::Event::type_name());
+    assert_ne!(billing::Event::FINGERPRINT, audit::Event::FINGERPRINT);
+}

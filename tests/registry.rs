@@ -42,6 +42,44 @@ struct Page<T> {
 }
 
 kimera::register!(Page<u32>);
+// Registering an instantiation twice (in two crates, typically) registers it once.
+kimera::register!(Page<u32>, Page<String>);
+
+/// A type renamed from `crm.Client` after v1, then changed again: both later versions read
+/// the old name.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "shop.Customer", version = 3, alias = "crm.Client", previous = CustomerV2)]
+struct Customer {
+    name: String,
+    vip: bool,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "shop.Customer", version = 2, alias = "crm.Client", previous = ClientV1)]
+struct CustomerV2 {
+    name: String,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "crm.Client")]
+struct ClientV1 {
+    name: String,
+}
+
+impl From<ClientV1> for CustomerV2 {
+    fn from(v1: ClientV1) -> Self {
+        CustomerV2 { name: v1.name }
+    }
+}
+
+impl From<CustomerV2> for Customer {
+    fn from(v2: CustomerV2) -> Self {
+        Customer {
+            name: v2.name,
+            vip: false,
+        }
+    }
+}
 
 /// Encodable only: listed, but `decode_any` cannot produce one.
 #[derive(Serialize, Kimera)]
@@ -163,6 +201,25 @@ fn aliases_find_the_renamed_type() {
             }
         );
     }
+}
+
+#[test]
+fn a_renamed_chain_is_one_type_under_both_names() {
+    let old = kimera::binary::to_vec(&ClientV1 { name: "Ada".into() }).unwrap();
+    let any = registry::decode_any(&old).expect("crm.Client v1 reads as shop.Customer v3");
+    assert_eq!(
+        (any.type_name(), any.written_version()),
+        ("shop.Customer", 1)
+    );
+    assert_eq!(
+        any.downcast::<Customer>().unwrap(),
+        Customer {
+            name: "Ada".into(),
+            vip: false
+        }
+    );
+    let pages = registry::types().filter(|t| t.name() == "test.Page<u32>");
+    assert_eq!(pages.count(), 1);
 }
 
 #[test]

@@ -363,9 +363,10 @@ struct ClientV1 {
     name: String,
 }
 
-/// v2 as written under the old name, before the rename.
+/// v2 as written under the old name, before the rename (by the old program: kept out of this
+/// one's registry, where `Customer` reads that name).
 #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
-#[kimera(name = "crm.Client", version = 2)]
+#[kimera(name = "crm.Client", version = 2, register = false)]
 struct ClientV2 {
     name: String,
     vip: bool,
@@ -415,6 +416,64 @@ fn aliases_read_values_written_under_the_old_name() {
         kimera::from_slice::<Customer>(&other).unwrap_err().kind(),
         ErrorKind::TypeMismatch { .. }
     ));
+}
+
+/// Renamed from `old.Item`, but the v1 link does not carry the old name.
+#[derive(Serialize, Deserialize, Kimera, Debug)]
+#[kimera(name = "shop.Item", version = 2, alias = "old.Item", previous = ItemV1)]
+struct Item {
+    n: u64,
+}
+
+#[derive(Serialize, Deserialize, Kimera)]
+#[kimera(name = "shop.Item")]
+struct ItemV1 {
+    n: u32,
+}
+
+impl From<ItemV1> for Item {
+    fn from(v1: ItemV1) -> Self {
+        Item { n: v1.n.into() }
+    }
+}
+
+/// The old program's v1, under the old name.
+#[derive(Serialize, Kimera)]
+#[kimera(name = "old.Item", register = false)]
+struct OldItemV1 {
+    n: u32,
+}
+
+#[test]
+fn an_old_version_under_an_old_name_needs_a_link_with_that_name() {
+    for bytes in [
+        Json::new().encode(&OldItemV1 { n: 1 }).unwrap(),
+        Binary::new().encode(&OldItemV1 { n: 1 }).unwrap(),
+    ] {
+        let err = kimera::from_slice::<Item>(&bytes).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::UnnamedLink { .. }), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "`old.Item` version 1 is read by `shop.Item`, the link of the migration chain with \
+             that version, which does not carry the name `old.Item`: give it \
+             `#[kimera(alias = \"old.Item\")]`"
+        );
+    }
+}
+
+#[test]
+fn errors_in_an_old_json_body_are_named_as_in_a_current_one() {
+    // v2 nests lines inside the order: three levels, over a limit of two.
+    let strict = Json::new().with_limits(kimera::Limits::default().with_max_depth(2));
+    let v2_text = Json::new().encode(&v2()).unwrap();
+    let err = strict.decode::<Order>(&v2_text).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
+        "{err}"
+    );
+    let broken = br#"{"kimera":1,"type":"shop.Order","version":1,"value":{"id":1,"sku":}}"#;
+    let err = Json::new().decode::<Order>(broken).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Data { .. }), "{err}");
 }
 
 #[test]

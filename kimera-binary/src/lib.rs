@@ -32,7 +32,7 @@ use std::io::{self, Read};
 use std::marker::PhantomData;
 
 use kimera_core::envelope::data_error;
-use kimera_core::migration::{no_migration, Older};
+use kimera_core::migration::{check_link, no_migration, Older};
 use kimera_core::{
     Error, ErrorKind, Format, Guard, Header, KimeraHandler, Limits, Reading, Result,
 };
@@ -147,7 +147,7 @@ impl Binary {
             return decode_body(body, &self.limits);
         }
         let parsed = envelope::parse(bytes, &self.limits, self.checksum)?;
-        match parsed.header.check::<T>()? {
+        match parsed.header.reading::<T>()? {
             Reading::Current => decode_body(parsed.body, &self.limits),
             Reading::Migrate { .. } => T::migrate(BinaryOlder::<T> {
                 header: parsed.header,
@@ -309,10 +309,8 @@ impl<'de, T: KimeraHandler + ?Sized> Older<'de> for BinaryOlder<'de, '_, T> {
         if let Some(reason) = U::BINARY_INCOMPATIBILITY {
             return Err(ErrorKind::Unsupported(reason).into());
         }
-        match self.header.check::<U>()? {
-            Reading::Current => decode_body(self.body, self.limits),
-            Reading::Migrate { .. } => Err(self.no_migration()),
-        }
+        check_link::<U>(&self.header)?;
+        decode_body(self.body, self.limits)
     }
 
     fn no_migration(&self) -> Error {

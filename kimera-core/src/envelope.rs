@@ -24,23 +24,42 @@ pub struct Header<'a> {
 }
 
 impl Header<'_> {
-    /// Checks that this envelope holds a `T` this reader can decode, and says how: same type
-    /// name (or one of its [aliases](KimeraHandler::ALIASES)), a version not newer than the
-    /// reader's, and for the reader's own version the same fingerprint where one is carried. A
-    /// wrong type is reported as such even when its version or fingerprint differ too.
+    /// Checks that this envelope holds a `T` of the reader's own version: same type name (or
+    /// one of its [aliases](KimeraHandler::ALIASES)), same version, and (where carried) the
+    /// same fingerprint, in that order: a wrong type is reported as such even when its version
+    /// or fingerprint differ too. An older version is [`ErrorKind::NoMigration`].
     ///
-    /// An older version is [`Reading::Migrate`]: its fingerprint is checked by the link of the
-    /// migration chain that decodes it.
+    /// For a format that reads older versions through their migrations, see
+    /// [`reading`](Self::reading).
+    ///
+    /// ```
+    /// use kimera_core::Header;
+    /// let header = Header { type_name: "u8".into(), version: 1, fingerprint: None };
+    /// header.check::<u8>()?;
+    /// assert!(header.check::<u16>().is_err());
+    /// # Ok::<(), kimera_core::Error>(())
+    /// ```
+    pub fn check<T: KimeraHandler + ?Sized>(&self) -> Result<()> {
+        match self.reading::<T>()? {
+            Reading::Current => Ok(()),
+            Reading::Migrate { from } => Err(crate::migration::no_migration::<T>(from)),
+        }
+    }
+
+    /// Checks this envelope as [`check`](Self::check) does, except that an older version is
+    /// not an error but [`Reading::Migrate`]: decode it through [`KimeraHandler::migrate`],
+    /// whose link of that version checks the name and fingerprint
+    /// ([`migration::check_link`](crate::migration::check_link)).
     ///
     /// ```
     /// use kimera_core::{Header, Reading};
     /// let header = Header { type_name: "u8".into(), version: 1, fingerprint: None };
-    /// assert_eq!(header.check::<u8>()?, Reading::Current);
+    /// assert_eq!(header.reading::<u8>()?, Reading::Current);
     /// # Ok::<(), kimera_core::Error>(())
     /// ```
-    pub fn check<T: KimeraHandler + ?Sized>(&self) -> Result<Reading> {
+    pub fn reading<T: KimeraHandler + ?Sized>(&self) -> Result<Reading> {
         check_name::<T>(&self.type_name)?;
-        let reading = check_version::<T>(self.version)?;
+        let reading = reading_of::<T>(self.version)?;
         if let (Reading::Current, Some(found)) = (reading, self.fingerprint) {
             check_fingerprint::<T>(&self.type_name, self.version, found)?;
         }
@@ -49,6 +68,7 @@ impl Header<'_> {
 }
 
 /// How a reader of `T` reads an envelope whose header passed the checks.
+#[must_use = "an older version must be migrated, not decoded as the current one"]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reading {
     /// Written by the reader's version of `T`: decode the body as `T`.
@@ -91,9 +111,18 @@ fn alias_of<T: KimeraHandler + ?Sized>(found: &str) -> Option<&'static Alias> {
         })
 }
 
-/// Checks `version` against the reader's version of `T`: the same, older (to migrate), or a
-/// newer one, which is an error.
-pub fn check_version<T: KimeraHandler + ?Sized>(version: u32) -> Result<Reading> {
+/// Checks that `version` is the reader's version of `T` (older is
+/// [`ErrorKind::NoMigration`], newer [`ErrorKind::NewerVersion`]).
+pub fn check_version<T: KimeraHandler + ?Sized>(version: u32) -> Result<()> {
+    match reading_of::<T>(version)? {
+        Reading::Current => Ok(()),
+        Reading::Migrate { from } => Err(crate::migration::no_migration::<T>(from)),
+    }
+}
+
+/// How a reader of `T` reads `version`: as the current one, by migrating an older one, or not
+/// at all (a newer one is [`ErrorKind::NewerVersion`]).
+pub fn reading_of<T: KimeraHandler + ?Sized>(version: u32) -> Result<Reading> {
     use std::cmp::Ordering;
     match version.cmp(&T::VERSION) {
         Ordering::Equal => Ok(Reading::Current),
@@ -171,7 +200,7 @@ mod tests {
                 version,
                 fingerprint,
             };
-            header.check::<u8>()
+            header.reading::<u8>()
         };
         let kind = |r: Result<Reading>| r.unwrap_err().into_kind();
         assert!(matches!(
@@ -199,5 +228,19 @@ mod tests {
             Reading::Current
         );
         assert_eq!(check("u8", 1, None).unwrap(), Reading::Current);
+        // `check` is for readers without migrations: older is an error there.
+        let header = Header {
+            type_name: "u8".into(),
+            version: 0,
+            fingerprint: None,
+        };
+        assert!(matches!(
+            header.check::<u8>().unwrap_err().kind(),
+            ErrorKind::NoMigration {
+                found: 0,
+                current: 1,
+                ..
+            }
+        ));
     }
 }

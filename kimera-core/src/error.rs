@@ -86,6 +86,17 @@ pub enum ErrorKind {
         /// The conversion's error.
         message: String,
     },
+    /// An older version was written under a name its link of the migration chain does not
+    /// carry.
+    #[error("`{found}` version {version} is read by `{link}`, the link of the migration chain with that version, which does not carry the name `{found}`: give it `#[kimera(alias = \"{found}\")]`")]
+    UnnamedLink {
+        /// The name in the envelope.
+        found: String,
+        /// The version in the envelope.
+        version: u32,
+        /// The link's own name.
+        link: String,
+    },
     /// The writer's schema of this type and version differs from the reader's.
     #[error("schema of `{type_name}` v{version} changed without a version bump: the reader's fingerprint is {expected:016x}, the writer's was {found:016x}")]
     FingerprintMismatch {

@@ -23,7 +23,10 @@ use crate::KimeraHandler;
 ///   [`sniff`](Format::sniff) recognizes and that no other format's envelope starts with.
 /// - **Check before the body.** Decoding reads the envelope first and calls
 ///   [`Header::check`] (or the [`envelope`](crate::envelope) checks one by one) before it
-///   touches the body: wrong type, newer version and fingerprint mismatch are named errors.
+///   touches the body: wrong type, other version and fingerprint mismatch are named errors.
+///   To read older versions through their migrations, call [`Header::reading`] instead and
+///   hand a [`Reading::Migrate`](crate::Reading::Migrate) body to
+///   [`KimeraHandler::migrate`] as a [`migration::Older`](crate::migration::Older).
 /// - **Never trust input.** Decode the body through a [`Guard`](crate::Guard) built from the
 ///   format's [`Limits`](crate::Limits); refuse a body longer than `max_size` before allocating for
 ///   it; report truncation and trailing bytes as [`ErrorKind::Truncated`](crate::ErrorKind::Truncated)

@@ -36,8 +36,9 @@ use std::fmt::Display;
 
 use serde::Deserialize;
 
+use crate::envelope::{check_fingerprint, check_name};
 use crate::error::{Error, ErrorKind, Result};
-use crate::KimeraHandler;
+use crate::{Header, KimeraHandler};
 
 /// A value written by an older version of a type, its body not yet decoded.
 ///
@@ -73,6 +74,25 @@ where
         }
         .into()
     })
+}
+
+/// Checks that `U`, the link of a migration chain with the envelope's version, reads it: the
+/// envelope carries `U`'s name or one of its aliases (values written under a former name are
+/// read by a link that carries that name), and, where the format carries one, `U`'s
+/// fingerprint under that name.
+pub fn check_link<U: KimeraHandler + ?Sized>(header: &Header<'_>) -> Result<()> {
+    if check_name::<U>(&header.type_name).is_err() {
+        return Err(ErrorKind::UnnamedLink {
+            found: header.type_name.to_string(),
+            version: header.version,
+            link: U::type_name().into_owned(),
+        }
+        .into());
+    }
+    match header.fingerprint {
+        Some(found) => check_fingerprint::<U>(&header.type_name, header.version, found),
+        None => Ok(()),
+    }
 }
 
 /// The error for a value of `T` written by `version`, which no migration reads.

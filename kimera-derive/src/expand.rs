@@ -41,8 +41,8 @@ struct Expander<'a> {
     version: u32,
     /// The type of the version before this one (`#[kimera(previous = OrderV2)]`).
     previous: Option<Type>,
-    /// Where the name was given (or the type's identifier), for duplicate-name errors.
-    name_span: Span,
+    /// Where `name = "..."` was given, for duplicate-name errors; `None` for a default name.
+    name_span: Option<Span>,
     register: bool,
     aliases: Vec<String>,
     alias_spans: Vec<Span>,
@@ -63,8 +63,8 @@ struct SchemaField<'a> {
 impl<'a> Expander<'a> {
     fn new(container: &'a Container<'a>, kimera: attr::Container) -> syn::Result<Self> {
         let (name, name_span) = match &kimera.name {
-            Some(lit) => (lit.value(), lit.span()),
-            None => (container.ident.to_string(), container.ident.span()),
+            Some(lit) => (lit.value(), Some(lit.span())),
+            None => (container.ident.to_string(), None),
         };
         if let Some(alias) = kimera.aliases.iter().find(|a| a.value() == name) {
             return Err(syn::Error::new(
@@ -184,12 +184,12 @@ impl<'a> Expander<'a> {
         let migrate = quote_spanned! {span=>
             fn migrate<'de, O: #p::Older<'de>>(older: O) -> #p::Result<Self> {
                 let version = #p::Older::version(&older);
-                let previous: #previous = if version == #handler::VERSION {
-                    #p::Older::decode::<#previous>(older)?
-                } else if version < #handler::VERSION {
-                    #handler::migrate(older)?
-                } else {
-                    return ::core::result::Result::Err(#p::Older::no_migration(&older));
+                let previous: #previous = match ::core::cmp::Ord::cmp(&version, &#handler::VERSION) {
+                    ::core::cmp::Ordering::Equal => #p::Older::decode::<#previous>(older)?,
+                    ::core::cmp::Ordering::Less => #handler::migrate(older)?,
+                    ::core::cmp::Ordering::Greater => {
+                        return ::core::result::Result::Err(#p::Older::no_migration(&older));
+                    }
                 };
                 // Parenthesized so that a missing `From`/`TryFrom` is reported at `previous`.
                 (#p::upgrade::<#previous, Self>)(previous)
@@ -198,55 +198,40 @@ impl<'a> Expander<'a> {
         (migrate, checks)
     }
 
-    /// Registers a type without generic parameters with the registry, and claims its name,
-    /// version and aliases within the crate: a second type claiming one of them defines the
-    /// same hidden macro, which the compiler reports at both names.
+    /// Registers a type without generic parameters with the registry, and claims its
+    /// explicit name and its aliases, at its version, within the crate: a second type claiming
+    /// one of them defines the same hidden macro, which the compiler reports at both names.
+    /// Default names (the type's identifier) are not claimed: types of one identifier in two
+    /// modules are common, and are told apart by `registry::check` if both are registered.
     fn registration(&self) -> TokenStream {
         if !self.register {
             return TokenStream::new();
         }
         let krate = &self.krate;
-        let claims = std::iter::once((
-            format!(
-                "kimera_type_{}_v{}_claimed_twice",
-                mangle(&self.name),
-                self.version
-            ),
-            self.name_span,
-        ))
-        .chain(
-            self.aliases
-                .iter()
-                .zip(&self.alias_spans)
-                .map(|(alias, span)| {
-                    (
-                        format!("kimera_alias_{}_claimed_twice", mangle(alias)),
-                        *span,
-                    )
-                }),
-        )
-        .map(|(claim, span)| {
-            let claim = Ident::new(&claim, span);
-            quote_spanned! {span=>
-                // Types defined inside functions claim their names crate-wide too.
-                #[allow(non_local_definitions)]
-                const _: () = {
-                    #[doc(hidden)]
-                    #[macro_export]
-                    macro_rules! #claim { () => {} }
-                };
-            }
-        });
+        let version = self.version;
+        let name = self.name_span.map(|span| (&self.name, span));
+        let claims = name
+            .into_iter()
+            .chain(self.aliases.iter().zip(self.alias_spans.iter().copied()))
+            .map(|(name, span)| {
+                let claim = format!("kimera_name_{}_v{version}_claimed_twice", mangle(name));
+                let claim = Ident::new(&claim, span);
+                quote_spanned! {span=>
+                    // Types defined inside functions claim their names crate-wide too.
+                    #[allow(non_local_definitions)]
+                    const _: () = {
+                        #[doc(hidden)]
+                        #[macro_export]
+                        macro_rules! #claim { () => {} }
+                    };
+                }
+            });
         let register = self.container.generics.params.is_empty().then(|| {
             let ident = &self.container.ident;
-            let p = self.private();
-            let previous = match &self.previous {
-                Some(previous) => quote!(::core::option::Option::Some(
-                    <#previous as #p::KimeraHandler>::VERSION
-                )),
-                None => quote!(::core::option::Option::None),
-            };
-            quote!(#krate::register!(@previous #previous; #ident);)
+            match &self.previous {
+                Some(previous) => quote!(#krate::register!(@previous #previous; #ident);),
+                None => quote!(#krate::register!(#ident);),
+            }
         });
         quote!(#(#claims)* #register)
     }

@@ -9,8 +9,8 @@ use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 
-use kimera_core::envelope::{check_name, check_version, data_error, encode_error};
-use kimera_core::migration::{no_migration, Older};
+use kimera_core::envelope::{check_name, data_error, encode_error, reading_of};
+use kimera_core::migration::{check_link, no_migration, Older};
 use kimera_core::{
     DisplayName, Error, ErrorKind, Guard, Header, KimeraHandler, Limit, Limits, Reading, Result,
 };
@@ -143,9 +143,17 @@ where
     let guard = Guard::new(limits, bytes.len());
     let (err, in_body) = match decode_with::<T>(bytes, &guard, false) {
         Ok(Decoded::Current(value)) => return Ok(value),
-        Ok(Decoded::Older { version, body }) => {
+        Ok(Decoded::Older {
+            type_name,
+            version,
+            body,
+        }) => {
             return T::migrate(JsonOlder::<T> {
-                version,
+                header: Header {
+                    type_name,
+                    version,
+                    fingerprint: None,
+                },
                 body,
                 limits,
                 reader: PhantomData,
@@ -174,12 +182,16 @@ where
 /// What the envelope visitor returns: the value, or an older version's body still as text.
 enum Decoded<'de, T> {
     Current(T),
-    Older { version: u32, body: &'de RawValue },
+    Older {
+        type_name: Cow<'de, str>,
+        version: u32,
+        body: &'de RawValue,
+    },
 }
 
 /// The body of an envelope written by an older version of `T`, for [`KimeraHandler::migrate`].
 struct JsonOlder<'de, 'l, T: ?Sized> {
-    version: u32,
+    header: Header<'de>,
     body: &'de RawValue,
     limits: &'l Limits,
     reader: PhantomData<fn() -> T>,
@@ -187,10 +199,11 @@ struct JsonOlder<'de, 'l, T: ?Sized> {
 
 impl<'de, T: KimeraHandler + ?Sized> Older<'de> for JsonOlder<'de, '_, T> {
     fn version(&self) -> u32 {
-        self.version
+        self.header.version
     }
 
     fn decode<U: KimeraHandler + Deserialize<'de>>(self) -> Result<U> {
+        check_link::<U>(&self.header)?;
         let text = self.body.get();
         let guard = Guard::new(self.limits, text.len());
         let mut de = serde_json::Deserializer::from_str(text);
@@ -201,6 +214,10 @@ impl<'de, T: KimeraHandler + ?Sized> Older<'de> for JsonOlder<'de, '_, T> {
         if let Some(kind) = guard.exceeded() {
             return Err(kind.into());
         }
+        let err = match classify(text.as_bytes(), err) {
+            Ok(kimera) => return Err(kimera),
+            Err(err) => err,
+        };
         // Error path only: decode again, tracking the field path.
         let guard = Guard::new(self.limits, text.len());
         let mut de = serde_json::Deserializer::from_str(text);
@@ -211,7 +228,7 @@ impl<'de, T: KimeraHandler + ?Sized> Older<'de> for JsonOlder<'de, '_, T> {
     }
 
     fn no_migration(&self) -> Error {
-        no_migration::<T>(self.version)
+        no_migration::<T>(self.header.version)
     }
 }
 
@@ -427,7 +444,7 @@ impl<'de> Seen<'de> {
     /// JSON carries no fingerprint.
     fn check<T: KimeraHandler + ?Sized>(&self) -> Result<Reading> {
         match (&self.wire, &self.type_name, self.version) {
-            (Some(_), Some(_), Some(version)) => check_version::<T>(version),
+            (Some(_), Some(_), Some(version)) => reading_of::<T>(version),
             (None, ..) => Err(not_envelope("missing key `kimera`")),
             (_, None, _) => Err(not_envelope("missing key `type`")),
             (.., None) => Err(not_envelope("missing key `version`")),
@@ -478,7 +495,10 @@ impl<'de, T: KimeraHandler + Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_,
                 Some(Err(err)) => return Err(self.state.fail(Failure::Kimera(err))),
             };
             if hold {
+                // A syntax error in the value is a data error, as when it is parsed in place.
+                self.state.in_body.set(true);
                 early_body = Some(map.next_value::<&'de RawValue>()?);
+                self.state.in_body.set(false);
                 continue;
             }
             self.state.in_body.set(true);
@@ -491,6 +511,7 @@ impl<'de, T: KimeraHandler + Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_,
         };
         if let (Reading::Migrate { from }, Some(body)) = (reading, early_body) {
             return Ok(Decoded::Older {
+                type_name: seen.type_name.unwrap_or_default(),
                 version: from,
                 body,
             });

@@ -54,8 +54,8 @@
 mod any;
 mod dispatch;
 
-use std::any::Any;
-use std::collections::BTreeMap;
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::OnceLock;
 
@@ -74,8 +74,26 @@ pub struct RegisteredType {
     schema: &'static Schema,
     aliases: Vec<String>,
     rust_type: &'static str,
-    previous_version: Option<u32>,
+    type_id: TypeId,
+    previous: Option<Previous>,
     decoder: Option<Decoder>,
+}
+
+/// The link a type migrates from (`#[kimera(previous = ...)]`), as the derive registers it.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct Previous {
+    version: u32,
+    type_id: TypeId,
+}
+
+impl Previous {
+    pub fn of<P: KimeraHandler + 'static>() -> Self {
+        Previous {
+            version: P::VERSION,
+            type_id: TypeId::of::<P>(),
+        }
+    }
 }
 
 impl RegisteredType {
@@ -111,7 +129,7 @@ impl RegisteredType {
 
     /// The version of the type it migrates from (`#[kimera(previous = ...)]`), if any.
     pub fn previous_version(&self) -> Option<u32> {
-        self.previous_version
+        self.previous.map(|p| p.version)
     }
 
     /// Whether [`decode_any`] can decode it (it is `Serialize + DeserializeOwned + Send +
@@ -126,7 +144,7 @@ impl RegisteredType {
     }
 
     fn of<T: KimeraHandler + ?Sized + 'static>(
-        previous_version: Option<u32>,
+        previous: Option<Previous>,
         decoder: Option<Decoder>,
     ) -> Self {
         let mut names = envelope_names::<T>().into_iter();
@@ -138,7 +156,8 @@ impl RegisteredType {
             name,
             aliases: names.collect(),
             rust_type: std::any::type_name::<T>(),
-            previous_version,
+            type_id: TypeId::of::<T>(),
+            previous,
             decoder,
         }
     }
@@ -156,7 +175,7 @@ impl fmt::Debug for RegisteredType {
             .field("fingerprint", &format_args!("{:016x}", self.fingerprint))
             .field("aliases", &self.aliases)
             .field("rust_type", &self.rust_type)
-            .field("previous_version", &self.previous_version)
+            .field("previous_version", &self.previous_version())
             .field("decodable", &self.is_decodable())
             .finish()
     }
@@ -290,27 +309,36 @@ fn lookup(name: &str) -> Result<&'static RegisteredType> {
 }
 
 /// The type that reads a name claimed by `claimants` (sorted by version, highest first): the
-/// newest, when every other claimant is a link of its migration chain; else all of them.
+/// newest, when it is the only one of its version and every other claimant is a link of its
+/// migration chain; else all of them are in conflict.
 fn resolve_claim(
     claimants: &[&'static RegisteredType],
 ) -> std::result::Result<&'static RegisteredType, Vec<&'static RegisteredType>> {
     let head = claimants[0];
-    let mut chain = vec![head.version];
-    let mut previous = head.previous_version;
-    while let Some(version) = previous {
-        chain.push(version);
-        previous = claimants
-            .iter()
-            .find(|t| t.version == version)
-            .and_then(|t| t.previous_version);
+    let conflict = || Err(claimants.to_vec());
+    if claimants
+        .get(1)
+        .is_some_and(|next| next.version == head.version)
+    {
+        return conflict();
     }
-    // Each version once, each on the chain.
-    let mut versions: Vec<u32> = claimants.iter().map(|t| t.version).collect();
-    versions.dedup();
-    let unique = versions.len() == claimants.len();
-    match unique && versions.iter().all(|v| chain.contains(v)) {
+    // The chain, link by link through every registered type (a link may carry another name
+    // than the head, such as the one before a rename); each link must be older than the last.
+    let by_id = &registry().by_id;
+    let mut chain = HashSet::from([head.type_id]);
+    let mut link = head;
+    while let Some(previous) = link.previous {
+        match by_id.get(&previous.type_id) {
+            Some(&next) if next.version < link.version => {
+                chain.insert(next.type_id);
+                link = next;
+            }
+            _ => break,
+        }
+    }
+    match claimants.iter().all(|t| chain.contains(&t.type_id)) {
         true => Ok(head),
-        false => Err(claimants.to_vec()),
+        false => conflict(),
     }
 }
 
@@ -345,8 +373,9 @@ impl fmt::Display for Conflicts {
 impl std::error::Error for Conflicts {}
 
 struct Registry {
-    /// Sorted by name, then version.
+    /// Sorted by name, then version; each Rust type once.
     types: &'static [RegisteredType],
+    by_id: HashMap<TypeId, &'static RegisteredType>,
     /// Every name and alias, with the types claiming it, highest version first.
     by_name: BTreeMap<String, Vec<&'static RegisteredType>>,
 }
@@ -359,6 +388,9 @@ fn registry() -> &'static Registry {
             .map(|registration| (registration.0)())
             .collect();
         types.sort_by(|a, b| (&a.name, a.version).cmp(&(&b.name, b.version)));
+        // `register!` of one instantiation in two crates registers it twice: one type.
+        let mut seen = HashSet::new();
+        types.retain(|t| seen.insert(t.type_id));
         // Built once and kept for the life of the program, like the statics it comes from.
         let types: &'static [RegisteredType] = Vec::leak(types);
         let mut by_name: BTreeMap<String, Vec<&'static RegisteredType>> = BTreeMap::new();
@@ -370,7 +402,12 @@ fn registry() -> &'static Registry {
         for claimants in by_name.values_mut() {
             claimants.sort_by_key(|t| std::cmp::Reverse(t.version));
         }
-        Registry { types, by_name }
+        let by_id = types.iter().map(|t| (t.type_id, t)).collect();
+        Registry {
+            types,
+            by_id,
+            by_name,
+        }
     })
 }
 
@@ -393,22 +430,22 @@ impl<T: ?Sized> Default for Probe<T> {
 
 #[doc(hidden)]
 pub trait Decodable {
-    fn registered(&self, previous_version: Option<u32>) -> RegisteredType;
+    fn registered(&self, previous: Option<Previous>) -> RegisteredType;
 }
 
 impl<T: KimeraHandler + Serialize + DeserializeOwned + Send + 'static> Decodable for &Probe<T> {
-    fn registered(&self, previous_version: Option<u32>) -> RegisteredType {
-        RegisteredType::of::<T>(previous_version, Some(Decoder::of::<T>()))
+    fn registered(&self, previous: Option<Previous>) -> RegisteredType {
+        RegisteredType::of::<T>(previous, Some(Decoder::of::<T>()))
     }
 }
 
 #[doc(hidden)]
 pub trait ListedOnly {
-    fn registered(&self, previous_version: Option<u32>) -> RegisteredType;
+    fn registered(&self, previous: Option<Previous>) -> RegisteredType;
 }
 
 impl<T: KimeraHandler + ?Sized + 'static> ListedOnly for Probe<T> {
-    fn registered(&self, previous_version: Option<u32>) -> RegisteredType {
-        RegisteredType::of::<T>(previous_version, None)
+    fn registered(&self, previous: Option<Previous>) -> RegisteredType {
+        RegisteredType::of::<T>(previous, None)
     }
 }

@@ -7,7 +7,8 @@
 //! corrupted file is never loaded: [`SnapshotStore::latest`] skips it, sets it aside (renamed,
 //! not deleted), reports it in [`SnapshotStore::skipped`], and falls back to the newest good
 //! generation. One writer at a time: a second store on the same directory gets
-//! [`ErrorKind::Locked`].
+//! [`ErrorKind::Locked`]. (The lock is an OS file lock held by the store's open lock file; a
+//! child process forked while the store is open shares it until the child execs or exits.)
 //!
 //! ```
 //! use kimera::snapshot::SnapshotStore;
