@@ -85,11 +85,14 @@ pub use kimera_json::Json;
 
 #[cfg(feature = "binary")]
 pub mod binary;
+#[cfg(feature = "tokio")]
+pub mod codec;
 #[cfg(feature = "chrono")]
 pub mod compact;
 #[cfg(feature = "derive")]
 mod derive;
 pub mod diff;
+pub mod frame;
 #[cfg(feature = "json")]
 pub mod json;
 pub mod registry;

@@ -49,7 +49,8 @@ pub struct Dispatcher<'h, R = ()> {
     handlers: Vec<Route<'h, R>>,
 }
 
-type Route<'h, R> = Box<dyn FnMut(&[u8]) -> Result<R> + 'h>;
+// `Send`, so that a dispatcher can live in a task of a multi-threaded async runtime.
+type Route<'h, R> = Box<dyn FnMut(&[u8]) -> Result<R> + Send + 'h>;
 
 impl<'h, R> Dispatcher<'h, R> {
     /// A dispatcher with no handlers.
@@ -65,7 +66,7 @@ impl<'h, R> Dispatcher<'h, R> {
     pub fn on<T, F>(mut self, mut handler: F) -> Self
     where
         T: KimeraHandler + DeserializeOwned + 'h,
-        F: FnMut(T) -> R + 'h,
+        F: FnMut(T) -> R + Send + 'h,
     {
         let index = self.handlers.len();
         self.handlers.push(Box::new(move |bytes| {

@@ -5,6 +5,7 @@
 //! | text | `String`, `str`, `Box<str>`, `Cow<str>`, `&str` | `str` |
 //! | scalars | `bool`, `char`, all integers, `f32`, `f64`, `()` | `bool`, `char`, `i8` … `u128`, `f32`, `f64`, `unit` |
 //! | options | `Option<T>` | `option<T>` |
+//! | results | `Result<T, E>` (the enum `Ok(T)` / `Err(E)` serde writes) | `result<T,E>` |
 //! | sequences | `Vec<T>`, `VecDeque<T>`, `[T]` | `list<T>` |
 //! | arrays | `[T; N]` | `array<T,N>` |
 //! | tuples | `(A,)` … 12-tuples | `tuple<A,B,…>` |
@@ -23,5 +24,6 @@
 mod chrono;
 pub(crate) mod collections;
 mod pointers;
+mod result;
 mod scalars;
 mod tuples;

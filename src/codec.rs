@@ -1,0 +1,217 @@
+//! Async framing for tokio: [`Decoder`]s and [`Encoder`]s for `tokio_util::codec::Framed`
+//! (feature `tokio`).
+//!
+//! The frames are those of [`frame`](crate::frame) (a 4-byte little-endian length, then one
+//! envelope), byte for byte, with the same maximum length and the same errors:
+//! [`FrameCodec`] carries envelopes as bytes, [`KimeraCodec`] decodes them as a type.
+//!
+//! ```
+//! use bytes::BytesMut;
+//! use kimera::codec::KimeraCodec;
+//! use tokio_util::codec::{Decoder, Encoder};
+//!
+//! let mut codec = KimeraCodec::<String, _>::binary();
+//! let mut buf = BytesMut::new();
+//! codec.encode(&"hello".to_string(), &mut buf)?;
+//! assert_eq!(codec.decode(&mut buf)?, Some("hello".to_string()));
+//! assert_eq!(codec.decode(&mut buf)?, None); // needs more bytes
+//! # Ok::<(), kimera::Error>(())
+//! ```
+//!
+//! After an error, a `Framed` stream ends; the connection's other half may still be used to
+//! answer (the RPC example replies with a typed error, then closes).
+
+use std::marker::PhantomData;
+
+use bytes::{Buf, BufMut, BytesMut};
+use kimera_core::{Error, ErrorKind, Format, KimeraHandler, Limit, Result};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio_util::codec::{Decoder, Encoder};
+
+use crate::frame::{DEFAULT_MAX_FRAME_LEN, PREFIX_LEN};
+
+/// Frames of envelopes, undecoded: each item is one envelope's bytes.
+///
+/// For servers that route several types ([`Dispatcher`](crate::registry::Dispatcher)).
+#[derive(Clone, Debug)]
+pub struct FrameCodec {
+    max_frame_len: u32,
+    /// Bytes of an oversized frame still to discard.
+    skip: u64,
+}
+
+impl FrameCodec {
+    /// Frames up to [`DEFAULT_MAX_FRAME_LEN`] bytes.
+    pub fn new() -> Self {
+        FrameCodec {
+            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            skip: 0,
+        }
+    }
+
+    /// Refuses frames longer than `max` bytes (after the prefix), from the prefix alone.
+    pub fn with_max_frame_len(mut self, max: u32) -> Self {
+        self.max_frame_len = max;
+        self
+    }
+
+    fn too_long(&self) -> Error {
+        ErrorKind::LimitExceeded {
+            limit: Limit::Size,
+            max: self.max_frame_len.into(),
+        }
+        .into()
+    }
+}
+
+impl Default for FrameCodec {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Decoder for FrameCodec {
+    type Item = BytesMut;
+    type Error = Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>> {
+        if self.skip > 0 {
+            let n = usize::try_from(self.skip)
+                .unwrap_or(usize::MAX)
+                .min(src.len());
+            src.advance(n);
+            self.skip -= n as u64;
+            if self.skip > 0 {
+                return Ok(None);
+            }
+        }
+        let Some(prefix) = src.first_chunk::<PREFIX_LEN>() else {
+            return Ok(None);
+        };
+        let len = u32::from_le_bytes(*prefix);
+        if len > self.max_frame_len {
+            // Refused from the prefix; the frame itself is skipped as it arrives.
+            src.advance(PREFIX_LEN);
+            self.skip = len.into();
+            return Err(self.too_long());
+        }
+        let end = PREFIX_LEN + len as usize;
+        if src.len() < end {
+            return Ok(None);
+        }
+        src.advance(PREFIX_LEN);
+        Ok(Some(src.split_to(len as usize)))
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>> {
+        match self.decode(src)? {
+            Some(frame) => Ok(Some(frame)),
+            None if src.is_empty() && self.skip == 0 => Ok(None),
+            None => Err(ErrorKind::Truncated {
+                context: "frame",
+                offset: src.len() as u64,
+            }
+            .into()),
+        }
+    }
+}
+
+/// Writes an envelope's bytes as one frame.
+impl Encoder<&[u8]> for FrameCodec {
+    type Error = Error;
+
+    fn encode(&mut self, envelope: &[u8], dst: &mut BytesMut) -> Result<()> {
+        let len = match u32::try_from(envelope.len()) {
+            Ok(len) if len <= self.max_frame_len => len,
+            _ => return Err(self.too_long()),
+        };
+        dst.reserve(PREFIX_LEN + envelope.len());
+        dst.put_u32_le(len);
+        dst.put_slice(envelope);
+        Ok(())
+    }
+}
+
+/// Frames of envelopes of `T`, encoded with the format `F` and decoded from either backend.
+///
+/// Decoding gives `T`s (older versions migrated); encoding takes a reference to any handled
+/// value, so one codec can send requests of several types and read replies of one.
+#[derive(Clone, Debug)]
+pub struct KimeraCodec<T, F> {
+    frames: FrameCodec,
+    format: F,
+    marker: PhantomData<fn() -> T>,
+}
+
+#[cfg(feature = "binary")]
+impl<T> KimeraCodec<T, crate::Binary> {
+    /// Checksummed binary envelopes.
+    pub fn binary() -> Self {
+        Self::new(crate::Binary::new())
+    }
+}
+
+#[cfg(feature = "json")]
+impl<T> KimeraCodec<T, crate::Json> {
+    /// Compact JSON envelopes.
+    pub fn json() -> Self {
+        Self::new(crate::Json::new())
+    }
+}
+
+impl<T, F: Format> KimeraCodec<T, F> {
+    /// Envelopes written in `format`.
+    pub fn new(format: F) -> Self {
+        KimeraCodec {
+            frames: FrameCodec::new(),
+            format,
+            marker: PhantomData,
+        }
+    }
+
+    /// Refuses frames longer than `max` bytes, reading and writing.
+    pub fn with_max_frame_len(mut self, max: u32) -> Self {
+        self.frames = self.frames.with_max_frame_len(max);
+        self
+    }
+
+    fn decode_frame(&self, frame: Option<BytesMut>) -> Result<Option<T>>
+    where
+        T: KimeraHandler + DeserializeOwned,
+    {
+        let Some(frame) = frame else { return Ok(None) };
+        match F::sniff(&frame) {
+            true => self.format.decode(&frame).map(Some),
+            false => crate::from_slice(&frame).map(Some),
+        }
+    }
+}
+
+impl<T: KimeraHandler + DeserializeOwned, F: Format> Decoder for KimeraCodec<T, F> {
+    type Item = T;
+    type Error = Error;
+
+    fn decode(&mut self, src: &mut BytesMut) -> Result<Option<T>> {
+        let frame = self.frames.decode(src)?;
+        self.decode_frame(frame)
+    }
+
+    fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<T>> {
+        let frame = self.frames.decode_eof(src)?;
+        self.decode_frame(frame)
+    }
+}
+
+impl<T, U, F> Encoder<&U> for KimeraCodec<T, F>
+where
+    U: KimeraHandler + Serialize + ?Sized,
+    F: Format,
+{
+    type Error = Error;
+
+    fn encode(&mut self, value: &U, dst: &mut BytesMut) -> Result<()> {
+        let envelope = self.format.encode(value)?;
+        self.frames.encode(&envelope[..], dst)
+    }
+}

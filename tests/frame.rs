@@ -1,0 +1,262 @@
+//! Framing over std I/O: values of several types and backends in one stream, and the three
+//! ways a stream can end badly (cut inside a frame, oversized frame, bad envelope), each its
+//! own error, with the reader carrying on where the stream allows it.
+
+use kimera::frame::{FrameReader, FrameWriter};
+use kimera::{ErrorKind, Kimera};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "test.Ping")]
+struct Ping {
+    seq: u32,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "test.Note")]
+struct Note {
+    text: String,
+}
+
+fn frame(envelope: &[u8]) -> Vec<u8> {
+    let mut out = (envelope.len() as u32).to_le_bytes().to_vec();
+    out.extend_from_slice(envelope);
+    out
+}
+
+#[test]
+fn a_stream_of_several_types_and_backends() {
+    let mut stream = Vec::new();
+    let mut binary = FrameWriter::binary(&mut stream);
+    binary.write(&Ping { seq: 1 }).unwrap();
+    binary.write(&Note { text: "hi".into() }).unwrap();
+    let mut json = FrameWriter::json(&mut stream);
+    json.write(&Ping { seq: 2 }).unwrap();
+
+    let mut reader = FrameReader::new(&stream[..]);
+    assert_eq!(reader.read::<Ping>().unwrap(), Some(Ping { seq: 1 }));
+    let note = reader.read_any().unwrap().unwrap();
+    assert_eq!(note.downcast::<Note>().unwrap().text, "hi");
+    let raw = reader.read_frame().unwrap().unwrap().to_vec();
+    assert!(raw.starts_with(br#"{"kimera":1,"type":"test.Ping""#));
+    assert_eq!(reader.read::<Ping>().unwrap(), None);
+    assert_eq!(
+        reader.read::<Ping>().unwrap(),
+        None,
+        "the end stays the end"
+    );
+}
+
+#[test]
+fn the_layout_is_a_little_endian_length_then_the_envelope() {
+    let mut stream = Vec::new();
+    FrameWriter::binary(&mut stream).write(&7u8).unwrap();
+    let envelope = kimera::binary::to_vec(&7u8).unwrap();
+    assert_eq!(stream, frame(&envelope));
+}
+
+#[test]
+fn a_stream_cut_inside_a_frame_is_truncated_at_every_length() {
+    let mut stream = Vec::new();
+    FrameWriter::binary(&mut stream)
+        .write(&Note {
+            text: "x".repeat(40),
+        })
+        .unwrap();
+    for cut in 1..stream.len() {
+        let mut reader = FrameReader::new(&stream[..cut]);
+        let err = reader.read::<Note>().unwrap_err();
+        assert!(
+            matches!(
+                err.kind(),
+                ErrorKind::Truncated {
+                    context: "frame",
+                    ..
+                }
+            ),
+            "cut at {cut}: {err}"
+        );
+        assert!(!reader.is_in_sync());
+        assert!(reader.read::<Note>().is_err(), "out of sync stays an error");
+    }
+}
+
+#[test]
+fn an_oversized_frame_is_refused_before_allocation_and_skipped() {
+    let mut stream = frame(&vec![b'x'; 1000]);
+    FrameWriter::binary(&mut stream)
+        .write(&Ping { seq: 9 })
+        .unwrap();
+    let mut reader = FrameReader::new(&stream[..]).with_max_frame_len(100);
+    let err = reader.read::<Ping>().unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LimitExceeded { max: 100, .. }),
+        "{err}"
+    );
+    assert!(reader.is_in_sync());
+    assert_eq!(reader.read::<Ping>().unwrap(), Some(Ping { seq: 9 }));
+
+    // A forged length of 4 GiB with nothing behind it: refused, nothing allocated.
+    let forged = u32::MAX.to_le_bytes();
+    let err = FrameReader::new(&forged[..]).read::<Ping>().unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
+        "{err}"
+    );
+    // Under the maximum but longer than the stream: truncated, with only the bytes sent read.
+    let mut short = (1_000_000u32).to_le_bytes().to_vec();
+    short.extend_from_slice(b"abc");
+    let err = FrameReader::new(&short[..]).read::<Ping>().unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Truncated { offset: 7, .. }),
+        "{err}"
+    );
+
+    // The writer refuses to write what readers would refuse.
+    let mut out = Vec::new();
+    let err = FrameWriter::binary(&mut out)
+        .with_max_frame_len(10)
+        .write(&Note {
+            text: "too long for ten bytes".into(),
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
+        "{err}"
+    );
+    assert!(out.is_empty(), "nothing written");
+}
+
+#[test]
+fn a_bad_envelope_is_its_decode_error_and_the_next_frame_reads() {
+    let mut stream = frame(b"garbage, not an envelope");
+    let mut wrong_type = Vec::new();
+    FrameWriter::binary(&mut wrong_type)
+        .write(&Note { text: "n".into() })
+        .unwrap();
+    stream.extend(&wrong_type);
+    FrameWriter::binary(&mut stream)
+        .write(&Ping { seq: 3 })
+        .unwrap();
+
+    let mut reader = FrameReader::new(&stream[..]);
+    let err = reader.read::<Ping>().unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NotAnEnvelope { .. }),
+        "{err}"
+    );
+    assert!(reader.is_in_sync());
+    let err = reader.read::<Ping>().unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::TypeMismatch { .. }),
+        "{err}"
+    );
+    assert_eq!(reader.read::<Ping>().unwrap(), Some(Ping { seq: 3 }));
+    assert_eq!(reader.read::<Ping>().unwrap(), None);
+}
+
+/// The async codec reads and writes the same bytes as `FrameWriter` and `FrameReader`.
+mod codec {
+    use super::*;
+    use bytes::BytesMut;
+    use kimera::codec::{FrameCodec, KimeraCodec};
+    use kimera::Binary;
+    use tokio_util::codec::{Decoder, Encoder};
+
+    #[test]
+    fn interoperates_byte_for_byte_with_the_std_framing() {
+        let mut std_bytes = Vec::new();
+        let mut writer = FrameWriter::binary(&mut std_bytes);
+        writer.write(&Ping { seq: 1 }).unwrap();
+        writer.write(&Ping { seq: 2 }).unwrap();
+
+        let mut codec = KimeraCodec::<Ping, Binary>::binary();
+        let mut async_bytes = BytesMut::new();
+        codec.encode(&Ping { seq: 1 }, &mut async_bytes).unwrap();
+        codec.encode(&Ping { seq: 2 }, &mut async_bytes).unwrap();
+        assert_eq!(&async_bytes[..], &std_bytes[..]);
+
+        let mut reader = FrameReader::new(&async_bytes[..]);
+        assert_eq!(reader.read::<Ping>().unwrap(), Some(Ping { seq: 1 }));
+        let mut buf = BytesMut::from(&std_bytes[..]);
+        assert_eq!(codec.decode(&mut buf).unwrap(), Some(Ping { seq: 1 }));
+        assert_eq!(codec.decode(&mut buf).unwrap(), Some(Ping { seq: 2 }));
+        assert_eq!(codec.decode_eof(&mut buf).unwrap(), None);
+    }
+
+    #[test]
+    fn frames_arrive_in_pieces() {
+        let mut bytes = Vec::new();
+        FrameWriter::json(&mut bytes)
+            .write(&Note {
+                text: "split".into(),
+            })
+            .unwrap();
+        let mut codec = KimeraCodec::<Note, Binary>::binary();
+        let mut buf = BytesMut::new();
+        for (i, byte) in bytes.iter().enumerate() {
+            buf.extend_from_slice(&[*byte]);
+            let decoded = codec.decode(&mut buf).unwrap();
+            assert_eq!(
+                decoded.is_some(),
+                i == bytes.len() - 1,
+                "after {} bytes",
+                i + 1
+            );
+        }
+    }
+
+    #[test]
+    fn oversized_truncated_and_bad_frames_are_errors() {
+        let mut codec = FrameCodec::new().with_max_frame_len(16);
+        let mut buf = BytesMut::from(&100u32.to_le_bytes()[..]);
+        let err = codec.decode(&mut buf).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::LimitExceeded { max: 16, .. }),
+            "{err}"
+        );
+        // The oversized frame is skipped as it arrives, then the next one reads.
+        buf.extend_from_slice(&[0; 100]);
+        buf.extend_from_slice(&frame(b"ok"));
+        assert_eq!(&codec.decode(&mut buf).unwrap().unwrap()[..], b"ok");
+
+        let mut buf = BytesMut::from(&frame(b"cut off")[..5]);
+        assert_eq!(codec.decode(&mut buf).unwrap(), None);
+        let err = codec.decode_eof(&mut buf).unwrap_err();
+        assert!(
+            matches!(
+                err.kind(),
+                ErrorKind::Truncated {
+                    context: "frame",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+
+        let mut typed = KimeraCodec::<Ping, Binary>::binary();
+        let mut buf = BytesMut::from(&frame(b"junk")[..]);
+        let err = typed.decode(&mut buf).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::NotAnEnvelope { .. }),
+            "{err}"
+        );
+        assert!(buf.is_empty(), "the bad frame was consumed");
+
+        let mut small = KimeraCodec::<Note, Binary>::binary().with_max_frame_len(8);
+        let mut out = BytesMut::new();
+        let err = small
+            .encode(
+                &Note {
+                    text: "long".into(),
+                },
+                &mut out,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
+            "{err}"
+        );
+        assert!(out.is_empty(), "nothing written");
+    }
+}
