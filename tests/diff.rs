@@ -295,3 +295,61 @@ fn encoded_snapshots_in_any_backend_and_version() {
     // Bad input is the decode error.
     assert!(kimera::diff_encoded::<Cart>(&old, b"junk").is_err());
 }
+
+/// A flattened map holding a field's name: serde_json keeps the last value of the key, and so
+/// does the diff, whose patch then applies.
+#[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq)]
+#[kimera(name = "test.Flat")]
+struct Flat {
+    x: u8,
+    #[serde(flatten)]
+    rest: BTreeMap<String, u8>,
+}
+
+#[test]
+fn keys_are_those_serde_json_writes() {
+    let old = Flat {
+        x: 1,
+        rest: BTreeMap::from([("x".into(), 2), ("a".into(), 3)]),
+    };
+    let mut new = old.clone();
+    new.rest.insert("x".into(), 5);
+    new.rest.remove("a");
+    let patch = kimera::diff(&old, &new).unwrap().to_json_patch().unwrap();
+    let patch: json_patch::Patch = serde_json::from_value(patch).unwrap();
+    let mut doc = serde_json::to_value(&old).unwrap();
+    json_patch::patch(&mut doc, &patch).unwrap();
+    assert_eq!(doc, serde_json::to_value(&new).unwrap());
+
+    // Float keys are written by serde_json in their shortest form, f32 as f32.
+    #[derive(Serialize, Kimera)]
+    #[kimera(name = "test.FloatKeys")]
+    struct FloatKeys(#[kimera(opaque)] BTreeMap<Key, u8>);
+    #[derive(Serialize, PartialEq, Eq, PartialOrd, Ord)]
+    struct Key(#[serde(serialize_with = "as_f32")] u32);
+    fn as_f32<S: serde::Serializer>(bits: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f32(f32::from_bits(*bits))
+    }
+    let key = Key(0.1f32.to_bits());
+    let diff = kimera::diff(
+        &FloatKeys(BTreeMap::from([(key, 1)])),
+        &FloatKeys(BTreeMap::from([(Key(0.1f32.to_bits()), 2)])),
+    )
+    .unwrap();
+    assert_eq!(diff.changes()[0].path(), "/0.1");
+}
+
+#[test]
+fn integers_json_can_hold_are_in_the_patch() {
+    let big = i128::from(u64::MAX);
+    let patch = kimera::diff(&0i128, &big).unwrap().to_json_patch().unwrap();
+    assert_eq!(patch[0]["value"], serde_json::json!(u64::MAX));
+    let err = kimera::diff(&0i128, &(big + 1))
+        .unwrap()
+        .to_json_patch()
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "cannot encode `JSON Patch` at ``: JSON cannot hold the integer 18446744073709551616 exactly"
+    );
+}

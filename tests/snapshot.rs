@@ -304,3 +304,68 @@ fn json_snapshots_and_a_change_of_format() {
     // The binary file written before the switch still reads.
     assert_eq!(store.load::<Counter>(Generation(1)).unwrap(), counter(1));
 }
+
+#[test]
+fn odd_files_in_the_directory_are_handled() {
+    let dir = TempDir::new("odd");
+    let mut store = SnapshotStore::open_with(&dir.0, quick()).unwrap();
+    store.save(&counter(1)).unwrap();
+    // A directory named like a newer snapshot is not one.
+    std::fs::create_dir(file_of(&dir.0, 5)).unwrap();
+    assert_eq!(store.generations().unwrap(), [Generation(1)]);
+    assert_eq!(
+        store.latest::<Counter>().unwrap(),
+        Some((Generation(1), counter(1)))
+    );
+
+    // A whole file of a newer file format: an error, not damage, and left where it is.
+    let path = file_of(&dir.0, 2);
+    let mut bytes = std::fs::read(file_of(&dir.0, 1)).unwrap();
+    bytes.truncate(bytes.len() - 4);
+    bytes[4] = 2;
+    bytes[5] = 2; // its generation
+    let crc = crc32(&bytes);
+    bytes.extend(crc.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    let err = store.latest::<Counter>().unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::UnsupportedWireVersion { found: 2, .. }
+        ),
+        "{err}"
+    );
+    assert!(path.exists() && store.skipped().is_empty());
+    drop(store);
+
+    // The last generation number: nothing more can be numbered, and saying so is an error.
+    let dir = TempDir::new("exhausted");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    std::fs::write(file_of(&dir.0, u64::MAX), b"").unwrap();
+    let mut store = SnapshotStore::open_with(&dir.0, quick()).unwrap();
+    let err = store.save(&counter(1)).unwrap_err();
+    assert!(
+        err.to_string().contains("generation numbers are exhausted"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_state_over_the_size_bound_is_not_written() {
+    let dir = TempDir::new("too-big");
+    let mut store = SnapshotStore::open_with(&dir.0, quick().max_size(64)).unwrap();
+    store.save(&counter(1)).unwrap();
+    let big = Counter {
+        value: 2,
+        history: (0..100).collect(),
+    };
+    let err = store.save(&big).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LimitExceeded { max: 64, .. }),
+        "{err}"
+    );
+    assert_eq!(
+        store.latest::<Counter>().unwrap(),
+        Some((Generation(1), counter(1)))
+    );
+}

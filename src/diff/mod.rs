@@ -156,13 +156,25 @@ impl Diff {
             .iter()
             .map(|change| {
                 let path = &change.path;
+                let json = |value: &Value| {
+                    value.to_json().map_err(|err| -> kimera_core::Error {
+                        let message = match err.into_kind() {
+                            kimera_core::ErrorKind::Encode { message, .. } => message,
+                            other => other.to_string(),
+                        };
+                        kimera_core::ErrorKind::Encode {
+                            type_name: "JSON Patch".to_owned(),
+                            path: path.clone(),
+                            message,
+                        }
+                        .into()
+                    })
+                };
                 Ok(match (&change.old, &change.new) {
                     (Some(_), Some(new)) => {
-                        json!({ "op": "replace", "path": path, "value": new.to_json()? })
+                        json!({ "op": "replace", "path": path, "value": json(new)? })
                     }
-                    (None, Some(new)) => {
-                        json!({ "op": "add", "path": path, "value": new.to_json()? })
-                    }
+                    (None, Some(new)) => json!({ "op": "add", "path": path, "value": json(new)? }),
                     _ => json!({ "op": "remove", "path": path }),
                 })
             })

@@ -69,9 +69,10 @@ impl Value {
         Ok(match self {
             Value::Null => Json::Null,
             Value::Bool(b) => Json::Bool(*b),
-            Value::Int(i) => match i64::try_from(*i) {
-                Ok(i) => Json::from(i),
-                Err(_) => return Err(unrepresentable(format!("the integer {i}"))),
+            Value::Int(i) => match (i64::try_from(*i), u64::try_from(*i)) {
+                (Ok(i), _) => Json::from(i),
+                (_, Ok(u)) => Json::from(u),
+                _ => return Err(unrepresentable(format!("the integer {i}"))),
             },
             Value::UInt(u) => match u64::try_from(*u) {
                 Ok(u) => Json::from(u),
@@ -136,11 +137,9 @@ impl fmt::Display for Value {
             Value::Bool(b) => write!(f, "{b}"),
             Value::Int(i) => write!(f, "{i}"),
             Value::UInt(u) => write!(f, "{u}"),
-            Value::Float(x) if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 => {
-                write!(f, "{x:.1}")
-            }
-            Value::Float(x) => write!(f, "{x}"),
-            Value::Str(s) => write!(f, "{s:?}"),
+            // Shortest round-trip digits, with a `.0` or exponent on integral values.
+            Value::Float(x) => write!(f, "{x:?}"),
+            Value::Str(s) => write_json_string(f, s),
             Value::List(items) => {
                 f.write_char('[')?;
                 for (i, item) in items.iter().enumerate() {
@@ -157,13 +156,35 @@ impl fmt::Display for Value {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{k:?}: {v}")?;
+                    write_json_string(f, k)?;
+                    write!(f, ": {v}")?;
                 }
                 f.write_char('}')
             }
-            Value::Variant(name, content) => write!(f, "{{{name:?}: {content}}}"),
+            Value::Variant(name, content) => {
+                f.write_char('{')?;
+                write_json_string(f, name)?;
+                write!(f, ": {content}}}")
+            }
         }
     }
+}
+
+/// `s` quoted and escaped as JSON writes it.
+fn write_json_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
+    f.write_char('"')?;
+    for c in s.chars() {
+        match c {
+            '"' => f.write_str("\\\"")?,
+            '\\' => f.write_str("\\\\")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            c if u32::from(c) < 0x20 => write!(f, "\\u{:04x}", u32::from(c))?,
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char('"')
 }
 
 /// Why a value could not be turned into a [`Value`]: its `Serialize` impl failed.
@@ -197,6 +218,9 @@ struct SeqBuilder {
 /// A struct or map being built; for a struct variant, the variant's name.
 struct MapBuilder {
     entries: Vec<(String, Value)>,
+    /// Where each key is in `entries`: a key written twice (a flattened map holding a field's
+    /// name, two keys written alike) keeps its last value, as in serde_json's maps.
+    index: std::collections::HashMap<String, usize>,
     next_key: Option<String>,
     variant: Option<&'static str>,
 }
@@ -331,6 +355,7 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_map(self, len: Option<usize>) -> Result<MapBuilder> {
         Ok(MapBuilder {
             entries: Vec::with_capacity(len.unwrap_or(0).min(4096)),
+            index: std::collections::HashMap::new(),
             next_key: None,
             variant: None,
         })
@@ -386,9 +411,19 @@ seq_impls!(
 
 impl MapBuilder {
     fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<()> {
-        self.entries
-            .push((key.to_owned(), value.serialize(ValueSerializer)?));
+        let value = value.serialize(ValueSerializer)?;
+        self.insert(key.to_owned(), value);
         Ok(())
+    }
+
+    fn insert(&mut self, key: String, value: Value) {
+        match self.index.get(&key) {
+            Some(&at) => self.entries[at].1 = value,
+            None => {
+                self.index.insert(key.clone(), self.entries.len());
+                self.entries.push((key, value));
+            }
+        }
     }
 
     fn finish(self) -> Result<Value> {
@@ -401,7 +436,7 @@ impl ser::SerializeMap for MapBuilder {
     type Error = SerializeError;
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
-        self.next_key = Some(key_text(key.serialize(ValueSerializer)?));
+        self.next_key = Some(key_text(key)?);
         Ok(())
     }
 
@@ -410,7 +445,8 @@ impl ser::SerializeMap for MapBuilder {
             .next_key
             .take()
             .ok_or_else(|| ser::Error::custom("a map value was written before its key"))?;
-        self.entries.push((key, value.serialize(ValueSerializer)?));
+        let value = value.serialize(ValueSerializer)?;
+        self.insert(key, value);
         Ok(())
     }
 
@@ -419,12 +455,34 @@ impl ser::SerializeMap for MapBuilder {
     }
 }
 
-/// A map key as serde_json writes it: strings as they are, numbers and booleans as their text,
-/// anything else as its JSON-like text (serde_json would refuse it; a diff can still name it).
-fn key_text(key: Value) -> String {
-    match key {
+/// A map key as serde_json writes it (exactly, with the `json` feature: it writes the key),
+/// else strings as they are and anything else as its JSON-like text.
+fn key_text<T: Serialize + ?Sized>(key: &T) -> Result<String> {
+    #[cfg(feature = "json")]
+    if let Some(text) = json_key(key) {
+        return Ok(text);
+    }
+    Ok(match key.serialize(ValueSerializer)? {
         Value::Str(s) => s,
         other => other.to_string(),
+    })
+}
+
+/// The text serde_json gives `key` as an object key, if it takes it as one.
+#[cfg(feature = "json")]
+fn json_key<T: Serialize + ?Sized>(key: &T) -> Option<String> {
+    struct OneKey<'a, T: ?Sized>(&'a T);
+    impl<T: Serialize + ?Sized> Serialize for OneKey<'_, T> {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+            use ser::SerializeMap;
+            let mut map = s.serialize_map(Some(1))?;
+            map.serialize_entry(self.0, &())?;
+            map.end()
+        }
+    }
+    match serde_json::to_value(OneKey(key)).ok()? {
+        serde_json::Value::Object(map) => map.into_iter().next().map(|(k, _)| k),
+        _ => None,
     }
 }
 

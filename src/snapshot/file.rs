@@ -32,26 +32,37 @@ pub(super) fn encode(generation: Generation, envelope: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The envelope in `bytes`, the content of the file of `generation`; `Err` says why the file
-/// is not a whole, intact snapshot.
-pub(super) fn decode(bytes: &[u8], generation: Generation) -> Result<&[u8], String> {
+/// Why a snapshot file cannot be read.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Unfit {
+    /// It is not a whole, intact snapshot: why.
+    Corrupt(String),
+    /// An intact header of a newer file format version, which this reader does not know.
+    NewerVersion(u8),
+}
+
+/// The envelope in `bytes`, the content of the file of `generation`.
+pub(super) fn decode(bytes: &[u8], generation: Generation) -> Result<&[u8], Unfit> {
+    let corrupt = |reason: String| Err(Unfit::Corrupt(reason));
     let Some((header, rest)) = bytes.split_first_chunk::<HEADER>() else {
-        return Err(format!(
+        return corrupt(format!(
             "{} bytes, shorter than the {HEADER}-byte header",
             bytes.len()
         ));
     };
     if header[..4] != MAGIC {
-        return Err(format!(
+        return corrupt(format!(
             "expected magic bytes 4b 53 4e 50, found {:02x?}",
             &header[..4]
         ));
     }
+    if header[4] > VERSION && trailing_crc_matches(bytes) {
+        // Written whole by a newer Kimera (assuming it keeps the trailing CRC): not damage,
+        // and not to be set aside as such.
+        return Err(Unfit::NewerVersion(header[4]));
+    }
     if header[4] != VERSION {
-        return Err(format!(
-            "unknown snapshot file version {} (this reader knows {VERSION})",
-            header[4]
-        ));
+        return corrupt(format!("unknown snapshot file version {}", header[4]));
     }
     let field = |at: usize| {
         let mut le = [0; 8];
@@ -61,7 +72,7 @@ pub(super) fn decode(bytes: &[u8], generation: Generation) -> Result<&[u8], Stri
     let (written, len) = (field(5), field(13));
     let expected = (rest.len() as u64).checked_sub(TRAILER as u64);
     if expected != Some(len) {
-        return Err(format!(
+        return corrupt(format!(
             "the header announces a {len}-byte envelope, the file holds {} bytes after the header \
              (torn or truncated)",
             rest.len()
@@ -72,16 +83,24 @@ pub(super) fn decode(bytes: &[u8], generation: Generation) -> Result<&[u8], Stri
     let stored = u32::from_le_bytes([stored[0], stored[1], stored[2], stored[3]]);
     let computed = crc32fast::hash(&bytes[..end]);
     if stored != computed {
-        return Err(format!(
+        return corrupt(format!(
             "checksum mismatch: the file says {stored:08x}, its bytes hash to {computed:08x}"
         ));
     }
     if written != generation.0 {
-        return Err(format!(
+        return corrupt(format!(
             "the file holds generation {written}, its name says {generation}"
         ));
     }
     Ok(envelope)
+}
+
+/// Whether the last 4 bytes are the CRC-32 of the others.
+fn trailing_crc_matches(bytes: &[u8]) -> bool {
+    match bytes.len().checked_sub(TRAILER) {
+        Some(end) => bytes[end..] == crc32fast::hash(&bytes[..end]).to_le_bytes(),
+        None => false,
+    }
 }
 
 #[cfg(test)]
@@ -92,9 +111,25 @@ mod tests {
     fn every_damage_is_named() {
         let good = encode(Generation(7), b"envelope");
         assert_eq!(decode(&good, Generation(7)), Ok(&b"envelope"[..]));
-        assert!(decode(&good, Generation(8))
-            .unwrap_err()
-            .contains("generation 7"));
+        assert!(matches!(
+            decode(&good, Generation(8)),
+            Err(Unfit::Corrupt(reason)) if reason.contains("generation 7")
+        ));
+        // A newer version, written whole: not damage. The same byte flipped by damage is.
+        let newer = {
+            let mut bytes = good[..good.len() - TRAILER].to_vec();
+            bytes[4] = 2;
+            let crc = crc32fast::hash(&bytes);
+            bytes.extend(crc.to_le_bytes());
+            bytes
+        };
+        assert_eq!(decode(&newer, Generation(7)), Err(Unfit::NewerVersion(2)));
+        let mut flipped = good.clone();
+        flipped[4] = 2;
+        assert!(matches!(
+            decode(&flipped, Generation(7)),
+            Err(Unfit::Corrupt(_))
+        ));
         for cut in 0..good.len() {
             assert!(decode(&good[..cut], Generation(7)).is_err(), "cut at {cut}");
         }

@@ -62,11 +62,13 @@ impl fmt::Display for Generation {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Fsync {
     /// Flush the file before the rename and the directory after it (the default): a saved
-    /// generation survives a crash of the process and of the machine.
+    /// generation survives a crash of the process and of the machine. (On Windows the
+    /// directory is not flushed: the rename relies on NTFS's journal.)
     #[default]
     Always,
     /// Never flush: a saved generation survives a crash of the process (the rename is atomic)
-    /// but maybe not a power cut. For tests and data that can be rebuilt.
+    /// but maybe not a power cut, and since older generations are deleted as new ones are
+    /// saved, a power cut may leave none at all. For tests and data that can be rebuilt.
     Never,
 }
 
@@ -131,7 +133,9 @@ impl<F: Format> Options<F> {
         self
     }
 
-    /// Refuses to read snapshot files larger than `max_size` bytes.
+    /// Refuses to write or read snapshot files larger than `max_size` bytes. The envelope
+    /// inside is also bounded by the format's own [`Limits`] (256 MiB by default): give the
+    /// format larger ones to store larger states.
     pub fn max_size(mut self, max_size: u64) -> Self {
         self.max_size = max_size;
         self
@@ -191,7 +195,14 @@ impl<F: Format> SnapshotStore<F> {
     /// rename) are deleted: a save that did not return was never durable.
     pub fn open_with(dir: impl AsRef<Path>, options: Options<F>) -> Result<Self> {
         let dir = dir.as_ref().to_path_buf();
+        let created = !dir.is_dir();
         fs::create_dir_all(&dir).map_err(|err| io_error("create the directory", &dir, err))?;
+        if created && options.fsync == Fsync::Always {
+            // The new directory's own entry, so that its snapshots are findable after a crash.
+            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+                sync_dir(parent)?;
+            }
+        }
         let lock_path = dir.join(LOCK_FILE);
         let lock = OpenOptions::new()
             .create(true)
@@ -226,7 +237,8 @@ impl<F: Format> SnapshotStore<F> {
             dir,
             options,
             _lock: lock,
-            next: newest + 1,
+            // Past u64::MAX (a file named so by hand): every save is refused, see `save`.
+            next: newest.saturating_add(1),
             skipped: Vec::new(),
         })
     }
@@ -234,15 +246,32 @@ impl<F: Format> SnapshotStore<F> {
     /// Saves `state` as a new generation and returns its number once it is durable (see
     /// [`Fsync`]); then deletes the generations beyond the kept count.
     pub fn save<T: KimeraHandler + Serialize + ?Sized>(&mut self, state: &T) -> Result<Generation> {
+        if self.next == u64::MAX {
+            return Err(io_error(
+                "number a new generation in",
+                &self.dir,
+                io::Error::other("the generation numbers are exhausted"),
+            ));
+        }
         let generation = Generation(self.next);
         let bytes = file::encode(generation, &self.options.format.encode(state)?);
+        if bytes.len() as u64 > self.options.max_size {
+            // A file this store could not read back is not written.
+            return Err(ErrorKind::LimitExceeded {
+                limit: Limit::Size,
+                max: self.options.max_size,
+            }
+            .into());
+        }
         let path = self.path(generation);
         let temp = self.dir.join(format!("{}{TEMP}", file_name(generation)));
         if let Err(err) = self.write_durably(&temp, &path, &bytes) {
             let _ = fs::remove_file(&temp);
             return Err(err);
         }
-        self.prune()?;
+        // The generation is saved: failing to delete older ones (a file held open elsewhere)
+        // must not say otherwise. The next save tries again.
+        let _ = self.prune();
         Ok(generation)
     }
 
@@ -385,8 +414,18 @@ impl<F: Format> SnapshotStore<F> {
                 .into(),
             ));
         }
-        let envelope = file::decode(&bytes, generation).map_err(Unreadable::Corrupt)?;
-        Ok(envelope.to_vec())
+        match file::decode(&bytes, generation) {
+            Ok(envelope) => Ok(envelope.to_vec()),
+            Err(file::Unfit::Corrupt(reason)) => Err(Unreadable::Corrupt(reason)),
+            Err(file::Unfit::NewerVersion(found)) => Err(Unreadable::Failed(
+                ErrorKind::UnsupportedWireVersion {
+                    format: "snapshot file",
+                    found: found.into(),
+                    supported: file::VERSION.into(),
+                }
+                .into(),
+            )),
+        }
     }
 
     /// Decodes with the store's format when it wrote the envelope, else with whichever enabled
@@ -432,6 +471,10 @@ fn list(dir: &Path) -> Result<Vec<Entry>> {
     let mut out = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|err| io_error("list", dir, err))?;
+        // A directory or device named like a snapshot is not one.
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
         let Some(rest) = name.strip_prefix(PREFIX) else {
