@@ -67,7 +67,10 @@
 //!   or route values to typed handlers ([`registry::Dispatcher`]).
 //! - [`diff`](mod@diff): what changed between two values, with JSON Pointer paths and an RFC
 //!   6902 patch.
+//! - [`frame`]: envelopes over `Read`/`Write` streams with length prefixes; `codec` (feature
+//!   `tokio`): the same frames for tokio's `Framed`.
 //! - `snapshot` (feature `snapshot`): crash-safe, checksummed snapshots in a directory.
+//! - `sqlite` (feature `rusqlite`): values in SQLite BLOB and TEXT columns.
 #![deny(missing_docs)]
 
 use serde::{Deserialize, Serialize};
@@ -98,6 +101,8 @@ pub mod json;
 pub mod registry;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
+#[cfg(feature = "rusqlite")]
+pub mod sqlite;
 
 #[cfg(feature = "derive")]
 pub use derive::Kimera;
