@@ -71,6 +71,7 @@
 //!   `tokio`): the same frames for tokio's `Framed`.
 //! - `snapshot` (feature `snapshot`): crash-safe, checksummed snapshots in a directory.
 //! - `sqlite` (feature `rusqlite`): values in SQLite BLOB and TEXT columns.
+//! - `python` (feature `python`): the wire format of the Python Kimera library.
 #![deny(missing_docs)]
 
 use serde::{Deserialize, Serialize};
@@ -98,6 +99,8 @@ pub mod diff;
 pub mod frame;
 #[cfg(feature = "json")]
 pub mod json;
+#[cfg(feature = "python")]
+pub mod python;
 pub mod registry;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;

@@ -218,6 +218,15 @@ pub enum ErrorKind {
         /// What is wrong with it.
         reason: String,
     },
+    /// Text in the Python Kimera library's wire format that cannot be read (or a value that
+    /// cannot be written in it), at a path such as `$["lines"][2]`.
+    #[error("invalid Python Kimera wire text at `{path}`: {message}")]
+    Python {
+        /// Where: `$` for the whole value, then `[index]` or `["key"]` per level.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// Reading or writing the underlying stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),

@@ -1,0 +1,435 @@
+//! The wire format of the Python Kimera library (`KimeraSerializer`), read and written exactly
+//! (feature `python`).
+//!
+//! Every value is a JSON object `{"data": ..., "serializer": "<HandlerName>"}`; lists, tuples
+//! and dicts hold the complete wire text of each element as a JSON *string*, escaped again at
+//! every level. The text is Python's `json.dumps` with its default settings: `", "` and
+//! `": "` separators, ASCII only, Python's float repr.
+//!
+//! ```
+//! use kimera::python::{self, Value};
+//!
+//! let wire = r#"{"data": ["{\"data\": 1, \"serializer\": \"DefaultSerializerHandler\"}"], "serializer": "ListSerializerHandler"}"#;
+//! let value = python::from_str(wire)?;
+//! assert_eq!(value, Value::List(vec![Value::Int(1)]));
+//! assert_eq!(python::to_string(&value)?, wire);
+//! # Ok::<(), kimera::Error>(())
+//! ```
+//!
+//! # Handlers
+//!
+//! | `serializer` | `data` | [`Value`] |
+//! |---|---|---|
+//! | `DefaultSerializerHandler` | `null`, `true`/`false`, an integer, a float, a string | `None`, `Bool`, `Int`, `Float`, `Str` |
+//! | `ListSerializerHandler` | an array of wire texts | `List` |
+//! | `TupleSerializerHandler` | an array of wire texts | `Tuple` |
+//! | `DictSerializerHandler` | an object of wire texts, in insertion order | `Dict` |
+//! | `DateTimeSerializerHandler` | `"%Y%m%d %H:%M:%S.%f"`: `"20240301 12:30:45.123456"` | `DateTime` |
+//! | `DateSerializerHandler` | `"%Y%m%d"`: `"20240301"` | `Date` |
+//!
+//! Floats are written as Python writes them (`1e-05`, `1e+16`, `1.0`, and `NaN`, `Infinity`,
+//! `-Infinity`, which Python's `json` module writes and reads) and parsed correctly rounded, so
+//! every float reads back to the same bits. Integers beyond the 64-bit range, unknown handler
+//! names (a Python user's custom handler) and malformed nesting are errors naming where they
+//! are (`ErrorKind::Python`), and depth and size are bounded like every other decoder
+//! ([`Limits`](crate::Limits)).
+//!
+//! # Dates and the short-year defect
+//!
+//! The Python library writes years below 1000 without zero padding (`strftime("%Y")` gives
+//! `964`, so 964-12-10 becomes `"9641210"`) and then reads that back as another date. This
+//! module writes four-digit years, and refuses a date whose year part is not four digits with
+//! an error that says why, rather than guess. Python's `datetime` has no years outside
+//! 1..=9999, so neither has this format; `DateTime`s carry microseconds, so a time with a
+//! finer fraction is refused when written, never rounded.
+//!
+//! # Typed values
+//!
+//! [`to_string_typed`] and [`from_str_typed`] bridge any handled Rust type: structs and maps
+//! are dicts keyed by serde's names, sequences lists, tuples tuples, `None` and `()` None, and
+//! chrono's `NaiveDateTime` and `NaiveDate` (found through the type's [`Schema`]) the date
+//! handlers.
+
+mod text;
+mod typed;
+
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use kimera_core::{Error, ErrorKind, Limits, Result};
+
+pub use typed::{from_str_typed, to_string_typed};
+
+use text::Json;
+
+/// A value of the Python side's dynamic model.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `None`.
+    None,
+    /// `bool`.
+    Bool(bool),
+    /// `int` (within the 64-bit range).
+    Int(i64),
+    /// `float`.
+    Float(f64),
+    /// `str`.
+    Str(String),
+    /// `list`.
+    List(Vec<Value>),
+    /// `tuple`.
+    Tuple(Vec<Value>),
+    /// `dict` with string keys, in insertion order.
+    Dict(Vec<(String, Value)>),
+    /// `datetime.datetime` (naive, microsecond precision).
+    DateTime(NaiveDateTime),
+    /// `datetime.date`.
+    Date(NaiveDate),
+}
+
+/// Reads a value from the Python library's wire text.
+///
+/// ```
+/// let v = kimera::python::from_str(r#"{"data": "20240301", "serializer": "DateSerializerHandler"}"#)?;
+/// assert_eq!(v, kimera::python::Value::Date(chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()));
+/// # Ok::<(), kimera::Error>(())
+/// ```
+pub fn from_str(wire: &str) -> Result<Value> {
+    from_str_with(wire, &Limits::DEFAULT)
+}
+
+/// [`from_str`] with other [`Limits`]: `max_size` bounds the text, `max_depth` the nesting of
+/// values (each level of wire text within wire text counts once).
+pub fn from_str_with(wire: &str, limits: &Limits) -> Result<Value> {
+    if wire.len() as u64 > limits.max_size {
+        return Err(ErrorKind::LimitExceeded {
+            limit: kimera_core::Limit::Size,
+            max: limits.max_size,
+        }
+        .into());
+    }
+    Reader { limits }.wire(wire, &mut String::from("$"), limits.max_depth)
+}
+
+/// Writes a value as the Python library's wire text, byte for byte as it writes it.
+///
+/// Errors for what the Python side could not read back as the same value: a `DateTime` with a
+/// fraction finer than microseconds, a date outside years 1 to 9999.
+pub fn to_string(value: &Value) -> Result<String> {
+    let mut out = String::new();
+    write(&mut out, value, &mut String::from("$"))?;
+    Ok(out)
+}
+
+const DEFAULT: &str = "DefaultSerializerHandler";
+const LIST: &str = "ListSerializerHandler";
+const TUPLE: &str = "TupleSerializerHandler";
+const DICT: &str = "DictSerializerHandler";
+const DATETIME: &str = "DateTimeSerializerHandler";
+const DATE: &str = "DateSerializerHandler";
+
+/// An error at `path` (`$`, `$[2]`, `$["key"]`).
+fn error(path: &str, message: impl Into<String>) -> Error {
+    ErrorKind::Python {
+        path: path.to_owned(),
+        message: message.into(),
+    }
+    .into()
+}
+
+/// Runs `f` with `segment` appended to `path`.
+fn at<R>(
+    path: &mut String,
+    segment: std::fmt::Arguments<'_>,
+    f: impl FnOnce(&mut String) -> R,
+) -> R {
+    use std::fmt::Write as _;
+    let len = path.len();
+    let _ = path.write_fmt(segment);
+    let result = f(path);
+    path.truncate(len);
+    result
+}
+
+struct Reader<'l> {
+    limits: &'l Limits,
+}
+
+impl Reader<'_> {
+    /// One wire text: an envelope object, parsed, then read.
+    fn wire(&self, text: &str, path: &mut String, depth_left: u32) -> Result<Value> {
+        if depth_left == 0 {
+            return Err(ErrorKind::LimitExceeded {
+                limit: kimera_core::Limit::Depth,
+                max: self.limits.max_depth.into(),
+            }
+            .into());
+        }
+        // The envelope and its data: an object holding at most an array or object.
+        let json = text::parse(text, 3).map_err(|e| error(path, e))?;
+        let Json::Object(entries) = json else {
+            return Err(error(
+                path,
+                format!(
+                    "expected an object with `data` and `serializer`, found {}",
+                    json.kind()
+                ),
+            ));
+        };
+        let (mut data, mut serializer) = (None, None);
+        for (key, value) in entries {
+            let slot = match key.as_str() {
+                "data" => &mut data,
+                "serializer" => &mut serializer,
+                other => {
+                    return Err(error(
+                        path,
+                        format!("unexpected key `{other}`, expected only `data` and `serializer`"),
+                    ))
+                }
+            };
+            if slot.replace(value).is_some() {
+                return Err(error(path, format!("duplicate key `{key}`")));
+            }
+        }
+        let serializer = match serializer {
+            Some(Json::Str(name)) => name,
+            Some(other) => {
+                return Err(error(
+                    path,
+                    format!("`serializer` is {}, expected a handler name", other.kind()),
+                ))
+            }
+            None => return Err(error(path, "missing key `serializer`")),
+        };
+        let data = data.ok_or_else(|| error(path, "missing key `data`"))?;
+        self.data(&serializer, data, path, depth_left - 1)
+    }
+
+    fn data(
+        &self,
+        serializer: &str,
+        data: Json,
+        path: &mut String,
+        depth_left: u32,
+    ) -> Result<Value> {
+        match (serializer, data) {
+            (DEFAULT, Json::Null) => Ok(Value::None),
+            (DEFAULT, Json::Bool(b)) => Ok(Value::Bool(b)),
+            (DEFAULT, Json::Int(i)) => Ok(Value::Int(i)),
+            (DEFAULT, Json::Float(f)) => Ok(Value::Float(f)),
+            (DEFAULT, Json::Str(s)) => Ok(Value::Str(s)),
+            (LIST | TUPLE, Json::Array(items)) => {
+                let items = items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        at(path, format_args!("[{i}]"), |path| {
+                            self.nested(item, path, depth_left)
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(match serializer {
+                    LIST => Value::List(items),
+                    _ => Value::Tuple(items),
+                })
+            }
+            (DICT, Json::Object(entries)) => {
+                let mut out: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+                for (key, item) in entries {
+                    let value = at(path, format_args!("[{key:?}]"), |path| {
+                        self.nested(item, path, depth_left)
+                    })?;
+                    // A repeated key: Python keeps the first position and the last value.
+                    match out.iter_mut().find(|(k, _)| *k == key) {
+                        Some(entry) => entry.1 = value,
+                        None => out.push((key, value)),
+                    }
+                }
+                Ok(Value::Dict(out))
+            }
+            (DATETIME, Json::Str(s)) => parse_datetime(&s)
+                .map(Value::DateTime)
+                .map_err(|e| error(path, e)),
+            (DATE, Json::Str(s)) => parse_date(&s).map(Value::Date).map_err(|e| error(path, e)),
+            (DEFAULT | LIST | TUPLE | DICT | DATETIME | DATE, data) => Err(error(
+                path,
+                format!("`{serializer}` cannot hold {} as its data", data.kind()),
+            )),
+            (other, _) => Err(error(
+                path,
+                format!(
+                    "unknown handler `{other}` (a custom handler of the Python side?); known: \
+                     {DEFAULT}, {LIST}, {TUPLE}, {DICT}, {DATETIME}, {DATE}"
+                ),
+            )),
+        }
+    }
+
+    /// An element of a list, tuple or dict: a string holding wire text.
+    fn nested(&self, item: Json, path: &mut String, depth_left: u32) -> Result<Value> {
+        match item {
+            Json::Str(text) => self.wire(&text, path, depth_left),
+            other => Err(error(
+                path,
+                format!(
+                    "expected an element's wire text as a string, found {}",
+                    other.kind()
+                ),
+            )),
+        }
+    }
+}
+
+fn write(out: &mut String, value: &Value, path: &mut String) -> Result<()> {
+    out.push_str("{\"data\": ");
+    let serializer = match value {
+        Value::None => {
+            out.push_str("null");
+            DEFAULT
+        }
+        Value::Bool(b) => {
+            out.push_str(if *b { "true" } else { "false" });
+            DEFAULT
+        }
+        Value::Int(i) => {
+            out.push_str(&i.to_string());
+            DEFAULT
+        }
+        Value::Float(x) => {
+            text::write_float(out, *x);
+            DEFAULT
+        }
+        Value::Str(s) => {
+            text::write_string(out, s);
+            DEFAULT
+        }
+        Value::List(items) | Value::Tuple(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                let wire = at(path, format_args!("[{i}]"), |path| nested(item, path))?;
+                text::write_string(out, &wire);
+            }
+            out.push(']');
+            match value {
+                Value::List(_) => LIST,
+                _ => TUPLE,
+            }
+        }
+        Value::Dict(entries) => {
+            out.push('{');
+            for (i, (key, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                text::write_string(out, key);
+                out.push_str(": ");
+                let wire = at(path, format_args!("[{key:?}]"), |path| nested(item, path))?;
+                text::write_string(out, &wire);
+            }
+            out.push('}');
+            DICT
+        }
+        Value::DateTime(at_time) => {
+            let text = format_datetime(at_time).map_err(|e| error(path, e))?;
+            text::write_string(out, &text);
+            DATETIME
+        }
+        Value::Date(date) => {
+            let text = format_date(date).map_err(|e| error(path, e))?;
+            text::write_string(out, &text);
+            DATE
+        }
+    };
+    out.push_str(", \"serializer\": ");
+    text::write_string(out, serializer);
+    out.push('}');
+    Ok(())
+}
+
+fn nested(value: &Value, path: &mut String) -> Result<String> {
+    let mut out = String::new();
+    write(&mut out, value, path)?;
+    Ok(out)
+}
+
+/// `%Y%m%d`, with the four-digit year Python's `datetime` range allows.
+fn format_date(date: &NaiveDate) -> std::result::Result<String, String> {
+    match date.year() {
+        1..=9999 => Ok(format!(
+            "{:04}{:02}{:02}",
+            date.year(),
+            date.month(),
+            date.day()
+        )),
+        year => Err(format!("the year {year} is outside Python's 1 to 9999")),
+    }
+}
+
+/// `%Y%m%d %H:%M:%S.%f`: microseconds, so finer fractions (and leap seconds) are refused.
+fn format_datetime(at: &NaiveDateTime) -> std::result::Result<String, String> {
+    let date = format_date(&at.date())?;
+    let nanos = at.nanosecond();
+    if nanos >= 1_000_000_000 {
+        return Err("a leap second, which Python's datetime cannot hold".to_owned());
+    }
+    if nanos % 1_000 != 0 {
+        return Err(format!(
+            "{at} has a fraction finer than microseconds, which Python's datetime cannot hold"
+        ));
+    }
+    Ok(format!(
+        "{date} {:02}:{:02}:{:02}.{:06}",
+        at.hour(),
+        at.minute(),
+        at.second(),
+        nanos / 1_000
+    ))
+}
+
+/// `YYYYMMDD` exactly: the Python library writes years below 1000 unpadded (`9641210` for
+/// 964-12-10), which cannot be told from other dates; refused with that explanation.
+fn parse_date(text: &str) -> std::result::Result<NaiveDate, String> {
+    let all_digits = text.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits || text.len() != 8 {
+        let hint = match all_digits && text.len() < 8 {
+            true => {
+                " (the Python library writes years below 1000 without zero padding, so this \
+                     may be such a year; it cannot be read unambiguously)"
+            }
+            false => "",
+        };
+        return Err(format!("expected a date as YYYYMMDD, found `{text}`{hint}"));
+    }
+    let number = |range: std::ops::Range<usize>| text[range].parse::<u32>().unwrap_or(0);
+    NaiveDate::from_ymd_opt(number(0..4) as i32, number(4..6), number(6..8))
+        .ok_or_else(|| format!("`{text}` is not a valid date"))
+}
+
+/// `YYYYMMDD HH:MM:SS.ffffff` (the fraction 1 to 6 digits, as Python's `%f` reads it).
+fn parse_datetime(text: &str) -> std::result::Result<NaiveDateTime, String> {
+    let malformed = || format!("expected a datetime as YYYYMMDD HH:MM:SS.ffffff, found `{text}`");
+    let (date, time) = text.split_once(' ').ok_or_else(malformed)?;
+    let date = parse_date(date)?;
+    let (hms, fraction) = time.split_once('.').ok_or_else(malformed)?;
+    let fields: Vec<&str> = hms.split(':').collect();
+    let two_digits = |s: &str| {
+        (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+    };
+    let [h, m, s] = fields[..] else {
+        return Err(malformed());
+    };
+    let (Some(h), Some(m), Some(s)) = (two_digits(h), two_digits(m), two_digits(s)) else {
+        return Err(malformed());
+    };
+    if fraction.is_empty() || fraction.len() > 6 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(malformed());
+    }
+    let micros: u32 = format!("{fraction:0<6}").parse().map_err(|_| malformed())?;
+    let time = NaiveTime::from_hms_micro_opt(h, m, s, micros)
+        .ok_or_else(|| format!("`{time}` is not a valid time"))?;
+    Ok(date.and_time(time))
+}

@@ -1,0 +1,346 @@
+//! The Python Kimera library's wire format: every vector it produced reads as its value and
+//! writes back byte for byte; the typed bridge; and the errors.
+//!
+//! `tests/python/vectors.jsonl` is a copy of `../shared/vectors/python-kimera/vectors.jsonl`,
+//! so that the crate's tests stand alone.
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, NaiveDateTime};
+use kimera::python::{self, Value};
+use kimera::{ErrorKind, Kimera};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+/// A vector's tagged description as a `Value`.
+fn described(json: &Json) -> Value {
+    let v = &json["v"];
+    match json["t"].as_str().expect("a tag") {
+        "none" => Value::None,
+        "bool" => Value::Bool(v.as_bool().expect("a bool")),
+        "int" => Value::Int(v.as_i64().expect("an i64")),
+        "float" => Value::Float(v.as_f64().expect("a float")),
+        "str" => Value::Str(v.as_str().expect("a string").to_owned()),
+        "list" => Value::List(v.as_array().expect("items").iter().map(described).collect()),
+        "tuple" => Value::Tuple(v.as_array().expect("items").iter().map(described).collect()),
+        "dict" => Value::Dict(
+            v.as_array()
+                .expect("pairs")
+                .iter()
+                .map(|pair| {
+                    (
+                        pair[0].as_str().expect("a key").to_owned(),
+                        described(&pair[1]),
+                    )
+                })
+                .collect(),
+        ),
+        "datetime" => Value::DateTime(
+            NaiveDateTime::parse_from_str(v.as_str().unwrap(), "%Y-%m-%dT%H:%M:%S%.f")
+                .expect("a datetime"),
+        ),
+        "date" => Value::Date(v.as_str().unwrap().parse().expect("a date")),
+        other => panic!("unknown tag {other}"),
+    }
+}
+
+fn vectors() -> Vec<(u64, Value, String)> {
+    let text = include_str!("python/vectors.jsonl");
+    text.lines()
+        .map(|line| {
+            // `float_roundtrip` is on: the description's floats are read exactly.
+            let line: Json = serde_json::from_str(line).expect("a JSON line");
+            (
+                line["id"].as_u64().expect("an id"),
+                described(&line["value"]),
+                line["wire"].as_str().expect("wire text").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_vector_reads_as_its_value_and_writes_back_byte_for_byte() {
+    let vectors = vectors();
+    assert_eq!(vectors.len(), 135);
+    for (id, value, wire) in vectors {
+        let read = python::from_str(&wire).unwrap_or_else(|e| panic!("vector {id}: {e}"));
+        assert_eq!(read, value, "vector {id} read");
+        let written = python::to_string(&value).unwrap_or_else(|e| panic!("vector {id}: {e}"));
+        assert_eq!(written, wire, "vector {id} written");
+    }
+}
+
+#[test]
+fn floats_keep_every_bit() {
+    for x in [
+        0.1,
+        1e-5,
+        1e16,
+        -0.0,
+        f64::MIN_POSITIVE,
+        5e-324,
+        f64::MAX,
+        123456.789e-20,
+        f64::NAN,
+        f64::INFINITY,
+    ] {
+        let wire = python::to_string(&Value::Float(x)).unwrap();
+        match python::from_str(&wire).unwrap() {
+            Value::Float(y) => assert!(
+                x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
+                "{x:?} -> {wire} -> {y:?}"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        python::to_string(&Value::Float(f64::NEG_INFINITY)).unwrap(),
+        r#"{"data": -Infinity, "serializer": "DefaultSerializerHandler"}"#
+    );
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq)]
+#[kimera(name = "crm.Member")]
+struct Member {
+    name: String,
+    age: u32,
+    joined: NaiveDate,
+    last_seen: NaiveDateTime,
+    nickname: Option<String>,
+    scores: Vec<f64>,
+    pair: (i64, String),
+    attributes: BTreeMap<String, i64>,
+    status: Status,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq)]
+enum Status {
+    Active,
+    Suspended { reason: String, until: NaiveDate },
+}
+
+fn member() -> Member {
+    Member {
+        name: "Ada Lovelace".into(),
+        age: 36,
+        joined: NaiveDate::from_ymd_opt(1843, 7, 10).unwrap(),
+        last_seen: NaiveDate::from_ymd_opt(2024, 3, 1)
+            .unwrap()
+            .and_hms_micro_opt(12, 30, 45, 123_456)
+            .unwrap(),
+        nickname: None,
+        scores: vec![1.5, 1e-5],
+        pair: (-1, "x".into()),
+        attributes: BTreeMap::from([("b".into(), 2), ("a".into(), 1)]),
+        status: Status::Suspended {
+            reason: "résumé".into(),
+            until: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+        },
+    }
+}
+
+#[test]
+fn a_rust_struct_is_a_python_dict() {
+    let wire = python::to_string_typed(&member()).unwrap();
+    let Value::Dict(fields) = python::from_str(&wire).unwrap() else {
+        panic!("a dict");
+    };
+    let names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "name",
+            "age",
+            "joined",
+            "last_seen",
+            "nickname",
+            "scores",
+            "pair",
+            "attributes",
+            "status"
+        ],
+        "serde's field order"
+    );
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).unwrap().1.clone();
+    assert_eq!(field("joined"), Value::Date(member().joined));
+    assert_eq!(field("last_seen"), Value::DateTime(member().last_seen));
+    assert_eq!(field("nickname"), Value::None);
+    assert_eq!(
+        field("pair"),
+        Value::Tuple(vec![Value::Int(-1), Value::Str("x".into())])
+    );
+    assert_eq!(
+        field("scores"),
+        Value::List(vec![Value::Float(1.5), Value::Float(1e-5)])
+    );
+    assert_eq!(
+        field("status"),
+        Value::Dict(vec![(
+            "Suspended".into(),
+            Value::Dict(vec![
+                ("reason".into(), Value::Str("résumé".into())),
+                (
+                    "until".into(),
+                    Value::Date(NaiveDate::from_ymd_opt(2025, 1, 1).unwrap())
+                ),
+            ])
+        )])
+    );
+    // What a Python service sends back reads into the struct.
+    let back: Member = python::from_str_typed(&wire).unwrap();
+    assert_eq!(back, member());
+    // Text the Python side wrote by hand, keys in another order.
+    let by_python = python::to_string(&Value::Dict(vec![
+        ("status".into(), Value::Str("Active".into())),
+        ("attributes".into(), Value::Dict(vec![])),
+        (
+            "pair".into(),
+            Value::List(vec![Value::Int(2), Value::Str("y".into())]),
+        ),
+        ("scores".into(), Value::List(vec![])),
+        ("nickname".into(), Value::Str("ada".into())),
+        ("last_seen".into(), Value::DateTime(member().last_seen)),
+        ("joined".into(), Value::Date(member().joined)),
+        ("age".into(), Value::Int(37)),
+        ("name".into(), Value::Str("Ada".into())),
+    ]))
+    .unwrap();
+    let read: Member = python::from_str_typed(&by_python).unwrap();
+    assert_eq!((read.age, read.status), (37, Status::Active));
+    let err = python::from_str_typed::<Member>(&wire.replace("36", "-36")).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid `crm.Member` v1 at `age`"),
+        "{err}"
+    );
+}
+
+fn python_error(wire: &str) -> String {
+    let err = python::from_str(wire).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Python { .. } | ErrorKind::LimitExceeded { .. }
+        ),
+        "{err:?}"
+    );
+    err.to_string()
+}
+
+#[test]
+fn bad_wire_text_is_a_clear_error_saying_where() {
+    let custom = r#"{"data": ["{\"data\": 1, \"serializer\": \"MoneyHandler\"}"], "serializer": "ListSerializerHandler"}"#;
+    let message = python_error(custom);
+    assert!(
+        message.starts_with(
+            "invalid Python Kimera wire text at `$[0]`: unknown handler `MoneyHandler`"
+        ),
+        "{message}"
+    );
+
+    let unnested = r#"{"data": [1], "serializer": "ListSerializerHandler"}"#;
+    assert!(python_error(unnested)
+        .contains("at `$[0]`: expected an element's wire text as a string, found an integer"));
+
+    let short_year = r#"{"data": "9641210", "serializer": "DateSerializerHandler"}"#;
+    assert!(
+        python_error(short_year).contains("without zero padding"),
+        "{}",
+        python_error(short_year)
+    );
+
+    let big = r#"{"data": 9223372036854775808, "serializer": "DefaultSerializerHandler"}"#;
+    assert!(python_error(big).contains("beyond the 64-bit range"));
+
+    for (wire, needle) in [
+        ("", "unexpected end"),
+        ("[]", "expected an object"),
+        (r#"{"data": 1}"#, "missing key `serializer`"),
+        (
+            r#"{"serializer": "DefaultSerializerHandler"}"#,
+            "missing key `data`",
+        ),
+        (
+            r#"{"data": 1, "data": 2, "serializer": "DefaultSerializerHandler"}"#,
+            "duplicate key",
+        ),
+        (
+            r#"{"data": 1, "serializer": "DefaultSerializerHandler", "x": 0}"#,
+            "unexpected key `x`",
+        ),
+        (
+            r#"{"data": [], "serializer": "DefaultSerializerHandler"}"#,
+            "cannot hold an array",
+        ),
+        (
+            r#"{"data": "2024-03-01", "serializer": "DateSerializerHandler"}"#,
+            "expected a date as YYYYMMDD",
+        ),
+        (
+            r#"{"data": "20240230", "serializer": "DateSerializerHandler"}"#,
+            "not a valid date",
+        ),
+        (
+            r#"{"data": "20240301 25:00:00.000000", "serializer": "DateTimeSerializerHandler"}"#,
+            "not a valid time",
+        ),
+        (
+            r#"{"data": "20240301 12:00:00", "serializer": "DateTimeSerializerHandler"}"#,
+            "expected a datetime",
+        ),
+    ] {
+        let message = python_error(wire);
+        assert!(message.contains(needle), "{wire}: {message}");
+    }
+}
+
+#[test]
+fn depth_and_size_are_bounded() {
+    // Each level escapes the one inside it again: a deep value is built from the inside out.
+    let mut wire = python::to_string(&Value::Int(1)).unwrap();
+    for _ in 0..12 {
+        wire = python::to_string(&Value::List(vec![python::from_str(&wire).unwrap()])).unwrap();
+    }
+    let strict = kimera::Limits::default().with_max_depth(8);
+    let err = python::from_str_with(&wire, &strict).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
+        "{err}"
+    );
+    assert!(python::from_str(&wire).is_ok());
+    let small = kimera::Limits::default().with_max_size(16);
+    let err = python::from_str_with(&wire, &small).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
+        "{err}"
+    );
+}
+
+#[test]
+fn values_python_could_not_hold_are_refused_when_written() {
+    let fine = NaiveDate::from_ymd_opt(2024, 3, 1)
+        .unwrap()
+        .and_hms_nano_opt(1, 2, 3, 123_456_789)
+        .unwrap();
+    let err = python::to_string(&Value::List(vec![Value::DateTime(fine)])).unwrap_err();
+    assert!(
+        err.to_string().contains("at `$[0]`")
+            && err.to_string().contains("finer than microseconds"),
+        "{err}"
+    );
+    let ancient = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
+    assert!(python::to_string(&Value::Date(ancient)).is_err());
+    // Years below 1000 are written with four digits, unlike the Python library.
+    let early = Value::Date(NaiveDate::from_ymd_opt(964, 12, 10).unwrap());
+    let wire = python::to_string(&early).unwrap();
+    assert_eq!(
+        wire,
+        r#"{"data": "09641210", "serializer": "DateSerializerHandler"}"#
+    );
+    assert_eq!(python::from_str(&wire).unwrap(), early);
+    assert!(python::to_string_typed(&u64::MAX)
+        .unwrap_err()
+        .to_string()
+        .contains("64-bit range"));
+}
