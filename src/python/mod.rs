@@ -32,7 +32,7 @@
 //! every float reads back to the same bits. Integers beyond the 64-bit range, unknown handler
 //! names (a Python user's custom handler) and malformed nesting are errors naming where they
 //! are (`ErrorKind::Python`), and depth and size are bounded like every other decoder
-//! ([`Limits`](crate::Limits)).
+//! ([`Limits`]).
 //!
 //! # Dates and the short-year defect
 //!
@@ -47,7 +47,7 @@
 //!
 //! [`to_string_typed`] and [`from_str_typed`] bridge any handled Rust type: structs and maps
 //! are dicts keyed by serde's names, sequences lists, tuples tuples, `None` and `()` None, and
-//! chrono's `NaiveDateTime` and `NaiveDate` (found through the type's [`Schema`]) the date
+//! chrono's `NaiveDateTime` and `NaiveDate` (found through the type's [`Schema`](crate::Schema)) the date
 //! handlers.
 
 mod text;
