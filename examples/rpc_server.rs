@@ -15,5 +15,6 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or_else(|| "127.0.0.1:7878".to_owned());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on {}", listener.local_addr()?);
-    rpc::serve(listener).await
+    rpc::serve(listener).await;
+    Ok(())
 }

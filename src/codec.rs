@@ -18,8 +18,13 @@
 //! # Ok::<(), kimera::Error>(())
 //! ```
 //!
-//! After an error, a `Framed` stream ends; the connection's other half may still be used to
-//! answer (the RPC example replies with a typed error, then closes).
+//! After an error, a `Framed` stream yields `None` once; polling it again goes on with the next
+//! frame (an oversized one is skipped as it arrives). The RPC example instead replies with a
+//! typed error and closes the connection.
+//!
+//! A codec reads frames of its own format with that format's options (limits, checksum), and
+//! frames of the other backend with that backend's defaults. Memory per connection is bounded
+//! by about twice the maximum frame length (the frame, and the read buffer it is split from).
 
 use std::marker::PhantomData;
 
@@ -37,8 +42,9 @@ use crate::frame::{DEFAULT_MAX_FRAME_LEN, PREFIX_LEN};
 #[derive(Clone, Debug)]
 pub struct FrameCodec {
     max_frame_len: u32,
-    /// Bytes of an oversized frame still to discard.
+    /// Bytes of an oversized frame still to discard, of `skip_len`.
     skip: u64,
+    skip_len: u64,
 }
 
 impl FrameCodec {
@@ -47,6 +53,7 @@ impl FrameCodec {
         FrameCodec {
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             skip: 0,
+            skip_len: 0,
         }
     }
 
@@ -93,11 +100,11 @@ impl Decoder for FrameCodec {
         if len > self.max_frame_len {
             // Refused from the prefix; the frame itself is skipped as it arrives.
             src.advance(PREFIX_LEN);
-            self.skip = len.into();
+            (self.skip, self.skip_len) = (len.into(), len.into());
             return Err(self.too_long());
         }
-        let end = PREFIX_LEN + len as usize;
-        if src.len() < end {
+        // Compared without adding to the length: no overflow on 32-bit targets.
+        if src.len() - PREFIX_LEN < len as usize {
             return Ok(None);
         }
         src.advance(PREFIX_LEN);
@@ -108,6 +115,12 @@ impl Decoder for FrameCodec {
         match self.decode(src)? {
             Some(frame) => Ok(Some(frame)),
             None if src.is_empty() && self.skip == 0 => Ok(None),
+            // Counted from the frame's first byte, as `FrameReader` counts.
+            None if self.skip > 0 => Err(ErrorKind::Truncated {
+                context: "frame",
+                offset: PREFIX_LEN as u64 + self.skip_len - self.skip,
+            }
+            .into()),
             None => Err(ErrorKind::Truncated {
                 context: "frame",
                 offset: src.len() as u64,

@@ -27,7 +27,9 @@
 //! it. A frame whose envelope does not decode gives the decode error. In those last two cases
 //! the reader knows where the frame ends, so it stays usable: the next read starts at the next
 //! frame (an oversized frame is skipped without being buffered). Check
-//! [`FrameReader::is_in_sync`] to tell: after a truncated frame or an I/O error it is not.
+//! [`FrameReader::is_in_sync`] to tell: after a truncated frame or an I/O error inside a frame
+//! it is not. An I/O error between frames (a read timeout on an idle socket) consumes nothing
+//! and leaves the reader in sync.
 
 use std::io::{self, Read, Write};
 
@@ -132,9 +134,12 @@ pub struct FrameReader<R> {
     inner: R,
     max_frame_len: u32,
     buf: Vec<u8>,
-    /// Bytes of an oversized frame still to skip before the next frame.
+    /// Bytes of an oversized frame still to skip before the next frame, of `skip_len`.
     skip: u64,
+    skip_len: u64,
     in_sync: bool,
+    /// Binary envelopes without a checksum are accepted.
+    unchecked: bool,
 }
 
 impl<R: Read> FrameReader<R> {
@@ -145,7 +150,9 @@ impl<R: Read> FrameReader<R> {
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             buf: Vec::new(),
             skip: 0,
+            skip_len: 0,
             in_sync: true,
+            unchecked: false,
         }
     }
 
@@ -155,18 +162,32 @@ impl<R: Read> FrameReader<R> {
         self
     }
 
+    /// Also reads binary envelopes written without a checksum
+    /// (`FrameWriter::new(w, Binary::new().without_checksum())`) in [`read`](Self::read).
+    #[cfg(feature = "binary")]
+    pub fn without_checksum(mut self) -> Self {
+        self.unchecked = true;
+        self
+    }
+
     /// The next value, decoded as a `T` from whichever backend wrote it (migrating an older
     /// version); `None` at a clean end of stream.
     pub fn read<T: KimeraHandler + DeserializeOwned>(&mut self) -> Result<Option<T>> {
+        let unchecked = self.unchecked;
         match self.read_frame()? {
+            #[cfg(feature = "binary")]
+            Some(envelope) if unchecked && crate::Binary::sniff(envelope) => crate::Binary::new()
+                .without_checksum()
+                .decode_checked_at_run_time(envelope)
+                .map(Some),
             Some(envelope) => crate::from_slice(envelope).map(Some),
             None => Ok(None),
         }
     }
 
     /// The next value, of whichever registered type its envelope names
-    /// ([`registry::decode_any`](crate::registry::decode_any)); `None` at a clean end of
-    /// stream.
+    /// ([`registry::decode_any`](crate::registry::decode_any), which requires binary
+    /// envelopes to carry their checksum); `None` at a clean end of stream.
     pub fn read_any(&mut self) -> Result<Option<crate::registry::AnyValue>> {
         match self.read_frame()? {
             Some(envelope) => crate::registry::decode_any(envelope).map(Some),
@@ -184,27 +205,40 @@ impl<R: Read> FrameReader<R> {
             )
             .into());
         }
-        // Not in sync until this frame has been read whole.
-        self.in_sync = false;
         if self.skip > 0 {
-            let skipped = io::copy(&mut (&mut self.inner).take(self.skip), &mut io::sink())?;
-            if skipped < self.skip {
-                return Err(truncated(skipped));
+            // Resumable: what an interrupted skip consumed is not skipped again.
+            let skipped = io::copy(&mut (&mut self.inner).take(self.skip), &mut io::sink());
+            let skipped = skipped.inspect_err(|_| self.in_sync = false)?;
+            self.skip -= skipped;
+            if self.skip > 0 {
+                self.in_sync = false;
+                return Err(truncated(PREFIX_LEN as u64 + self.skip_len - self.skip));
             }
-            self.skip = 0;
         }
         let mut prefix = [0; PREFIX_LEN];
-        match read_full(&mut self.inner, &mut prefix)? {
-            0 => {
-                self.in_sync = true;
-                return Ok(None);
+        let got = match read_full(&mut self.inner, &mut prefix) {
+            Ok(got) => got,
+            // Nothing consumed (a read timeout between frames, say): still at a frame boundary.
+            Err((0, err)) => return Err(err.into()),
+            Err((_, err)) => {
+                self.in_sync = false;
+                return Err(err.into());
             }
+        };
+        match got {
+            0 => return Ok(None),
             PREFIX_LEN => {}
-            got => return Err(truncated(got as u64)),
+            got => {
+                self.in_sync = false;
+                return Err(truncated(got as u64));
+            }
         }
+        // Not in sync until this frame has been read whole.
+        self.in_sync = false;
         let len = u32::from_le_bytes(prefix);
         if len > self.max_frame_len {
             self.skip = len.into();
+            self.skip_len = len.into();
             self.in_sync = true;
             return Err(ErrorKind::LimitExceeded {
                 limit: Limit::Size,
@@ -213,12 +247,19 @@ impl<R: Read> FrameReader<R> {
             .into());
         }
         self.buf.clear();
-        // Grows as bytes arrive: a forged length costs no more than the bytes really sent.
-        let got = (&mut self.inner)
-            .take(len.into())
-            .read_to_end(&mut self.buf)?;
-        if got < len as usize {
-            return Err(truncated((PREFIX_LEN + got) as u64));
+        let len = len as usize;
+        // Grows as bytes arrive, at most doubling each step: a forged length costs no more than
+        // the bytes really sent, and the buffer never holds more than the frame.
+        while self.buf.len() < len {
+            let start = self.buf.len();
+            let step = (len - start).min(start.max(8 << 10));
+            self.buf.reserve_exact(step);
+            self.buf.resize(start + step, 0);
+            let got = read_full(&mut self.inner, &mut self.buf[start..]).map_err(|(_, e)| e)?;
+            self.buf.truncate(start + got);
+            if got < step {
+                return Err(truncated((PREFIX_LEN + self.buf.len()) as u64));
+            }
         }
         self.in_sync = true;
         Ok(Some(&self.buf))
@@ -244,15 +285,16 @@ fn truncated(offset: u64) -> kimera_core::Error {
     .into()
 }
 
-/// Reads into `buf` until it is full or the stream ends; how many bytes were read.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+/// Reads into `buf` until it is full or the stream ends; how many bytes were read, or the
+/// error with how many were read before it.
+fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, (usize, io::Error)> {
     let mut filled = 0;
     while filled < buf.len() {
         match reader.read(&mut buf[filled..]) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
-            Err(err) => return Err(err),
+            Err(err) => return Err((filled, err)),
         }
     }
     Ok(filled)

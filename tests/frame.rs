@@ -260,3 +260,60 @@ mod codec {
         assert!(out.is_empty(), "nothing written");
     }
 }
+
+/// A socket with a read timeout: it fails once between two frames, having read nothing.
+struct Stutter<'a> {
+    bytes: &'a [u8],
+    fail_at: usize,
+    failed: bool,
+}
+
+impl std::io::Read for Stutter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !self.failed && self.bytes.len() == self.fail_at {
+            self.failed = true;
+            return Err(std::io::ErrorKind::WouldBlock.into());
+        }
+        let n = buf.len().min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn a_timeout_between_frames_leaves_the_reader_in_sync() {
+    let mut stream = Vec::new();
+    let mut writer = FrameWriter::binary(&mut stream);
+    writer.write(&Ping { seq: 1 }).unwrap();
+    let second = stream.len();
+    FrameWriter::binary(&mut stream)
+        .write(&Ping { seq: 2 })
+        .unwrap();
+    let total = stream.len();
+    let mut reader = FrameReader::new(Stutter {
+        bytes: &stream,
+        fail_at: total - second,
+        failed: false,
+    });
+    assert_eq!(reader.read::<Ping>().unwrap(), Some(Ping { seq: 1 }));
+    let err = reader.read::<Ping>().unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Io(_)), "{err}");
+    assert!(reader.is_in_sync());
+    assert_eq!(reader.read::<Ping>().unwrap(), Some(Ping { seq: 2 }));
+}
+
+#[test]
+fn envelopes_without_a_checksum_read_when_allowed() {
+    let mut stream = Vec::new();
+    FrameWriter::new(&mut stream, kimera::Binary::new().without_checksum())
+        .write(&Ping { seq: 4 })
+        .unwrap();
+    let err = FrameReader::new(&stream[..]).read::<Ping>().unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::ChecksumMissing { .. }),
+        "{err}"
+    );
+    let mut reader = FrameReader::new(&stream[..]).without_checksum();
+    assert_eq!(reader.read::<Ping>().unwrap(), Some(Ping { seq: 4 }));
+}

@@ -7,12 +7,16 @@
 
 #![allow(dead_code)] // Each including crate uses a part.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use futures_util::{SinkExt, StreamExt};
 use kimera::codec::{FrameCodec, KimeraCodec};
 use kimera::registry::Dispatcher;
 use kimera::{Binary, Kimera};
 use serde::{Deserialize, Serialize};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
 use tokio_util::codec::{FramedRead, FramedWrite};
 
 /// The largest request the server reads: requests are small, and a peer announcing more is
@@ -84,20 +88,37 @@ fn bad_request(err: &kimera::Error) -> Response {
     }
 }
 
-/// Accepts connections on `listener` and serves each in its own task, until the listener fails.
-pub async fn serve(listener: TcpListener) -> std::io::Result<()> {
+/// At most this many connections are served at once; more wait to be accepted.
+pub const MAX_CONNECTIONS: usize = 512;
+
+/// A connection that sends no request for this long is closed.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Accepts connections on `listener` and serves each in its own task, for ever: a failed
+/// accept (out of file descriptors, say) is waited out, not fatal.
+pub async fn serve(listener: TcpListener) {
+    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
-        let (socket, _) = listener.accept().await?;
-        tokio::spawn(async move {
-            // A connection's failure is its own: the others go on.
-            let _ = handle(socket).await;
-        });
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        match listener.accept().await {
+            Ok((socket, _)) => {
+                tokio::spawn(async move {
+                    // A connection's failure is its own: the others go on.
+                    let _ = handle(socket).await;
+                    drop(slot);
+                });
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
     }
 }
 
 /// Answers every request of one connection. A frame holding no valid request gets a
 /// `BadRequest` reply and the connection goes on; a frame that breaks the stream (oversized,
-/// cut off) gets one and the connection is closed.
+/// cut off) gets one and the connection is closed, as is a connection idle for
+/// [`IDLE_TIMEOUT`].
 pub async fn handle(socket: TcpStream) -> kimera::Result<()> {
     let (read, write) = socket.into_split();
     let mut requests = FramedRead::new(read, FrameCodec::new().with_max_frame_len(MAX_REQUEST));
@@ -115,7 +136,11 @@ pub async fn handle(socket: TcpStream) -> kimera::Result<()> {
             id: r.id,
             result: Ok(Answer::Text(r.text)),
         });
-    while let Some(frame) = requests.next().await {
+    loop {
+        let frame = match tokio::time::timeout(IDLE_TIMEOUT, requests.next()).await {
+            Ok(Some(frame)) => frame,
+            Ok(None) | Err(_) => return Ok(()),
+        };
         match frame {
             Ok(envelope) => {
                 let response = dispatcher
@@ -129,7 +154,6 @@ pub async fn handle(socket: TcpStream) -> kimera::Result<()> {
             }
         }
     }
-    Ok(())
 }
 
 /// A client connection: sends requests of any type, reads responses.

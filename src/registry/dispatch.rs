@@ -61,8 +61,8 @@ impl<'h, R> Dispatcher<'h, R> {
         }
     }
 
-    /// Handles values of type `T` with `handler`. A later handler for the same type (or for a
-    /// type of the same name) replaces the earlier one.
+    /// Handles values of type `T` with `handler`, under `T`'s name and aliases. A later handler
+    /// for one of those names replaces the earlier one for that name.
     pub fn on<T, F>(mut self, mut handler: F) -> Self
     where
         T: KimeraHandler + DeserializeOwned + 'h,
