@@ -233,9 +233,7 @@ fn bad_wire_text_is_a_clear_error_saying_where() {
     let custom = r#"{"data": ["{\"data\": 1, \"serializer\": \"MoneyHandler\"}"], "serializer": "ListSerializerHandler"}"#;
     let message = python_error(custom);
     assert!(
-        message.starts_with(
-            "invalid Python Kimera wire text at `$[0]`: unknown handler `MoneyHandler`"
-        ),
+        message.starts_with("Python Kimera wire format, at `$[0]`: unknown handler `MoneyHandler`"),
         "{message}"
     );
 
@@ -343,4 +341,56 @@ fn values_python_could_not_hold_are_refused_when_written() {
         .unwrap_err()
         .to_string()
         .contains("64-bit range"));
+}
+
+#[test]
+fn hostile_input_costs_what_it_weighs() {
+    // Many keys read in linear time (a quadratic reader would take minutes here).
+    let entries: Vec<(String, Value)> = (0..100_000)
+        .map(|i| (format!("k{i}"), Value::Int(i)))
+        .collect();
+    let wire = python::to_string(&Value::Dict(entries)).unwrap();
+    let started = std::time::Instant::now();
+    let Value::Dict(read) = python::from_str(&wire).unwrap() else {
+        panic!("a dict")
+    };
+    assert_eq!(read.len(), 100_000);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+
+    // A large payload nested a few levels deep is counted at every level it is decoded.
+    let mut wire = python::to_string(&Value::Str("a".repeat(100_000))).unwrap();
+    for _ in 0..5 {
+        wire = python::to_string(&Value::List(vec![python::from_str(&wire).unwrap()])).unwrap();
+    }
+    let limits = kimera::Limits::default().with_max_size(3 * wire.len() as u64);
+    let err = python::from_str_with(&wire, &limits).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
+        "{err}"
+    );
+
+    // Writing is bounded too: depth (no stack overflow) and size (text doubles per level).
+    let mut deep = Value::Int(1);
+    for _ in 0..100_000 {
+        deep = Value::List(vec![deep]);
+    }
+    let err = python::to_string(&deep).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
+        "{err}"
+    );
+    let mut doubling = Value::Str("x".repeat(1000));
+    for _ in 0..40 {
+        doubling = Value::List(vec![doubling]);
+    }
+    let small = kimera::Limits::default().with_max_size(1 << 20);
+    let err = python::to_string_with(&doubling, &small).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
+        "{err}"
+    );
+    // Dropping a value this deep recursively would also exhaust the stack: take it apart.
+    while let Value::List(mut items) = deep {
+        deep = items.pop().unwrap_or(Value::None);
+    }
 }

@@ -220,7 +220,7 @@ pub enum ErrorKind {
     },
     /// Text in the Python Kimera library's wire format that cannot be read (or a value that
     /// cannot be written in it), at a path such as `$["lines"][2]`.
-    #[error("invalid Python Kimera wire text at `{path}`: {message}")]
+    #[error("Python Kimera wire format, at `{path}`: {message}")]
     Python {
         /// Where: `$` for the whole value, then `[index]` or `["key"]` per level.
         path: String,

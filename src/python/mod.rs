@@ -47,8 +47,24 @@
 //!
 //! [`to_string_typed`] and [`from_str_typed`] bridge any handled Rust type: structs and maps
 //! are dicts keyed by serde's names, sequences lists, tuples tuples, `None` and `()` None, and
-//! chrono's `NaiveDateTime` and `NaiveDate` (found through the type's [`Schema`](crate::Schema)) the date
-//! handlers.
+//! fields the type's [`Schema`](crate::Schema) says are chrono `NaiveDateTime` or `NaiveDate`
+//! the date handlers. What does not cross, or not both ways:
+//!
+//! - NaN and infinities are written, but reading a typed value goes through serde_json's value
+//!   model, which has none: reading them into a float field is an error (the dynamic
+//!   [`Value`] reads them).
+//! - `Some(None)` is written as None and reads back as `None`, as in JSON.
+//! - Map keys are written as text: string, integer, bool, char and unit-variant keys read back;
+//!   tuple or unit keys do not.
+//! - Dates inside internally, adjacently or un-tagged enums and `flatten`ed fields are written
+//!   as ISO strings (the schema walk does not follow those forms); other chrono types
+//!   (`DateTime<Utc>`, `NaiveTime`) always are.
+//! - Integers beyond the 64-bit signed range are refused, as in the dynamic model.
+//! - Reading into a map type keeps no order of its own beyond serde's (dict order is kept by
+//!   the dynamic [`Value`]).
+//!
+//! Writing is bounded like reading ([`to_string_with`]): each level of nesting escapes the text
+//! inside it again and so doubles it.
 
 mod text;
 mod typed;
@@ -106,7 +122,13 @@ pub fn from_str_with(wire: &str, limits: &Limits) -> Result<Value> {
         }
         .into());
     }
-    Reader { limits }.wire(wire, &mut String::from("$"), limits.max_depth)
+    let reader = Reader {
+        limits,
+        // Every level's text counts: nested wire text is decoded again at each level, and
+        // without a total bound deep nesting would multiply the memory an input costs.
+        text_left: std::cell::Cell::new(limits.max_size),
+    };
+    reader.wire(wire, &mut String::from("$"), limits.max_depth)
 }
 
 /// Writes a value as the Python library's wire text, byte for byte as it writes it.
@@ -114,8 +136,20 @@ pub fn from_str_with(wire: &str, limits: &Limits) -> Result<Value> {
 /// Errors for what the Python side could not read back as the same value: a `DateTime` with a
 /// fraction finer than microseconds, a date outside years 1 to 9999.
 pub fn to_string(value: &Value) -> Result<String> {
+    to_string_with(value, &Limits::DEFAULT)
+}
+
+/// [`to_string`] within [`Limits`]: nesting at most `max_depth` deep (deeper values would
+/// exhaust the stack) and text at most `max_size` bytes (each level escapes the text inside it
+/// again, so the text doubles with every level of nesting), as a reader with the same limits
+/// requires.
+pub fn to_string_with(value: &Value, limits: &Limits) -> Result<String> {
+    let mut writer = Writer {
+        limits,
+        depth_left: limits.max_depth,
+    };
     let mut out = String::new();
-    write(&mut out, value, &mut String::from("$"))?;
+    writer.write(&mut out, value, &mut String::from("$"))?;
     Ok(out)
 }
 
@@ -151,6 +185,8 @@ fn at<R>(
 
 struct Reader<'l> {
     limits: &'l Limits,
+    /// Bytes of wire text, over all levels, still allowed.
+    text_left: std::cell::Cell<u64>,
 }
 
 impl Reader<'_> {
@@ -162,6 +198,16 @@ impl Reader<'_> {
                 max: self.limits.max_depth.into(),
             }
             .into());
+        }
+        match self.text_left.get().checked_sub(text.len() as u64) {
+            Some(left) => self.text_left.set(left),
+            None => {
+                return Err(ErrorKind::LimitExceeded {
+                    limit: kimera_core::Limit::Size,
+                    max: self.limits.max_size,
+                }
+                .into())
+            }
         }
         // The envelope and its data: an object holding at most an array or object.
         let json = text::parse(text, 3).map_err(|e| error(path, e))?;
@@ -234,14 +280,18 @@ impl Reader<'_> {
             }
             (DICT, Json::Object(entries)) => {
                 let mut out: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+                let mut index = std::collections::HashMap::with_capacity(entries.len());
                 for (key, item) in entries {
                     let value = at(path, format_args!("[{key:?}]"), |path| {
                         self.nested(item, path, depth_left)
                     })?;
                     // A repeated key: Python keeps the first position and the last value.
-                    match out.iter_mut().find(|(k, _)| *k == key) {
-                        Some(entry) => entry.1 = value,
-                        None => out.push((key, value)),
+                    match index.get(&key) {
+                        Some(&at) => out[at] = (key, value),
+                        None => {
+                            index.insert(key.clone(), out.len());
+                            out.push((key, value));
+                        }
                     }
                 }
                 Ok(Value::Dict(out))
@@ -279,79 +329,104 @@ impl Reader<'_> {
     }
 }
 
-fn write(out: &mut String, value: &Value, path: &mut String) -> Result<()> {
-    out.push_str("{\"data\": ");
-    let serializer = match value {
-        Value::None => {
-            out.push_str("null");
-            DEFAULT
-        }
-        Value::Bool(b) => {
-            out.push_str(if *b { "true" } else { "false" });
-            DEFAULT
-        }
-        Value::Int(i) => {
-            out.push_str(&i.to_string());
-            DEFAULT
-        }
-        Value::Float(x) => {
-            text::write_float(out, *x);
-            DEFAULT
-        }
-        Value::Str(s) => {
-            text::write_string(out, s);
-            DEFAULT
-        }
-        Value::List(items) | Value::Tuple(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                let wire = at(path, format_args!("[{i}]"), |path| nested(item, path))?;
-                text::write_string(out, &wire);
-            }
-            out.push(']');
-            match value {
-                Value::List(_) => LIST,
-                _ => TUPLE,
-            }
-        }
-        Value::Dict(entries) => {
-            out.push('{');
-            for (i, (key, item)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                text::write_string(out, key);
-                out.push_str(": ");
-                let wire = at(path, format_args!("[{key:?}]"), |path| nested(item, path))?;
-                text::write_string(out, &wire);
-            }
-            out.push('}');
-            DICT
-        }
-        Value::DateTime(at_time) => {
-            let text = format_datetime(at_time).map_err(|e| error(path, e))?;
-            text::write_string(out, &text);
-            DATETIME
-        }
-        Value::Date(date) => {
-            let text = format_date(date).map_err(|e| error(path, e))?;
-            text::write_string(out, &text);
-            DATE
-        }
-    };
-    out.push_str(", \"serializer\": ");
-    text::write_string(out, serializer);
-    out.push('}');
-    Ok(())
+struct Writer<'l> {
+    limits: &'l Limits,
+    depth_left: u32,
 }
 
-fn nested(value: &Value, path: &mut String) -> Result<String> {
-    let mut out = String::new();
-    write(&mut out, value, path)?;
-    Ok(out)
+impl Writer<'_> {
+    fn write(&mut self, out: &mut String, value: &Value, path: &mut String) -> Result<()> {
+        if self.depth_left == 0 {
+            return Err(ErrorKind::LimitExceeded {
+                limit: kimera_core::Limit::Depth,
+                max: self.limits.max_depth.into(),
+            }
+            .into());
+        }
+        out.push_str("{\"data\": ");
+        let serializer = match value {
+            Value::None => {
+                out.push_str("null");
+                DEFAULT
+            }
+            Value::Bool(b) => {
+                out.push_str(if *b { "true" } else { "false" });
+                DEFAULT
+            }
+            Value::Int(i) => {
+                out.push_str(&i.to_string());
+                DEFAULT
+            }
+            Value::Float(x) => {
+                text::write_float(out, *x);
+                DEFAULT
+            }
+            Value::Str(s) => {
+                text::write_string(out, s);
+                DEFAULT
+            }
+            Value::List(items) | Value::Tuple(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    let wire = at(path, format_args!("[{i}]"), |path| self.nested(item, path))?;
+                    text::write_string(out, &wire);
+                }
+                out.push(']');
+                match value {
+                    Value::List(_) => LIST,
+                    _ => TUPLE,
+                }
+            }
+            Value::Dict(entries) => {
+                out.push('{');
+                for (i, (key, item)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    text::write_string(out, key);
+                    out.push_str(": ");
+                    let wire = at(path, format_args!("[{key:?}]"), |path| {
+                        self.nested(item, path)
+                    })?;
+                    text::write_string(out, &wire);
+                }
+                out.push('}');
+                DICT
+            }
+            Value::DateTime(at_time) => {
+                let text = format_datetime(at_time).map_err(|e| error(path, e))?;
+                text::write_string(out, &text);
+                DATETIME
+            }
+            Value::Date(date) => {
+                let text = format_date(date).map_err(|e| error(path, e))?;
+                text::write_string(out, &text);
+                DATE
+            }
+        };
+        out.push_str(", \"serializer\": ");
+        text::write_string(out, serializer);
+        out.push('}');
+        if out.len() as u64 > self.limits.max_size {
+            return Err(ErrorKind::LimitExceeded {
+                limit: kimera_core::Limit::Size,
+                max: self.limits.max_size,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn nested(&mut self, value: &Value, path: &mut String) -> Result<String> {
+        let mut out = String::new();
+        self.depth_left -= 1;
+        let written = self.write(&mut out, value, path);
+        self.depth_left += 1;
+        written.map(|()| out)
+    }
 }
 
 /// `%Y%m%d`, with the four-digit year Python's `datetime` range allows.

@@ -231,6 +231,7 @@ impl Parser<'_> {
         let digits = self
             .bytes
             .get(self.pos..self.pos + 4)
+            .filter(|d| d.iter().all(u8::is_ascii_hexdigit))
             .and_then(|d| std::str::from_utf8(d).ok())
             .and_then(|d| u32::from_str_radix(d, 16).ok())
             .ok_or_else(|| self.error("expected four hex digits"))?;
@@ -287,9 +288,13 @@ impl Parser<'_> {
                 .map(Json::Float)
                 .map_err(|_| self.error("an invalid number"));
         }
-        text.parse()
-            .map(Json::Int)
-            .map_err(|_| format!("the integer {text} is beyond the 64-bit range (at byte {start})"))
+        text.parse().map(Json::Int).map_err(|_| {
+            let shown = match text.len() {
+                0..=40 => text.to_owned(),
+                len => format!("{}… ({len} digits)", &text[..20]),
+            };
+            format!("the integer {shown} is beyond the 64-bit range (at byte {start})")
+        })
     }
 }
 
@@ -331,11 +336,7 @@ pub(super) fn write_float(out: &mut String, x: f64) {
         out.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
         return;
     }
-    // Rust's `{:e}` gives the same shortest round-trip digits: `d.ddddeN`.
-    let sci = format!("{:e}", x.abs());
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let (digits, exponent) = shortest_digits(x.abs());
     if x.is_sign_negative() {
         out.push('-');
     }
@@ -370,6 +371,27 @@ pub(super) fn write_float(out: &mut String, x: f64) {
     }
 }
 
+/// The shortest digits that read back to `x` (finite, not negative), ties broken to even as
+/// Python's repr does, and the decimal exponent of the first: `("15", 0)` for 1.5.
+fn shortest_digits(x: f64) -> (String, i32) {
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(x);
+    // ryu writes `1.5`, `1e16`, `1e-5`, `1.2345e-7`, `0.0001`: digits around a point, then
+    // an exponent.
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (integral, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let all: String = integral.chars().chain(fraction.chars()).collect();
+    let significant = all.trim_start_matches('0');
+    let leading = all.len() - significant.len();
+    let digits = significant.trim_end_matches('0');
+    if digits.is_empty() {
+        return ("0".to_owned(), 0);
+    }
+    let first = integral.len() as i32 - 1 - leading as i32 + exponent;
+    (digits.to_owned(), first)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,6 +417,9 @@ mod tests {
             (1.7976931348623157e308, "1.7976931348623157e+308"),
             (5e-324, "5e-324"),
             (-2.25, "-2.25"),
+            // Ties between two shortest candidates go to the even digit, as in Python.
+            (f64::from_bits(0x4310_0000_0000_0001), "1125899906842624.2"),
+            (-111_275_153_569_243.12, "-111275153569243.12"),
             (100.0, "100.0"),
             (f64::NAN, "NaN"),
             (f64::NEG_INFINITY, "-Infinity"),
@@ -434,6 +459,7 @@ mod tests {
             "1e",
             "nul",
             "99999999999999999999",
+            "\"\\u+041\"",
         ] {
             assert!(parse(bad, 8).is_err(), "{bad:?}");
         }

@@ -159,7 +159,15 @@ fn plain(tree: &Tree, path: &mut String) -> Result<Value> {
         Tree::Null => Value::None,
         Tree::Bool(b) => Value::Bool(*b),
         Tree::Int(i) => int(*i)?,
-        Tree::UInt(u) => int(i128::try_from(*u).unwrap_or(i128::MAX))?,
+        Tree::UInt(u) => match i64::try_from(*u) {
+            Ok(i) => Value::Int(i),
+            Err(_) => {
+                return Err(error(
+                    path,
+                    format!("the integer {u} is beyond the 64-bit range the Python format holds"),
+                ))
+            }
+        },
         Tree::Float(f) => Value::Float(*f),
         Tree::Str(s) => Value::Str(s.clone()),
         Tree::List(items) => Value::List(
