@@ -193,10 +193,9 @@ impl<T, F: Format> KimeraCodec<T, F> {
     where
         T: KimeraHandler + DeserializeOwned,
     {
-        let Some(frame) = frame else { return Ok(None) };
-        match F::sniff(&frame) {
-            true => self.format.decode(&frame).map(Some),
-            false => crate::from_slice(&frame).map(Some),
+        match frame {
+            Some(frame) => crate::decode_preferring(&self.format, &frame).map(Some),
+            None => Ok(None),
         }
     }
 }

@@ -139,6 +139,7 @@ pub struct FrameReader<R> {
     skip_len: u64,
     in_sync: bool,
     /// Binary envelopes without a checksum are accepted.
+    #[cfg(feature = "binary")]
     unchecked: bool,
 }
 
@@ -152,6 +153,7 @@ impl<R: Read> FrameReader<R> {
             skip: 0,
             skip_len: 0,
             in_sync: true,
+            #[cfg(feature = "binary")]
             unchecked: false,
         }
     }
@@ -173,6 +175,7 @@ impl<R: Read> FrameReader<R> {
     /// The next value, decoded as a `T` from whichever backend wrote it (migrating an older
     /// version); `None` at a clean end of stream.
     pub fn read<T: KimeraHandler + DeserializeOwned>(&mut self) -> Result<Option<T>> {
+        #[cfg(feature = "binary")]
         let unchecked = self.unchecked;
         match self.read_frame()? {
             #[cfg(feature = "binary")]

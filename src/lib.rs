@@ -167,6 +167,20 @@ pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) ->
     Err(no_backend())
 }
 
+/// Decodes with `format`, and its options, when it wrote `bytes`; else as [`from_slice`] does
+/// (a stream or directory may hold envelopes of the other backend).
+#[cfg(any(feature = "tokio", feature = "snapshot"))]
+fn decode_preferring<'de, F, T>(format: &F, bytes: &'de [u8]) -> Result<T>
+where
+    F: Format,
+    T: KimeraHandler + Deserialize<'de>,
+{
+    match F::sniff(bytes) {
+        true => format.decode(bytes),
+        false => from_slice(bytes),
+    }
+}
+
 /// The header of an envelope of any enabled backend, detected as [`from_slice`] does.
 #[cfg_attr(
     not(any(feature = "json", feature = "binary")),

@@ -431,10 +431,7 @@ impl<F: Format> SnapshotStore<F> {
     /// Decodes with the store's format when it wrote the envelope, else with whichever enabled
     /// backend did (a directory may hold files written before a change of format).
     fn decode<T: KimeraHandler + DeserializeOwned>(&self, envelope: &[u8]) -> Result<T> {
-        match F::sniff(envelope) {
-            true => self.options.format.decode(envelope),
-            false => crate::from_slice(envelope),
-        }
+        crate::decode_preferring(&self.options.format, envelope)
     }
 }
 
