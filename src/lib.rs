@@ -150,21 +150,14 @@ pub fn decode<'de, F: Format, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [
 /// assert!(kimera::from_slice::<u8>(b"not an envelope").is_err());
 /// # Ok::<(), kimera::Error>(())
 /// ```
-#[cfg_attr(
-    not(any(feature = "json", feature = "binary")),
-    allow(unused_variables)
-)]
 pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
-    #[cfg(feature = "binary")]
-    if Binary::sniff(bytes) {
+    match Backend::of(bytes)? {
         // Run-time check: a type the binary backend cannot carry may still come in as JSON.
-        return Binary::new().decode_checked_at_run_time(bytes);
+        #[cfg(feature = "binary")]
+        Backend::Binary => Binary::new().decode_checked_at_run_time(bytes),
+        #[cfg(feature = "json")]
+        Backend::Json => Json::new().decode(bytes),
     }
-    #[cfg(feature = "json")]
-    if Json::sniff(bytes) {
-        return Json::new().decode(bytes);
-    }
-    Err(no_backend())
 }
 
 /// Decodes with `format`, and its options, when it wrote `bytes`; else as [`from_slice`] does
@@ -182,20 +175,39 @@ where
 }
 
 /// The header of an envelope of any enabled backend, detected as [`from_slice`] does.
-#[cfg_attr(
-    not(any(feature = "json", feature = "binary")),
-    allow(unused_variables)
-)]
 fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
+    match Backend::of(bytes)? {
+        #[cfg(feature = "binary")]
+        Backend::Binary => Binary::new().header(bytes),
+        #[cfg(feature = "json")]
+        Backend::Json => Json::new().header(bytes),
+    }
+}
+
+/// The enabled backend whose envelope `bytes` start like.
+enum Backend {
     #[cfg(feature = "binary")]
-    if Binary::sniff(bytes) {
-        return Binary::new().header(bytes);
-    }
+    Binary,
     #[cfg(feature = "json")]
-    if Json::sniff(bytes) {
-        return Json::new().header(bytes);
+    Json,
+}
+
+impl Backend {
+    #[cfg_attr(
+        not(any(feature = "json", feature = "binary")),
+        allow(unused_variables)
+    )]
+    fn of(bytes: &[u8]) -> Result<Backend> {
+        #[cfg(feature = "binary")]
+        if Binary::sniff(bytes) {
+            return Ok(Backend::Binary);
+        }
+        #[cfg(feature = "json")]
+        if Json::sniff(bytes) {
+            return Ok(Backend::Json);
+        }
+        Err(no_backend())
     }
-    Err(no_backend())
 }
 
 fn no_backend() -> Error {

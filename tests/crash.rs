@@ -6,6 +6,8 @@
 //! execs, so other tests reopening stores in this process would race with the children.
 #![cfg(unix)]
 
+#[path = "support/counter.rs"]
+mod counter;
 mod support;
 
 use std::io::{BufRead, BufReader};
@@ -13,24 +15,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use counter::{counter, Counter};
 use kimera::snapshot::SnapshotStore;
-use kimera::Kimera;
-use serde::{Deserialize, Serialize};
 use support::XorShift;
-
-#[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq)]
-#[kimera(name = "test.Counter")]
-struct Counter {
-    value: u64,
-    history: Vec<u64>,
-}
-
-fn counter(value: u64) -> Counter {
-    Counter {
-        value,
-        history: (0..value % 7).collect(),
-    }
-}
 
 /// The child side of the crash test: saves counters in a loop and reports each generation once
 /// `save` has returned. Run only by `kill_9_at_random_moments_loses_nothing_reported`.

@@ -2,28 +2,16 @@
 //! at a time. The crash test is in `tests/crash.rs`.
 #![cfg(unix)]
 
+#[path = "support/counter.rs"]
+mod counter;
 mod support;
 
 use std::path::{Path, PathBuf};
 
+use counter::{counter, Counter};
 use kimera::snapshot::{Fsync, Generation, Options, SnapshotStore};
-use kimera::{ErrorKind, Json, Kimera};
-use serde::{Deserialize, Serialize};
+use kimera::{ErrorKind, Json};
 use support::crc32;
-
-#[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq)]
-#[kimera(name = "test.Counter")]
-struct Counter {
-    value: u64,
-    history: Vec<u64>,
-}
-
-fn counter(value: u64) -> Counter {
-    Counter {
-        value,
-        history: (0..value % 7).collect(),
-    }
-}
 
 /// A fresh directory under the target directory, removed when dropped.
 struct TempDir(PathBuf);
