@@ -67,4 +67,6 @@
 //! # Ok::<(), kimera::Error>(())
 //! ```
 
+#[doc(hidden)]
+pub use kimera_core::compact::__KIMERA_WITH;
 pub use kimera_core::compact::{deserialize, serialize, Compact, CompactForm};

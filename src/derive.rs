@@ -70,32 +70,48 @@
 ///
 /// # Field attributes
 ///
-/// - `#[kimera(with = T)]`: describe the field as the handled type `T`, which serde writes the
-///   same way. The escape hatch for a foreign type with no handler, typically next to
-///   `#[serde(with = "...")]`:
+/// Most field types need no attribute: std's and the enabled features' foreign types have
+/// handlers (see [`handlers`](crate::handlers)), whose schemas say what serde writes in each
+/// backend.
+///
+/// - `#[kimera(with = T)]`: describe the field as the handled type `T`. Your promise that serde
+///   writes the field exactly as it writes a `T`, **in every backend** (many serde impls write
+///   text in JSON and something else in bincode); Kimera cannot check it. Typically next to a
+///   `#[serde(with = "...")]` module of your own:
 ///
 ///   ```
 ///   # use kimera::Kimera;
 ///   # use serde::{Deserialize, Serialize};
-///   # mod std_net { pub use std::net::Ipv4Addr; }
 ///   #[derive(Serialize, Deserialize, Kimera)]
-///   struct Peer {
-///       // Ipv4Addr has no handler; serde writes it as a string in JSON.
-///       #[kimera(with = String)]
+///   struct Meter {
+///       // as_text writes the reading as a string, in every format.
 ///       #[serde(with = "as_text")]
-///       addr: std_net::Ipv4Addr,
+///       #[kimera(with = String)]
+///       reading: u64,
 ///   }
 ///   # mod as_text {
 ///   #     use serde::{Deserialize, Deserializer, Serializer};
-///   #     pub fn serialize<S: Serializer>(a: &std::net::Ipv4Addr, s: S) -> Result<S::Ok, S::Error> { s.collect_str(a) }
-///   #     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<std::net::Ipv4Addr, D::Error> {
+///   #     pub fn serialize<S: Serializer>(n: &u64, s: S) -> Result<S::Ok, S::Error> { s.collect_str(n) }
+///   #     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 ///   #         String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
 ///   #     }
 ///   # }
+///   let bytes = kimera::binary::to_vec(&Meter { reading: 42 })?;
+///   # Ok::<(), kimera::Error>(())
 ///   ```
-/// - `#[kimera(opaque)]` or `#[kimera(opaque = "uuid")]`: the field's shape is unknown to Kimera;
-///   the schema records it by name only. A field with `#[serde(with)]`, `serialize_with` or
-///   `deserialize_with` and no kimera attribute is opaque too.
+///
+///   On a field whose type has a handler and no `#[serde(with)]`, `with` is a compile error:
+///   the handler already says what serde writes (`#[kimera(with = String)]` on an `IpAddr`
+///   would describe bytes bincode never writes).
+/// - `#[kimera(opaque)]` or `#[kimera(opaque = "name")]`: the field's shape is unknown to
+///   Kimera; the schema records `opaque` (or the name given), never the type's path, so renaming
+///   an import changes nothing. **JSON only**: a type holding an opaque field is a compile error
+///   with the binary backend, naming the field and the fixes, since bincode's bytes cannot be
+///   read back without their shape.
+/// - `#[serde(with = "module")]` with no kimera attribute: if the module describes what it writes
+///   (as `kimera::compact` does), the field has that schema, however the module's path is
+///   spelled (`use kimera::compact as kc; #[serde(with = "kc")]` is the same field). Any other
+///   module, and `serialize_with`/`deserialize_with` functions, make the field opaque.
 /// - `#[kimera(recursive)]`: the field's type refers back to this one. It is left out of the
 ///   compile-time binary check and enters the fingerprint by name and version only, since its
 ///   full constants would contain themselves. Fields whose type names the type itself

@@ -78,8 +78,9 @@ use serde::{Deserialize, Serialize};
 
 pub use kimera_core::{
     envelope, fingerprint, handlers, migration, path, schema_of, Alias, DisplayName, EnumRepr,
-    Error, ErrorKind, Field, FieldAttrs, Fields, Format, Guard, Guarded, GuardedSeed, Header,
-    KimeraHandler, Limit, Limits, Reading, Result, Schema, Shape, TypeDef, TypeRef, Variant,
+    Error, ErrorKind, Field, FieldAttrs, Fields, Foreign, Format, Guard, Guarded, GuardedSeed,
+    Header, KimeraHandler, Limit, Limits, Reading, Result, Schema, Shape, TypeDef, TypeRef,
+    Variant,
 };
 
 #[cfg(feature = "binary")]
@@ -282,7 +283,8 @@ macro_rules! register {
 pub mod __private {
     pub use inventory;
     pub use kimera_core::__private::{
-        first_incompatibility, names_one_of, schema_of, upgrade, Older,
+        first_incompatibility, names_one_of, schema_of, upgrade, with_fallback, with_fingerprint,
+        with_incompatibility, with_reference, HandlerProbe, NoHandler, Older,
     };
 
     pub use crate::registry::{Decodable, ListedOnly, Previous, Probe, Registration};

@@ -350,6 +350,6 @@ fn integers_json_can_hold_are_in_the_patch() {
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "cannot encode `JSON Patch` at ``: JSON cannot hold the integer 18446744073709551616 exactly"
+        "cannot encode `JSON Patch` at the top level: JSON cannot hold the integer 18446744073709551616 exactly"
     );
 }

@@ -163,7 +163,7 @@ where
     };
     let mut sink = Vec::new();
     let _ = bincode::serde::encode_into_writer(&tracked, VecWriter::take(&mut sink, 0), config());
-    encode_error::<T>(track.into_inner().path(), err).into()
+    encode_error::<T>(track.into_inner().path(), crate::message::encode(&err)).into()
 }
 
 /// `value`, serialized with its path tracked.

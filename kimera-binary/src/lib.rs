@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 mod envelope;
+mod message;
 mod varint;
 
 use std::cell::RefCell;
@@ -287,7 +288,7 @@ where
         Some(path) => kimera_core::path::field_path(T::SCHEMA, &path),
         None => ".".to_owned(),
     };
-    Err(Error::from(data_error::<T>(path, err)))
+    Err(Error::from(data_error::<T>(path, message::decode(&err))))
 }
 
 /// The body of an envelope written by an older version of `T`, for [`KimeraHandler::migrate`].

@@ -98,6 +98,22 @@ impl<T: CompactForm> KimeraHandler for Compact<T> {
     const SCHEMA: &'static Schema = T::COMPACT_SCHEMA;
 }
 
+/// Tells `#[derive(Kimera)]` what this module writes: a field's compact form (see
+/// `crate::with`), however the module's path is spelled.
+#[doc(hidden)]
+pub const __KIMERA_WITH: CompactWith = CompactWith;
+
+/// The marker behind [`__KIMERA_WITH`].
+#[doc(hidden)]
+pub struct CompactWith;
+
+impl<T: CompactForm> crate::with::WithModule<T> for CompactWith {
+    const KNOWN: bool = true;
+    const REFERENCE: &'static Schema = <Compact<T>>::REFERENCE;
+    const FINGERPRINT: u64 = <Compact<T>>::FINGERPRINT;
+    const BINARY_INCOMPATIBILITY: Option<&'static str> = None;
+}
+
 /// Serializes a chrono value in its compact form: `#[serde(with = "kimera::compact")]`.
 pub fn serialize<T: CompactForm, S: Serializer>(
     value: &T,

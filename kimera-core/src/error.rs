@@ -146,7 +146,7 @@ pub enum ErrorKind {
         max: u64,
     },
     /// The body does not hold a valid value of the type.
-    #[error("invalid `{type_name}` v{version} at `{path}`: {message}")]
+    #[error("invalid `{type_name}` v{version} {}: {message}", At(.path))]
     Data {
         /// The type being decoded.
         type_name: String,
@@ -158,7 +158,7 @@ pub enum ErrorKind {
         message: String,
     },
     /// The value cannot be written in this format without changing it.
-    #[error("cannot encode `{type_name}` at `{path}`: {message}")]
+    #[error("cannot encode `{type_name}` {}: {message}", At(.path))]
     Encode {
         /// The type being encoded.
         type_name: String,
@@ -230,6 +230,18 @@ pub enum ErrorKind {
     /// Reading or writing the underlying stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// Where in a value, for messages: ``at `lines[0].qty` ``, or "at the top level" for `.`.
+struct At<'a>(&'a str);
+
+impl fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            "." | "" => f.write_str("at the top level"),
+            path => write!(f, "at `{path}`"),
+        }
+    }
 }
 
 /// A list of names for messages: `a, b, c`, or `none`.

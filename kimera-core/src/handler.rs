@@ -47,7 +47,7 @@ use crate::schema::Schema;
     message = "`{Self}` has no Kimera handler",
     label = "`{Self}` does not implement `KimeraHandler`",
     note = "add `#[derive(Kimera)]` to the type if it is yours",
-    note = "for a type from another crate, mark the field `#[kimera(with = T)]` (T a handled type that serde writes the same way) or `#[kimera(opaque)]`"
+    note = "for a type from another crate, turn on the Kimera feature named after that crate if there is one (`uuid`, `url`, `time`, ...: see `kimera::handlers`), or mark the field `#[kimera(with = T)]` (T a handled type that serde writes the same way in every format) or `#[kimera(opaque)]` (JSON only)"
 )]
 pub trait KimeraHandler {
     /// The schema version of this type (`#[kimera(version = N)]`; 1 when unset).

@@ -25,6 +25,7 @@ mod limits;
 pub mod migration;
 pub mod path;
 mod schema;
+mod with;
 
 pub use envelope::{Header, Reading};
 pub use error::{Error, ErrorKind, Limit, Result};
@@ -32,8 +33,8 @@ pub use format::Format;
 pub use handler::{Alias, KimeraHandler};
 pub use limits::{Guard, Guarded, GuardedSeed, Limits};
 pub use schema::{
-    schema_of, DisplayName, EnumRepr, Field, FieldAttrs, Fields, Schema, Shape, TypeDef, TypeRef,
-    Variant,
+    schema_of, DisplayName, EnumRepr, Field, FieldAttrs, Fields, Foreign, Schema, Shape, TypeDef,
+    TypeRef, Variant,
 };
 
 /// Support for `#[derive(Kimera)]`; not public API.
@@ -42,5 +43,9 @@ pub mod __private {
     pub use crate::handlers::collections::first_incompatibility;
     pub use crate::migration::{names_one_of, upgrade, Older};
     pub use crate::schema::schema_of;
+    pub use crate::with::{
+        with_fallback, with_fingerprint, with_incompatibility, with_reference, HandlerProbe,
+        NoHandler, WithModule,
+    };
     pub use crate::Alias;
 }

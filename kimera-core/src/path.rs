@@ -56,6 +56,8 @@ impl At {
         for _ in 0..64 {
             schema = match schema {
                 Schema::Named(r) => (r.definition)(),
+                // Paths are computed for compact formats, which get a foreign type's compact shape.
+                Schema::Foreign(f) => f.compact,
                 Schema::Option(inner) => inner,
                 Schema::Type(TypeDef {
                     shape: Shape::Transparent(inner),

@@ -55,6 +55,12 @@ pub enum Schema {
     Str,
     /// `()`, and anything else serde writes as a unit.
     Unit,
+    /// A byte string (serde's `serialize_bytes`): `serde_bytes::ByteBuf`, `bytes::Bytes`. The
+    /// binary backend writes a length and the bytes, JSON an array of numbers.
+    Bytes,
+    /// Any value a self-describing format can hold, read with serde's `deserialize_any`
+    /// (`serde_json::Value`): JSON carries it, the binary backend cannot.
+    Any,
     /// `chrono::NaiveDate`.
     Date,
     /// `chrono::NaiveTime`.
@@ -87,9 +93,68 @@ pub enum Schema {
     Named(&'static TypeRef),
     /// The full shape of a named (usually derived) type.
     Type(&'static TypeDef),
-    /// A value whose shape Kimera does not know (`#[kimera(opaque)]`, `#[serde(with = ...)]`);
-    /// the string names it for people and the fingerprint.
+    /// A type from another crate (or std) whose serde impl may write one shape in
+    /// human-readable formats and another in compact ones: a `Uuid` is a string in JSON and 16
+    /// bytes in bincode.
+    Foreign(&'static Foreign),
+    /// A value whose shape Kimera does not know (`#[kimera(opaque)]`, a `#[serde(with = ...)]`
+    /// module Kimera cannot see into); the string names it for people and the fingerprint.
+    /// Only self-describing formats (JSON) accept types holding one.
     Opaque(&'static str),
+}
+
+/// A foreign type's name and the shapes its serde impl writes ([`Schema::Foreign`]).
+///
+/// Serde lets an impl ask `is_human_readable()`: the JSON backend answers yes and gets
+/// `readable`, the binary backend answers no and gets `compact`. The fingerprint covers both, so
+/// a handler that describes either differently is a different schema.
+///
+/// ```
+/// use kimera_core::{Foreign, Schema};
+///
+/// // `std::net::Ipv4Addr`: "10.0.0.1" in JSON, four bytes in bincode.
+/// static IPV4: Foreign = Foreign::new("ipv4", &Schema::Str, &Schema::Array(&Schema::U8, 4));
+/// assert_eq!(Schema::Foreign(&IPV4).type_name(), "ipv4");
+/// assert_eq!(IPV4.shape(true), &Schema::Str);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Foreign {
+    /// The name values of this type carry in envelopes (`uuid`, `ipv4`, `time.date`).
+    pub name: &'static str,
+    /// The shape written for human-readable formats (JSON).
+    pub readable: &'static Schema,
+    /// The shape written for compact formats (the binary backend).
+    pub compact: &'static Schema,
+}
+
+impl Foreign {
+    /// A foreign type named `name`, written as `readable` by human-readable formats and as
+    /// `compact` by the others.
+    pub const fn new(
+        name: &'static str,
+        readable: &'static Schema,
+        compact: &'static Schema,
+    ) -> Self {
+        Foreign {
+            name,
+            readable,
+            compact,
+        }
+    }
+
+    /// The same shape in every format.
+    pub const fn uniform(name: &'static str, schema: &'static Schema) -> Self {
+        Foreign::new(name, schema, schema)
+    }
+
+    /// The shape written by a format that is (`true`) or is not human-readable.
+    pub const fn shape(&self, human_readable: bool) -> &'static Schema {
+        match human_readable {
+            true => self.readable,
+            false => self.compact,
+        }
+    }
 }
 
 /// A named type as seen from inside another schema.
@@ -269,6 +334,8 @@ mod tag {
     pub const CHAR: u8 = 0x0e;
     pub const STR: u8 = 0x0f;
     pub const UNIT: u8 = 0x10;
+    pub const BYTES: u8 = 0x11;
+    pub const ANY: u8 = 0x12;
     pub const DATE: u8 = 0x20;
     pub const TIME: u8 = 0x21;
     pub const DATETIME: u8 = 0x22;
@@ -286,6 +353,7 @@ mod tag {
     pub const NAMED: u8 = 0x40;
     pub const TYPE: u8 = 0x41;
     pub const OPAQUE: u8 = 0x42;
+    pub const FOREIGN: u8 = 0x43;
     pub const SHAPE_STRUCT: u8 = 0x50;
     pub const SHAPE_TRANSPARENT: u8 = 0x51;
     pub const SHAPE_ENUM: u8 = 0x52;
@@ -319,7 +387,7 @@ impl Schema {
 
     /// The fingerprint of this schema with its direct children hashed as `nested`, when `nested`
     /// is not empty: one fingerprint per child, in the order the children appear (an option's or
-    /// a list's item; a map's key then value; a tuple's items; a type's fields, variant by
+    /// a list's item; a map's key then value; a tuple's items; a foreign type's readable then compact shape; a type's fields, variant by
     /// variant). Generic arguments of a type are not children.
     ///
     /// Handlers pass their children's [`FINGERPRINT`](KimeraHandler::FINGERPRINT)s, so a type's
@@ -380,6 +448,8 @@ impl Schema {
             Schema::Char => h.byte(tag::CHAR),
             Schema::Str => h.byte(tag::STR),
             Schema::Unit => h.byte(tag::UNIT),
+            Schema::Bytes => h.byte(tag::BYTES),
+            Schema::Any => h.byte(tag::ANY),
             Schema::Date => h.byte(tag::DATE),
             Schema::Time => h.byte(tag::TIME),
             Schema::DateTime => h.byte(tag::DATETIME),
@@ -443,6 +513,10 @@ impl Schema {
                 }
             }
             Schema::Opaque(name) => h.byte(tag::OPAQUE).str(name),
+            Schema::Foreign(f) => {
+                let h = h.byte(tag::FOREIGN).str(f.name).u64(n.child(f.readable));
+                h.u64(n.child(f.compact))
+            }
         };
         assert!(
             n.deep.is_empty() || n.next == n.deep.len(),
@@ -489,6 +563,8 @@ impl Schema {
             Schema::Char => "char",
             Schema::Str => "str",
             Schema::Unit => "unit",
+            Schema::Bytes => "bytes",
+            Schema::Any => "any",
             Schema::Date => "date",
             Schema::Time => "time",
             Schema::DateTime => "datetime",
@@ -503,6 +579,7 @@ impl Schema {
                 name, params: [], ..
             }) => name,
             Schema::Opaque(name) => name,
+            Schema::Foreign(f) => f.name,
             _ => return None,
         })
     }

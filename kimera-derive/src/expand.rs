@@ -34,6 +34,12 @@ pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
 const NEEDS_ANY: &str =
     "needs a self-describing format (serde's `deserialize_any`), which bincode is not";
 
+/// The ways to give a field whose shape Kimera cannot see a shape the binary backend can read.
+const DECLARE_SHAPE: &str = "Declare the field's shape: turn on the Kimera feature named after \
+    the type's crate if it has one (`uuid`, `url`, `time`, ...), name a handled type that serde \
+    writes the same way in every format with `#[kimera(with = T)]`, or implement \
+    `KimeraHandler` for the type; or use the JSON backend for this type.";
+
 struct Expander<'a> {
     container: &'a Container<'a>,
     krate: syn::Path,
@@ -52,6 +58,8 @@ struct Expander<'a> {
     field_incompatibilities: Vec<TokenStream>,
     /// The fingerprints of the schema's children (fields, variant by variant), in order.
     nested_fingerprints: Vec<TokenStream>,
+    /// Compile-time checks of the fields, emitted beside the impl.
+    checks: Vec<TokenStream>,
 }
 
 /// A field as the schema sees it.
@@ -94,6 +102,7 @@ impl<'a> Expander<'a> {
             own_incompatibility: None,
             field_incompatibilities: Vec::new(),
             nested_fingerprints: Vec::new(),
+            checks: Vec::new(),
         })
     }
 
@@ -126,9 +135,11 @@ impl<'a> Expander<'a> {
             .map(|alias| quote!(#p::Alias::of(#alias, Self::SCHEMA, &[#(#nested),*])));
         let (migrate, chain_checks) = self.migration();
         let registration = self.registration();
+        let checks = &self.checks;
         Ok(quote! {
             #chain_checks
             #registration
+            #(#checks)*
 
             #[automatically_derived]
             impl #impl_generics #p::KimeraHandler for #ident #ty_generics #where_clause {
@@ -424,40 +435,103 @@ impl<'a> Expander<'a> {
     /// A field's schema: its type's reference, unless an attribute says otherwise.
     fn field_schema(&mut self, f: &SchemaField<'_>) -> TokenStream {
         let attrs = &f.field.attrs;
+        let label = field_label(f.field);
+        // With serde's `with`, the field's type says nothing of its shape: `#[kimera(...)]`
+        // describes the module's output, and is needed whatever the type.
+        let serde_with = attrs.serialize_with().is_some()
+            || attrs
+                .deserialize_with()
+                .is_some_and(|path| !is_borrow_helper(path));
         if let Some(opaque) = &f.attrs.opaque {
-            let name = opaque.clone().unwrap_or_else(|| type_text(f.field.ty));
-            return self.opaque(&name);
-        }
-        if f.attrs.with.is_none() {
-            if self.is_compact(attrs) {
-                let (krate, ty) = (&self.krate, f.field.ty);
-                let compact: Type =
-                    syn::parse_quote_spanned!(ty.span()=> #krate::compact::Compact<#ty>);
-                return self.type_schema(&compact, &f.attrs);
+            if !serde_with {
+                self.refuse_if_handled(f.field.ty, &label, "`#[kimera(opaque)]`");
             }
-            // serde writes the field with a function of the user's: its shape is not the type's.
-            let with = attrs.serialize_with().or(attrs.deserialize_with());
-            if let Some(path) = with {
-                return self.opaque(&format!("serde(with = {})", type_text(path)));
-            }
+            self.incompatible_with_fix(
+                format!("`#[kimera(opaque)]` on field `{label}`"),
+                "leaves the field's shape unknown, and bincode's bytes cannot be read back \
+                 without it",
+                DECLARE_SHAPE,
+            );
+            return self.opaque(opaque.as_deref().unwrap_or("opaque"));
         }
-        let ty = f.attrs.with.as_ref().unwrap_or(f.field.ty);
-        self.type_schema(ty, &f.attrs)
+        if let Some(with) = &f.attrs.with {
+            if !serde_with {
+                let what = format!("`#[kimera(with = {})]`", type_text(with));
+                self.refuse_if_handled(f.field.ty, &label, &what);
+            }
+            return self.type_schema(with, &f.attrs);
+        }
+        if serde_with {
+            return self.with_module(f, &label);
+        }
+        self.type_schema(f.field.ty, &f.attrs)
     }
 
-    /// Whether serde writes the field with `#[serde(with = "kimera::compact")]`, whose shape
-    /// Kimera knows: the field's type in compact form.
-    fn is_compact(&self, attrs: &serde_derive_internals::attr::Field) -> bool {
-        // Compared as text without a leading `::`: `kimera::compact` names `::kimera::compact`.
-        let text = |tokens: &dyn ToTokens| {
-            let text = tokens.to_token_stream().to_string();
-            text.trim_start_matches(":: ").to_owned()
+    /// A field written by `#[serde(with = "module")]`: the module's own description if it
+    /// exports one (`kimera::compact` does), found by name resolution, so that however the
+    /// module's path is spelled the schema is the same (see `kimera_core::with`).
+    fn with_module(&mut self, f: &SchemaField<'_>, label: &str) -> TokenStream {
+        let p = self.private();
+        let message = self.binary_message(
+            &format!("`#[serde(with = ...)]` on field `{label}`"),
+            "writes a shape Kimera cannot see, and bincode's bytes cannot be read back without \
+             it",
+            DECLARE_SHAPE,
+        );
+        let Some(module) = with_module_path(&f.field.attrs) else {
+            self.own_incompatibility.get_or_insert(message);
+            return self.opaque("with");
         };
-        let krate = text(&self.krate);
-        let names = |path: Option<&syn::ExprPath>, function: &str| {
-            path.is_some_and(|p| text(p) == format!("{krate} :: compact :: {function}"))
-        };
-        names(attrs.serialize_with(), "serialize") && names(attrs.deserialize_with(), "deserialize")
+        let ty = f.field.ty;
+        let span = ty.span();
+        let probe = quote! {{
+            #[allow(unused_imports)]
+            use #p::with_fallback::*;
+            {
+                #[allow(unused_imports)]
+                use #module::*;
+                __KIMERA_WITH
+            }
+        }};
+        self.nested_fingerprints
+            .push(quote_spanned!(span=> #p::with_fingerprint::<#ty, _>(&#probe)));
+        self.field_incompatibilities
+            .push(quote_spanned!(span=> #p::with_incompatibility::<#ty, _>(&#probe, #message)));
+        quote_spanned!(span=> #p::with_reference::<#ty, _>(&#probe))
+    }
+
+    /// A compile-time check that `ty` has no handler: `#[kimera(with = T)]` or `opaque` on it
+    /// would describe it differently from its handler (an `IpAddr` is no `String` in bincode).
+    /// Types naming generic parameters are not checked: the check lives outside the impl.
+    fn refuse_if_handled(&mut self, ty: &Type, label: &str, what: &str) {
+        let generics = &self.container.generics;
+        let tokens = ty.to_token_stream();
+        let generic = has_lifetime(tokens.clone())
+            || generics.params.iter().any(|param| match param {
+                GenericParam::Type(t) => mentions(tokens.clone(), &t.ident),
+                GenericParam::Const(c) => mentions(tokens.clone(), &c.ident),
+                GenericParam::Lifetime(_) => false,
+            })
+            || mentions(tokens, &self.container.ident);
+        if generic {
+            return;
+        }
+        let p = self.private();
+        let message = format!(
+            "field `{label}` of `{}`: `{}` has a Kimera handler, which describes what serde \
+             writes for it in each backend; {what} would describe it otherwise. Remove {what}.",
+            self.container.ident,
+            type_text(ty)
+        );
+        self.checks.push(quote_spanned! {ty.span()=>
+            const _: () = {
+                #[allow(unused_imports)]
+                use #p::NoHandler as _;
+                if #p::HandlerProbe::<#ty>::HANDLED {
+                    ::core::panic!(#message)
+                }
+            };
+        });
     }
 
     /// A child schema Kimera knows only by name.
@@ -491,13 +565,26 @@ impl<'a> Expander<'a> {
 
     /// Records the first serde attribute that rules out the binary backend, and why.
     fn incompatible(&mut self, attribute: String, why: &str) {
+        self.incompatible_with_fix(
+            attribute,
+            why,
+            "Use the JSON backend for this type, or remove the attribute.",
+        );
+    }
+
+    /// [`incompatible`](Self::incompatible) with the fixes spelled out.
+    fn incompatible_with_fix(&mut self, attribute: String, why: &str, fix: &str) {
         if self.own_incompatibility.is_none() {
-            self.own_incompatibility = Some(format!(
-                "`{}`, and any type containing it, cannot be used with the binary backend: \
-                 {attribute} {why}. Use the JSON backend for this type, or remove the attribute.",
-                self.name
-            ));
+            self.own_incompatibility = Some(self.binary_message(&attribute, why, fix));
         }
+    }
+
+    fn binary_message(&self, attribute: &str, why: &str, fix: &str) -> String {
+        format!(
+            "`{}`, and any type containing it, cannot be used with the binary backend: \
+             {attribute} {why}. {fix}",
+            self.name
+        )
     }
 
     fn private(&self) -> TokenStream {
@@ -546,7 +633,50 @@ fn field_label(field: &Field<'_>) -> String {
     }
 }
 
-/// A type or path as compact text, for opaque schema names.
+/// Whether `path` is the function serde's derive itself puts in `deserialize_with` for
+/// `#[serde(borrow)]` on a `Cow<str>` or `Cow<[u8]>`, which reads the type's own shape.
+fn is_borrow_helper(path: &syn::ExprPath) -> bool {
+    let segments = &path.path.segments;
+    segments.first().is_some_and(|s| s.ident == "_serde")
+        && segments
+            .last()
+            .is_some_and(|s| s.ident == "borrow_cow_str" || s.ident == "borrow_cow_bytes")
+}
+
+/// Whether tokens hold a lifetime (`'a`).
+fn has_lifetime(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Punct(p) => p.as_char() == '\'',
+        TokenTree::Group(g) => has_lifetime(g.stream()),
+        _ => false,
+    })
+}
+
+/// The module of `#[serde(with = "module")]`, when the field's serializer and deserializer are
+/// its `serialize` and `deserialize` and its path can be imported from (no generic arguments,
+/// and not a type: a remote-derive struct such as `DurationDef` is spelled in UpperCamelCase).
+fn with_module_path(attrs: &serde_derive_internals::attr::Field) -> Option<syn::Path> {
+    let module = |path: Option<&syn::ExprPath>, function: &str| {
+        let mut module = path?.path.clone();
+        let last = module.segments.pop()?.into_value();
+        if last.ident != function || module.segments.is_empty() {
+            return None;
+        }
+        module.segments.pop_punct();
+        let plain = module
+            .segments
+            .iter()
+            .all(|s| matches!(s.arguments, syn::PathArguments::None));
+        let last = module.segments.last()?.ident.to_string();
+        let is_type = last.starts_with(|c: char| c.is_ascii_uppercase());
+        (plain && !is_type).then_some(module)
+    };
+    let ser = module(attrs.serialize_with(), "serialize")?;
+    let de = module(attrs.deserialize_with(), "deserialize")?;
+    (ser == de).then_some(ser)
+}
+
+/// A type or path as compact text, for messages.
 fn type_text(tokens: &impl ToTokens) -> String {
     tokens.to_token_stream().to_string().replace(' ', "")
 }

@@ -51,6 +51,8 @@ fn convert(tree: &Tree, schema: &Schema, path: &mut String) -> Result<Value> {
     Ok(match (schema, tree) {
         (Schema::Named(r), _) => return convert(tree, (r.definition)(), path),
         (Schema::Type(def), _) => return convert_shape(tree, &def.shape, path),
+        // The tree is JSON, which serde impls write in their human-readable form.
+        (Schema::Foreign(f), _) => return convert(tree, f.readable, path),
         (Schema::DateTime, Tree::Str(text)) => Value::DateTime(
             text.parse()
                 .map_err(|e| error(path, format!("`{text}` is not a datetime: {e}")))?,

@@ -1,4 +1,4 @@
-use std::net::Ipv4Addr;
+use std::ffi::OsString;
 
 use kimera::Kimera;
 use serde::{Deserialize, Serialize};
@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Serialize, Deserialize, Kimera)]
 struct Peer {
     name: String,
-    addr: Ipv4Addr,
+    addr: OsString,
 }
 
 fn main() {}

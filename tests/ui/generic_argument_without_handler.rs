@@ -1,4 +1,4 @@
-use std::net::Ipv4Addr;
+use std::ffi::OsString;
 
 use kimera::Kimera;
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ struct Page<T> {
 
 fn main() {
     let page = Page {
-        items: vec![Ipv4Addr::LOCALHOST],
+        items: vec![OsString::from("localhost")],
         next: None,
     };
     let _ = kimera::json::to_string(&page);

@@ -1,6 +1,6 @@
 //! Options, sequences, arrays, maps and sets.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet, LinkedList, VecDeque};
 
 use crate::{KimeraHandler, Schema};
 
@@ -16,7 +16,7 @@ macro_rules! unary_handlers {
 
 unary_handlers! {
     Option: Option<T>;
-    List: Vec<T>, VecDeque<T>, [T];
+    List: Vec<T>, VecDeque<T>, LinkedList<T>, BinaryHeap<T>, [T];
     Set: BTreeSet<T>;
 }
 

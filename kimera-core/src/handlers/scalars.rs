@@ -1,5 +1,10 @@
 //! Scalars, text and `std::time::Duration`.
 
+use std::num::{
+    NonZeroI128, NonZeroI16, NonZeroI32, NonZeroI64, NonZeroI8, NonZeroIsize, NonZeroU128,
+    NonZeroU16, NonZeroU32, NonZeroU64, NonZeroU8, NonZeroUsize,
+};
+
 use crate::{KimeraHandler, Schema};
 
 macro_rules! scalar_handlers {
@@ -19,6 +24,14 @@ scalar_handlers! {
     str => Str, String => Str,
     () => Unit,
     std::time::Duration => Duration,
+}
+
+// A non-zero integer is written as the integer (and a zero is refused when reading).
+scalar_handlers! {
+    NonZeroI8 => I8, NonZeroI16 => I16, NonZeroI32 => I32, NonZeroI64 => I64,
+    NonZeroI128 => I128, NonZeroIsize => I64,
+    NonZeroU8 => U8, NonZeroU16 => U16, NonZeroU32 => U32, NonZeroU64 => U64,
+    NonZeroU128 => U128, NonZeroUsize => U64,
 }
 
 impl<T: ?Sized> KimeraHandler for std::marker::PhantomData<T> {

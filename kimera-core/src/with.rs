@@ -1,0 +1,88 @@
+//! What a field written by a `#[serde(with = "module")]` looks like, found from the module
+//! itself rather than from how its path is spelled.
+//!
+//! `#[derive(Kimera)]` cannot resolve paths, so for such a field it writes
+//!
+//! ```text
+//! { use __private::with_fallback::*; { use module::*; __KIMERA_WITH } }
+//! ```
+//!
+//! An item of the inner block's glob shadows the outer block's: a module that describes its
+//! output exports its own `__KIMERA_WITH` (as `kimera::compact` does) and gets it, any other
+//! module gets the fallback's `UnknownWith`. Renaming the import (`use kimera::compact as kc`)
+//! changes nothing, since the module is the same.
+
+use crate::schema::Schema;
+use crate::KimeraHandler;
+
+/// The shape a `with` module writes for a field of type `T`.
+pub trait WithModule<T: ?Sized> {
+    /// Whether the module described its output (`false` for `UnknownWith`).
+    const KNOWN: bool;
+    /// The field's schema.
+    const REFERENCE: &'static Schema;
+    /// The field's fingerprint.
+    const FINGERPRINT: u64;
+    /// Why the field cannot go through bincode, if it cannot.
+    const BINARY_INCOMPATIBILITY: Option<&'static str>;
+}
+
+/// A module that says nothing about its output: the field is opaque.
+pub struct UnknownWith;
+
+/// The schema of a field written by a module Kimera cannot see into.
+pub const UNKNOWN_WITH: &Schema = &Schema::Opaque("with");
+
+impl<T: ?Sized> WithModule<T> for UnknownWith {
+    const KNOWN: bool = false;
+    const REFERENCE: &'static Schema = UNKNOWN_WITH;
+    const FINGERPRINT: u64 = UNKNOWN_WITH.fingerprint();
+    const BINARY_INCOMPATIBILITY: Option<&'static str> = None;
+}
+
+/// Where the outer block of the probe finds `__KIMERA_WITH` when the module has none.
+pub mod with_fallback {
+    /// The fallback: an unknown module.
+    pub const __KIMERA_WITH: super::UnknownWith = super::UnknownWith;
+}
+
+/// The schema of a field of type `T` written by the module that `W` stands for.
+pub const fn with_reference<T: ?Sized, W: WithModule<T>>(_: &W) -> &'static Schema {
+    W::REFERENCE
+}
+
+/// The fingerprint of such a field.
+pub const fn with_fingerprint<T: ?Sized, W: WithModule<T>>(_: &W) -> u64 {
+    W::FINGERPRINT
+}
+
+/// Why such a field cannot go through bincode: `unknown` when the module is unknown (its bytes
+/// are not described, so they could not be read back).
+pub const fn with_incompatibility<T: ?Sized, W: WithModule<T>>(
+    _: &W,
+    unknown: &'static str,
+) -> Option<&'static str> {
+    match W::KNOWN {
+        true => W::BINARY_INCOMPATIBILITY,
+        false => Some(unknown),
+    }
+}
+
+/// Whether `T` has a handler: `HandlerProbe::<T>::HANDLED`, with `NoHandler` in scope.
+///
+/// The inherent constant applies when its bound holds; otherwise the trait's does. Used to
+/// refuse `#[kimera(with = ...)]` and `#[kimera(opaque)]` on a field whose type has a handler.
+pub struct HandlerProbe<T: ?Sized>(core::marker::PhantomData<fn() -> *const T>);
+
+impl<T: KimeraHandler + ?Sized> HandlerProbe<T> {
+    /// `T` has a handler.
+    pub const HANDLED: bool = true;
+}
+
+/// The fallback of `HandlerProbe`.
+pub trait NoHandler {
+    /// `T` has no handler.
+    const HANDLED: bool = false;
+}
+
+impl<T: ?Sized> NoHandler for HandlerProbe<T> {}

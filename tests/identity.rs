@@ -1,0 +1,269 @@
+//! Identities that tell the truth: a fingerprint covers every derived type reachable from any
+//! field, whatever holds it, and no name or fingerprint depends on how a path is spelled.
+
+use kimera::{ErrorKind, Kimera, KimeraHandler};
+use serde::{Deserialize, Serialize};
+
+/// Two versions of one type that differ only in the order of two same-typed fields, and an
+/// outer type holding it as `$field`. Bytes of the outer type written before the reorder must
+/// be refused after it: read positionally, they would swap the fields silently.
+macro_rules! reorder_is_refused {
+    ($($test:ident: $field:ty = $value:expr;)*) => {$(
+        #[test]
+        fn $test() {
+            mod before {
+                use super::*;
+
+                #[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+                #[kimera(name = "test.Stack", register = false)]
+                pub struct Stack {
+                    pub slot: u8,
+                    pub count: u8,
+                }
+
+                #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+                #[kimera(name = "test.Bank", register = false)]
+                pub struct Bank {
+                    pub held: $field,
+                }
+            }
+            mod after {
+                use super::*;
+
+                #[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+                #[kimera(name = "test.Stack", register = false)]
+                pub struct Stack {
+                    pub count: u8,
+                    pub slot: u8,
+                }
+
+                #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+                #[kimera(name = "test.Bank", register = false)]
+                pub struct Bank {
+                    pub held: $field,
+                }
+            }
+            let stack = before::Stack { slot: 3, count: 64 };
+            #[allow(clippy::redundant_closure_call)]
+            let held = ($value)(stack);
+            let bytes = kimera::binary::to_vec(&before::Bank { held }).unwrap();
+            assert_ne!(before::Bank::FINGERPRINT, after::Bank::FINGERPRINT);
+            let err = kimera::binary::from_slice::<after::Bank>(&bytes).unwrap_err();
+            assert!(
+                matches!(err.kind(), ErrorKind::FingerprintMismatch { type_name, .. } if type_name == "test.Bank"),
+                "{err}"
+            );
+        }
+    )*};
+}
+
+/// A generic wrapper: the inner type reaches the fingerprint as a generic argument.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "test.Page", register = false)]
+pub struct Page<T> {
+    items: Vec<T>,
+}
+
+reorder_is_refused! {
+    through_a_vec: Vec<Stack> = |s| vec![s];
+    through_map_values: std::collections::HashMap<uuid::Uuid, Stack> =
+        |s| [(uuid::Uuid::from_u128(7), s)].into_iter().collect();
+    through_map_keys: std::collections::BTreeMap<Stack, u8> = |s| [(s, 1)].into_iter().collect();
+    through_an_option: Option<Stack> = Some;
+    through_a_tuple: (u8, Stack) = |s| (1, s);
+    through_an_array: [Stack; 2] = |s: before::Stack| [s.clone(), s];
+    through_a_box: Box<Stack> = Box::new;
+    through_a_set: std::collections::BTreeSet<Stack> = |s| [s].into_iter().collect();
+    through_a_result: Result<Stack, String> = Ok;
+    through_a_generic_argument: super::Page<Stack> = |s| Page { items: vec![s] };
+    through_an_index_map: indexmap::IndexMap<String, Stack> =
+        |s| [("a".to_owned(), s)].into_iter().collect();
+    through_a_range: std::ops::Range<Stack> = |s: before::Stack| s.clone()..s;
+}
+
+/// `#[kimera(with = T)]`: the target's fingerprint is the field's.
+#[test]
+fn through_a_with_target() {
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct RawStack {
+        slot: u8,
+        count: u8,
+    }
+    mod before {
+        use super::*;
+        #[derive(Serialize, Deserialize, Kimera)]
+        #[kimera(name = "test.Stack", register = false)]
+        pub struct Stack {
+            pub slot: u8,
+            pub count: u8,
+        }
+    }
+    mod after {
+        use super::*;
+        #[derive(Serialize, Deserialize, Kimera)]
+        #[kimera(name = "test.Stack", register = false)]
+        pub struct Stack {
+            pub count: u8,
+            pub slot: u8,
+        }
+    }
+    #[derive(Serialize, Deserialize, Kimera)]
+    #[kimera(name = "test.Bank", register = false)]
+    struct BankBefore {
+        #[kimera(with = before::Stack)]
+        held: RawStack,
+    }
+    #[derive(Serialize, Deserialize, Kimera)]
+    #[kimera(name = "test.Bank", register = false)]
+    struct BankAfter {
+        #[kimera(with = after::Stack)]
+        held: RawStack,
+    }
+    assert_ne!(BankBefore::FINGERPRINT, BankAfter::FINGERPRINT);
+}
+
+mod spelled_in_full {
+    use super::*;
+
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    #[kimera(name = "test.Account", register = false)]
+    pub struct Account {
+        pub id: uuid::Uuid,
+        pub peer: std::net::SocketAddr,
+        #[serde(with = "kimera::compact")]
+        pub opened: chrono::NaiveDateTime,
+        #[serde(with = "::kimera::compact")]
+        pub closed: Option<chrono::NaiveDate>,
+    }
+}
+
+mod spelled_short {
+    use std::net::SocketAddr as Peer;
+
+    use chrono::{NaiveDate, NaiveDateTime};
+    use kimera::compact as kc;
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    #[kimera(name = "test.Account", register = false)]
+    pub struct Account {
+        pub id: Uuid,
+        pub peer: Peer,
+        #[serde(with = "kc")]
+        pub opened: NaiveDateTime,
+        #[serde(with = "self::kc")]
+        pub closed: Option<NaiveDate>,
+    }
+}
+
+#[test]
+fn renamed_imports_change_no_name_or_fingerprint() {
+    use spelled_in_full::Account as Full;
+    use spelled_short::Account as Short;
+    assert_eq!(Full::SCHEMA, Short::SCHEMA);
+    assert_eq!(Full::FINGERPRINT, Short::FINGERPRINT);
+    assert_eq!(
+        Short::SCHEMA.to_string(),
+        "test.Account@1 struct { id: uuid, peer: socket_addr, opened: compact<datetime>, \
+         closed: option<compact<date>> }"
+    );
+    let full = Full {
+        id: uuid::Uuid::from_u128(1),
+        peer: "127.0.0.1:80".parse().unwrap(),
+        opened: chrono::DateTime::from_timestamp(1_795_599_000, 0)
+            .unwrap()
+            .naive_utc(),
+        closed: None,
+    };
+    let bytes = kimera::binary::to_vec(&full).unwrap();
+    let short: Short = kimera::binary::from_slice(&bytes).unwrap();
+    assert_eq!(
+        (short.id, short.peer, short.opened),
+        (full.id, full.peer, full.opened)
+    );
+}
+
+/// A field type with no handler, from "another crate".
+mod remote {
+    #[derive(serde::Serialize, serde::Deserialize)]
+    pub struct Coordinates(pub f64, pub f64);
+}
+
+#[test]
+fn opaque_names_do_not_depend_on_the_path() {
+    #[derive(Serialize, Deserialize, Kimera)]
+    #[kimera(name = "test.Place", register = false)]
+    struct Full {
+        #[kimera(opaque)]
+        at: remote::Coordinates,
+    }
+    use remote::Coordinates as Here;
+    #[derive(Serialize, Deserialize, Kimera)]
+    #[kimera(name = "test.Place", register = false)]
+    struct Short {
+        #[kimera(opaque)]
+        at: Here,
+    }
+    assert_eq!(Full::FINGERPRINT, Short::FINGERPRINT);
+    assert_eq!(
+        Full::SCHEMA.to_string(),
+        "test.Place@1 struct { at: opaque }"
+    );
+    // JSON carries opaque fields.
+    let text = kimera::json::to_string(&Full {
+        at: remote::Coordinates(1.5, -2.0),
+    })
+    .unwrap();
+    let back: Short = kimera::json::from_str(&text).unwrap();
+    assert_eq!((back.at.0, back.at.1), (1.5, -2.0));
+}
+
+#[test]
+fn a_user_with_module_is_json_only_until_described() {
+    mod as_text {
+        use serde::{Deserialize, Deserializer, Serializer};
+
+        pub fn serialize<S: Serializer>(value: &u32, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_str(value)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+            String::deserialize(d)?
+                .parse()
+                .map_err(serde::de::Error::custom)
+        }
+    }
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    #[kimera(name = "test.Hits", register = false)]
+    struct Hits {
+        #[serde(with = "as_text")]
+        hits: u32,
+    }
+    assert!(Hits::BINARY_INCOMPATIBILITY
+        .unwrap()
+        .contains("`#[serde(with = ...)]` on field `hits`"));
+    let text = kimera::json::to_string(&Hits { hits: 3 }).unwrap();
+    assert!(text.contains(r#""hits":"3""#), "{text}");
+    assert_eq!(
+        kimera::json::from_str::<Hits>(&text).unwrap(),
+        Hits { hits: 3 }
+    );
+    // Run-time backend choice refuses it by name rather than writing what cannot be read.
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    #[kimera(name = "test.Hits", register = false)]
+    struct Described {
+        #[serde(with = "as_text")]
+        #[kimera(with = String)]
+        hits: u32,
+    }
+    assert_eq!(Described::BINARY_INCOMPATIBILITY, None);
+    let bytes = kimera::binary::to_vec(&Described { hits: 9 }).unwrap();
+    assert_eq!(
+        kimera::binary::from_slice::<Described>(&bytes).unwrap(),
+        Described { hits: 9 }
+    );
+    let err = kimera::from_slice::<Hits>(&bytes).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Unsupported(_)), "{err}");
+}
