@@ -31,6 +31,7 @@
 //! use serde::{Deserialize, Serialize};
 //!
 //! #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+//! #[kimera(name = "clinic.Visit")]
 //! struct Visit {
 //!     #[serde(with = "kimera::compact")]
 //!     at: NaiveDateTime,
@@ -42,11 +43,11 @@
 //! let visit = Visit { at, until: None };
 //! assert_eq!(
 //!     kimera::json::to_string(&visit)?,
-//!     r#"{"kimera":1,"type":"Visit","version":1,"value":{"at":[1795599000,0],"until":null}}"#,
+//!     r#"{"kimera":1,"type":"clinic.Visit","version":1,"value":{"at":[1795599000,0],"until":null}}"#,
 //! );
 //! assert_eq!(
 //!     Visit::SCHEMA.to_string(),
-//!     "Visit@1 struct { at: compact<datetime>, until: option<compact<date>> }",
+//!     "clinic.Visit@1 struct { at: compact<datetime>, until: option<compact<date>> }",
 //! );
 //! let bytes = kimera::binary::to_vec(&visit)?;
 //! assert_eq!(kimera::binary::from_slice::<Visit>(&bytes)?, visit);

@@ -291,7 +291,7 @@ fn binary_data_errors_name_fields_and_variants() {
     // Rebuild the envelope around the forged body, without a checksum.
     let header_len = bytes.len() - 4 - 2; // 2-byte body (empty list, None), 4-byte CRC
     bytes.truncate(header_len - 3);
-    bytes[2] = 0x10;
+    bytes[2] &= !0x01; // the checksum flag; the origin flag (a default name) stays
     bytes.extend([body.len() as u8 | 0x80, 0x80, 0x00]);
     bytes.extend(&body);
     let unchecked = kimera::Binary::new().without_checksum();
@@ -454,8 +454,8 @@ fn types_beside_a_recursive_reference_are_checked_when_decoding() {
     assert_eq!(kimera::json::from_str::<Nest>(&text).unwrap(), value);
 }
 
-/// Types of one identifier in two modules, with default names: not claimed within the crate
-/// (the registry's `check` tells them apart at run time), so they compile.
+/// Types of one identifier in two modules, with default names: they compile, and their
+/// envelopes carry their origins, so neither reads the other's values (`tests/identity.rs`).
 mod billing {
     #[derive(serde::Serialize, kimera::Kimera)]
     pub struct Event {
@@ -474,4 +474,5 @@ mod audit {
 fn default_names_may_repeat_across_modules() {
     assert_eq!(billing::Event::type_name(), audit::Event::type_name());
     assert_ne!(billing::Event::FINGERPRINT, audit::Event::FINGERPRINT);
+    assert_ne!(billing::Event::ORIGIN, audit::Event::ORIGIN);
 }

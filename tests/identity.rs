@@ -267,3 +267,117 @@ fn a_user_with_module_is_json_only_until_described() {
     let err = kimera::from_slice::<Hits>(&bytes).unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::Unsupported(_)), "{err}");
 }
+
+/// Two services' types that share an identifier, with default names.
+mod api {
+    #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
+    pub struct Event {
+        pub id: u64,
+        pub kind: String,
+    }
+}
+
+mod db {
+    /// The same shape as `api::Event`, even: still another type.
+    #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
+    pub struct Event {
+        pub id: u64,
+        pub kind: String,
+    }
+
+    /// A different shape under the same name.
+    pub mod other {
+        #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
+        pub struct Event {
+            pub id: u64,
+        }
+    }
+}
+
+/// The same type as `api::Event`, moved, that keeps reading its values under an explicit name.
+mod moved {
+    #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
+    #[kimera(name = "Event", register = false)]
+    pub struct Event {
+        pub id: u64,
+        pub kind: String,
+    }
+}
+
+fn is_collision(err: &kimera::Error) -> bool {
+    matches!(err.kind(), ErrorKind::NameCollision { type_name, reader }
+        if type_name == "Event" && reader.ends_with("db::Event"))
+        && err
+            .to_string()
+            .starts_with("two different types are named `Event`")
+}
+
+#[test]
+fn types_sharing_a_default_name_do_not_read_each_other() {
+    assert_eq!(api::Event::type_name(), db::Event::type_name());
+    assert_eq!(api::Event::FINGERPRINT, db::Event::FINGERPRINT);
+    assert_eq!(api::Event::ORIGIN, Some("identity::api::Event"));
+    let event = api::Event {
+        id: 1,
+        kind: "signup".into(),
+    };
+    let text = kimera::json::to_string(&event).unwrap();
+    assert_eq!(
+        text,
+        r#"{"kimera":1,"type":"Event","version":1,"origin":"identity::api::Event","value":{"id":1,"kind":"signup"}}"#
+    );
+    assert_eq!(kimera::json::from_str::<api::Event>(&text).unwrap(), event);
+    let err = kimera::json::from_str::<db::Event>(&text).unwrap_err();
+    assert!(is_collision(&err), "{err}");
+    // In another key order too, and through the general reader.
+    let reordered = r#"{"value":{"id":1,"kind":"signup"},"origin":"identity::api::Event","version":1,"type":"Event","kimera":1}"#;
+    assert_eq!(
+        kimera::json::from_str::<api::Event>(reordered).unwrap(),
+        event
+    );
+    assert!(is_collision(
+        &kimera::json::from_str::<db::Event>(reordered).unwrap_err()
+    ));
+
+    let bytes = kimera::binary::to_vec(&event).unwrap();
+    assert_eq!(
+        kimera::binary::from_slice::<api::Event>(&bytes).unwrap(),
+        event
+    );
+    let err = kimera::binary::from_slice::<db::Event>(&bytes).unwrap_err();
+    assert!(is_collision(&err), "{err}");
+    // With different shapes, the diagnosis is still the shared name, not a schema change.
+    let err = kimera::binary::from_slice::<db::other::Event>(&bytes).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NameCollision { .. }),
+        "{err}"
+    );
+    let err = kimera::json::from_str::<db::other::Event>(&text).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NameCollision { .. }),
+        "{err}"
+    );
+    // The header says where the value came from.
+    let header = kimera::Format::header(&kimera::Binary::new(), &bytes).unwrap();
+    assert_eq!(
+        header.origin,
+        Some(kimera::envelope::origin_hash("identity::api::Event"))
+    );
+}
+
+#[test]
+fn a_moved_type_keeps_reading_under_an_explicit_name() {
+    let event = api::Event {
+        id: 2,
+        kind: "login".into(),
+    };
+    let text = kimera::json::to_string(&event).unwrap();
+    let back: moved::Event = kimera::json::from_str(&text).unwrap();
+    assert_eq!((back.id, back.kind.as_str()), (2, "login"));
+    let bytes = kimera::binary::to_vec(&event).unwrap();
+    let back: moved::Event = kimera::binary::from_slice(&bytes).unwrap();
+    assert_eq!((back.id, back.kind.as_str()), (2, "login"));
+    // Explicit names carry no origin: the name is the promise.
+    assert_eq!(moved::Event::ORIGIN, None);
+    assert!(!kimera::json::to_string(&back).unwrap().contains("origin"));
+}

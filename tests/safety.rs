@@ -154,11 +154,41 @@ fn binary_header(
     body_len: u64,
     checksum: bool,
 ) -> Vec<u8> {
-    let mut out = vec![0x4B, 0xE5, 0x10 | u8::from(checksum)];
+    binary_header_from(name, version, fingerprint, None, body_len, checksum)
+}
+
+/// The origin hash as `docs/wire-format.md` specifies it, computed independently: the low 32
+/// bits of 64-bit FNV-1a over the origin's length (`u32` LE) and bytes.
+fn origin_hash(origin: &str) -> u32 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in (origin.len() as u32)
+        .to_le_bytes()
+        .iter()
+        .chain(origin.as_bytes())
+    {
+        hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash as u32
+}
+
+/// [`binary_header`] with the origin of a default-named type.
+fn binary_header_from(
+    name: &str,
+    version: u32,
+    fingerprint: u64,
+    origin: Option<&str>,
+    body_len: u64,
+    checksum: bool,
+) -> Vec<u8> {
+    let flags = u8::from(checksum) | u8::from(origin.is_some()) << 1;
+    let mut out = vec![0x4B, 0xE5, 0x10 | flags];
     leb128(&mut out, name.len() as u64);
     out.extend_from_slice(name.as_bytes());
     leb128(&mut out, version.into());
     out.extend_from_slice(&fingerprint.to_le_bytes());
+    if let Some(origin) = origin {
+        out.extend_from_slice(&origin_hash(origin).to_le_bytes());
+    }
     if body_len < 1 << 21 {
         out.extend_from_slice(&[
             body_len as u8 | 0x80,
@@ -173,10 +203,11 @@ fn binary_header(
 
 /// A complete binary envelope claiming to hold a `T`, around an arbitrary body.
 fn envelope_of<T: KimeraHandler + ?Sized>(body: &[u8], checksum: bool) -> Vec<u8> {
-    let mut out = binary_header(
+    let mut out = binary_header_from(
         &T::type_name(),
         T::VERSION,
         T::FINGERPRINT,
+        T::ORIGIN,
         body.len() as u64,
         checksum,
     );
@@ -861,7 +892,7 @@ fn hostile_binary_headers_are_named_errors() {
     ));
     // Unknown flag bits.
     let mut flags = good.clone();
-    flags[2] = 0x13;
+    flags[2] = 0x15;
     assert!(matches!(
         kind_of(kimera::binary::from_slice::<u8>(&flags)),
         ErrorKind::NotAnEnvelope { .. }

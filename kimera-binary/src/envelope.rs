@@ -2,11 +2,13 @@
 //!
 //! ```text
 //! magic        2 bytes   4B E5
-//! wire|flags   1 byte    high nibble: wire version (1); low nibble: flags (bit 0: checksum)
+//! wire|flags   1 byte    high nibble: wire version (1); low nibble: flags (bit 0: checksum,
+//!                        bit 1: origin)
 //! name length  LEB128    at most 1024
 //! name         UTF-8     the type name
 //! version      LEB128    u32, the type's schema version
 //! fingerprint  8 bytes   u64 little-endian
+//! origin       4 bytes   u32 little-endian, the hash of a default-named type's origin; if flagged
 //! body length  LEB128    u64 (the writer pads it to 3 bytes below 2 MiB)
 //! body         bincode 2 standard configuration (little-endian, varints)
 //! checksum     4 bytes   CRC-32 (IEEE) little-endian of every byte before it; if flagged
@@ -18,7 +20,7 @@ use std::cell::RefCell;
 use bincode::enc::EncoderImpl;
 use bincode::serde::Compat;
 use bincode::Encode;
-use kimera_core::envelope::encode_error;
+use kimera_core::envelope::{encode_error, origin_of};
 use kimera_core::{Error, ErrorKind, Header, KimeraHandler, Limit, Limits, Result};
 use serde::Serialize;
 
@@ -30,7 +32,11 @@ pub const MAGIC: [u8; 2] = [0x4B, 0xE5];
 pub const WIRE_VERSION: u8 = 1;
 /// Flag bit: a CRC-32 trailer follows the body.
 pub(crate) const FLAG_CHECKSUM: u8 = 0x01;
-const KNOWN_FLAGS: u8 = FLAG_CHECKSUM;
+/// Flag bit: the hash of the writer's origin follows the fingerprint (a type with a default
+/// name, see `KimeraHandler::ORIGIN`).
+const FLAG_ORIGIN: u8 = 0x02;
+const KNOWN_FLAGS: u8 = FLAG_CHECKSUM | FLAG_ORIGIN;
+const ORIGIN_LEN: usize = 4;
 /// Longest type name accepted, in bytes.
 pub(crate) const MAX_NAME_LEN: u64 = 1024;
 /// Bytes reserved for the body length, enough for bodies below 2 MiB.
@@ -71,13 +77,23 @@ where
         )
         .into());
     }
-    let flags = if checksum { FLAG_CHECKSUM } else { 0 };
+    let origin = const { origin_of::<T>() };
+    let flags = match checksum {
+        true => FLAG_CHECKSUM,
+        false => 0,
+    } | match origin {
+        Some(_) => FLAG_ORIGIN,
+        None => 0,
+    };
     out.extend_from_slice(&MAGIC);
     out.push(WIRE_VERSION << 4 | flags);
     varint::write(out, name.len() as u64);
     out.extend_from_slice(name.as_bytes());
     varint::write(out, T::VERSION.into());
     out.extend_from_slice(&T::FINGERPRINT.to_le_bytes());
+    if let Some(origin) = origin {
+        out.extend_from_slice(&origin.to_le_bytes());
+    }
     let slot = out.len();
     out.extend_from_slice(&[0; BODY_LEN_SLOT]);
     let body_start = out.len();
@@ -209,7 +225,12 @@ where
     if [*m0, *m1] != MAGIC || wire_flags >> 4 != WIRE_VERSION {
         return None;
     }
-    let trailer = match wire_flags & 0x0f {
+    let origin = const { origin_of::<T>() };
+    let origin_flag = match origin {
+        Some(_) => FLAG_ORIGIN,
+        None => 0,
+    };
+    let trailer = match (wire_flags & 0x0f) ^ origin_flag {
         FLAG_CHECKSUM => CHECKSUM_LEN,
         0 if !require_checksum => 0,
         _ => return None,
@@ -217,9 +238,12 @@ where
     let rest = rest
         .strip_prefix(&[name_len])?
         .strip_prefix(name.as_bytes())?;
-    let rest = rest
+    let mut rest = rest
         .strip_prefix(&[version])?
         .strip_prefix(&T::FINGERPRINT.to_le_bytes())?;
+    if let Some(origin) = origin {
+        rest = rest.strip_prefix(&origin.to_le_bytes())?;
+    }
     let (body_len, len_bytes) = varint::read(rest).ok()?;
     if body_len > limits.max_size {
         return None;
@@ -288,6 +312,12 @@ pub(crate) fn parse<'a>(
     let version = u32::try_from(version)
         .map_err(|_| not_envelope(format_args!("version {version} does not fit in 32 bits")))?;
     let fingerprint = u64::from_le_bytes(r.take(8, "fingerprint")?.try_into().expect("8 bytes"));
+    let origin = match flags & FLAG_ORIGIN {
+        0 => None,
+        _ => Some(u32::from_le_bytes(
+            r.take(ORIGIN_LEN, "origin")?.try_into().expect("4 bytes"),
+        )),
+    };
     let body_len = r.varint("body length")?;
     if body_len > limits.max_size {
         return Err(ErrorKind::LimitExceeded {
@@ -318,11 +348,9 @@ pub(crate) fn parse<'a>(
     }
     debug_assert_eq!(body.as_ptr(), bytes[body_start..].as_ptr());
     Ok(Parsed {
-        header: Header {
-            type_name: Cow::Borrowed(name),
-            version,
-            fingerprint: Some(fingerprint),
-        },
+        header: Header::new(name, version)
+            .with_fingerprint(fingerprint)
+            .with_origin(origin),
         body,
     })
 }
@@ -367,6 +395,9 @@ pub(crate) fn extent(bytes: &[u8], limits: &Limits, require_checksum: bool) -> R
     }
     if r.take(8, "fingerprint").is_err() {
         return more(&r, 8);
+    }
+    if flags & FLAG_ORIGIN != 0 && r.take(ORIGIN_LEN, "origin").is_err() {
+        return more(&r, ORIGIN_LEN);
     }
     let Some(body_len) = r.varint_partial("body length")? else {
         return more(&r, 1);

@@ -10,7 +10,7 @@ use crate::{KimeraHandler, Schema};
 ///
 /// ```
 /// use kimera_core::Header;
-/// let header = Header { type_name: "shop.Order".into(), version: 3, fingerprint: None };
+/// let header = Header::new("shop.Order", 3);
 /// assert!(header.check::<u32>().is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -21,6 +21,35 @@ pub struct Header<'a> {
     pub version: u32,
     /// The writer's schema fingerprint, where the format carries one (binary does, JSON does not).
     pub fingerprint: Option<u64>,
+    /// The [`origin_hash`] of the writer's [`KimeraHandler::ORIGIN`], for a type with a default
+    /// name.
+    pub origin: Option<u32>,
+}
+
+impl<'a> Header<'a> {
+    /// A header naming `type_name` at `version`, with no fingerprint and no origin.
+    pub fn new(type_name: impl Into<Cow<'a, str>>, version: u32) -> Self {
+        Header {
+            type_name: type_name.into(),
+            version,
+            fingerprint: None,
+            origin: None,
+        }
+    }
+
+    /// This header with the writer's fingerprint.
+    #[must_use]
+    pub fn with_fingerprint(mut self, fingerprint: u64) -> Self {
+        self.fingerprint = Some(fingerprint);
+        self
+    }
+
+    /// This header with the hash of the writer's origin.
+    #[must_use]
+    pub fn with_origin(mut self, origin: Option<u32>) -> Self {
+        self.origin = origin;
+        self
+    }
 }
 
 impl Header<'_> {
@@ -34,7 +63,7 @@ impl Header<'_> {
     ///
     /// ```
     /// use kimera_core::Header;
-    /// let header = Header { type_name: "u8".into(), version: 1, fingerprint: None };
+    /// let header = Header::new("u8", 1);
     /// header.check::<u8>()?;
     /// assert!(header.check::<u16>().is_err());
     /// # Ok::<(), kimera_core::Error>(())
@@ -53,12 +82,13 @@ impl Header<'_> {
     ///
     /// ```
     /// use kimera_core::{Header, Reading};
-    /// let header = Header { type_name: "u8".into(), version: 1, fingerprint: None };
+    /// let header = Header::new("u8", 1);
     /// assert_eq!(header.reading::<u8>()?, Reading::Current);
     /// # Ok::<(), kimera_core::Error>(())
     /// ```
     pub fn reading<T: KimeraHandler + ?Sized>(&self) -> Result<Reading> {
         check_name::<T>(&self.type_name)?;
+        check_origin::<T>(&self.type_name, self.origin)?;
         let reading = reading_of::<T>(self.version)?;
         if let (Reading::Current, Some(found)) = (reading, self.fingerprint) {
             check_fingerprint::<T>(&self.type_name, self.version, found)?;
@@ -88,6 +118,43 @@ pub fn check_name<T: KimeraHandler + ?Sized>(type_name: &str) -> Result<()> {
     Err(ErrorKind::TypeMismatch {
         expected: T::type_name().into_owned(),
         found: type_name.to_owned(),
+    }
+    .into())
+}
+
+/// The hash of a [`KimeraHandler::ORIGIN`] that envelopes carry: the low 32 bits of its
+/// FNV-1a fingerprint hash (`docs/wire-format.md`).
+///
+/// ```
+/// use kimera_core::envelope::origin_hash;
+/// assert_ne!(origin_hash("svc::api::Event"), origin_hash("svc::db::Event"));
+/// ```
+pub const fn origin_hash(origin: &str) -> u32 {
+    crate::fingerprint::Fnv64::new().str(origin).finish() as u32
+}
+
+/// [`origin_hash`] of `T`'s origin, computed at compile time.
+pub const fn origin_of<T: KimeraHandler + ?Sized>() -> Option<u32> {
+    match T::ORIGIN {
+        Some(origin) => Some(origin_hash(origin)),
+        None => None,
+    }
+}
+
+/// Checks that a value written under `T`'s own default name came from `T` (see
+/// [`KimeraHandler::ORIGIN`]): two types that share an identifier in two modules do not read
+/// each other's values. Values under an alias, and values or readers without an origin
+/// (explicit names), pass.
+pub fn check_origin<T: KimeraHandler + ?Sized>(type_name: &str, found: Option<u32>) -> Result<()> {
+    let (Some(found), Some(origin)) = (found, T::ORIGIN) else {
+        return Ok(());
+    };
+    if Some(found) == const { origin_of::<T>() } || !T::REFERENCE.name_matches(type_name) {
+        return Ok(());
+    }
+    Err(ErrorKind::NameCollision {
+        type_name: type_name.to_owned(),
+        reader: origin,
     }
     .into())
 }
@@ -196,9 +263,8 @@ mod tests {
     fn checks_name_then_version_then_fingerprint() {
         let check = |type_name: &'static str, version, fingerprint| {
             let header = Header {
-                type_name: type_name.into(),
-                version,
                 fingerprint,
+                ..Header::new(type_name, version)
             };
             header.reading::<u8>()
         };
@@ -229,11 +295,7 @@ mod tests {
         );
         assert_eq!(check("u8", 1, None).unwrap(), Reading::Current);
         // `check` is for readers without migrations: older is an error there.
-        let header = Header {
-            type_name: "u8".into(),
-            version: 0,
-            fingerprint: None,
-        };
+        let header = Header::new("u8", 0);
         assert!(matches!(
             header.check::<u8>().unwrap_err().kind(),
             ErrorKind::NoMigration {

@@ -97,6 +97,15 @@ pub enum ErrorKind {
         /// The link's own name.
         link: String,
     },
+    /// Two different types share a default name: the value was written by a type defined
+    /// elsewhere than the reader (see [`KimeraHandler::ORIGIN`](crate::KimeraHandler::ORIGIN)).
+    #[error("two different types are named `{type_name}`: the value was written by a type defined elsewhere than this reader's `{reader}`. Give each its own name with `#[kimera(name = \"...\")]`; if it is the same type moved to another module, give it `#[kimera(name = \"{type_name}\")]` to keep reading its values")]
+    NameCollision {
+        /// The shared name.
+        type_name: String,
+        /// Where the reader's type is defined.
+        reader: &'static str,
+    },
     /// The writer's schema of this type and version differs from the reader's.
     #[error("schema of `{type_name}` v{version} changed without a version bump: the reader's fingerprint is {expected:016x}, the writer's was {found:016x}")]
     FingerprintMismatch {

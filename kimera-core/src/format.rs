@@ -97,7 +97,7 @@ use crate::KimeraHandler;
 ///         let mut words = line.trim_end().split(' ');
 ///         match (words.next(), words.next(), words.next(), words.next().map(str::parse)) {
 ///             (Some("kimera-text"), Some("1"), Some(name), Some(Ok(version))) => {
-///                 Ok(Header { type_name: name.into(), version, fingerprint: None })
+///                 Ok(Header::new(name, version))
 ///             }
 ///             _ => Err(not_envelope("malformed header line")),
 ///         }

@@ -76,6 +76,16 @@ pub trait KimeraHandler {
     /// Such formats check it at compile time; see [`Format`](crate::Format).
     const BINARY_INCOMPATIBILITY: Option<&'static str> = None;
 
+    /// Where a type with a default name is defined (`my_crate::api::Event`), or `None` for
+    /// explicit names (`#[kimera(name = "...")]`) and built-in types.
+    ///
+    /// A default name is only the identifier, which two types in two modules may share.
+    /// Envelopes of such a type carry a hash of its origin, and a reader whose origin differs
+    /// refuses the value ([`ErrorKind::NameCollision`](crate::ErrorKind::NameCollision)) rather
+    /// than reading another type's data. An explicit name is a promise that every type using it
+    /// is the same type, so no origin is written or checked.
+    const ORIGIN: Option<&'static str> = None;
+
     /// Former names of this type whose values it still reads (`#[kimera(alias = "old.Name")]`).
     ///
     /// Envelopes are always written under [`type_name`](Self::type_name); a reader accepts an

@@ -133,6 +133,18 @@ impl<'a> Expander<'a> {
             .aliases
             .iter()
             .map(|alias| quote!(#p::Alias::of(#alias, Self::SCHEMA, &[#(#nested),*])));
+        // A default name is only the identifier: envelopes carry where the type is defined, so
+        // that two types sharing it do not read each other's values.
+        let origin = match self.name_span {
+            Some(_) => TokenStream::new(),
+            None => {
+                let ident = ident.to_string();
+                quote! {
+                    const ORIGIN: ::core::option::Option<&'static str> =
+                        ::core::option::Option::Some(::core::concat!(::core::module_path!(), "::", #ident));
+                }
+            }
+        };
         let (migrate, chain_checks) = self.migration();
         let registration = self.registration();
         let checks = &self.checks;
@@ -160,6 +172,7 @@ impl<'a> Expander<'a> {
                 const BINARY_INCOMPATIBILITY: ::core::option::Option<&'static str> =
                     #p::first_incompatibility(&[#own #(, #fields)*]);
                 const ALIASES: &'static [#p::Alias] = &[#(#aliases),*];
+                #origin
                 #migrate
             }
         })

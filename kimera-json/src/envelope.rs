@@ -9,7 +9,9 @@ use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 
-use kimera_core::envelope::{check_name, data_error, encode_error, reading_of};
+use kimera_core::envelope::{
+    check_name, check_origin, data_error, encode_error, origin_hash, reading_of,
+};
 use kimera_core::migration::{check_link, no_migration, Older};
 use kimera_core::{
     DisplayName, Error, ErrorKind, Guard, Header, KimeraHandler, Limit, Limits, Reading, Result,
@@ -33,10 +35,14 @@ pub(crate) struct Envelope<'a, T: ?Sized> {
 
 impl<T: KimeraHandler + Serialize + ?Sized> Serialize for Envelope<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("Envelope", 4)?;
+        let mut s =
+            serializer.serialize_struct("Envelope", 4 + usize::from(T::ORIGIN.is_some()))?;
         s.serialize_field("kimera", &WIRE_VERSION)?;
         s.serialize_field("type", &Name(T::REFERENCE.display_name()))?;
         s.serialize_field("version", &T::VERSION)?;
+        if let Some(origin) = T::ORIGIN {
+            s.serialize_field("origin", origin)?;
+        }
         s.serialize_field("value", &Lossless(self.value))?;
         s.end()
     }
@@ -47,20 +53,27 @@ impl<T: KimeraHandler + Serialize + ?Sized> Serialize for Envelope<'_, T> {
 const OPEN: &[u8] = b"{\"kimera\":";
 const TYPE: &[u8] = b",\"type\":\"";
 const VERSION: &[u8] = b"\",\"version\":";
+const ORIGIN: &[u8] = b",\"origin\":\"";
 const VALUE: &[u8] = b",\"value\":";
+/// Closes the origin's string before [`VALUE`].
+const QUOTE: &[u8] = b"\"";
+
+/// Whether `text` goes into a JSON string as it is.
+fn plain(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+}
 
 /// The envelope's text up to its value, as Kimera writes it compactly:
-/// `{"kimera":1,"type":"<name>","version":<N>,"value":`. `false` (nothing written) when the
-/// name is not a plain static string that needs no escaping (generic names are spelled out by
-/// the serializer).
+/// `{"kimera":1,"type":"<name>","version":<N>,"value":` (with `"origin":"<path>"` before
+/// `value` for a type with a default name). `false` (nothing written) when the name or origin
+/// is not a plain static string that needs no escaping (generic names are spelled out by the
+/// serializer).
 pub(crate) fn compact_prefix<T: KimeraHandler + ?Sized>(out: &mut Vec<u8>) -> bool {
     let Cow::Borrowed(name) = T::type_name() else {
         return false;
     };
-    if !name
-        .bytes()
-        .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-    {
+    if !plain(name) || !T::ORIGIN.is_none_or(plain) {
         return false;
     }
     out.extend_from_slice(OPEN);
@@ -69,6 +82,11 @@ pub(crate) fn compact_prefix<T: KimeraHandler + ?Sized>(out: &mut Vec<u8>) -> bo
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(VERSION);
     out.extend_from_slice(itoa::Buffer::new().format(T::VERSION).as_bytes());
+    if let Some(origin) = T::ORIGIN {
+        out.extend_from_slice(ORIGIN);
+        out.extend_from_slice(origin.as_bytes());
+        out.extend_from_slice(QUOTE);
+    }
     out.extend_from_slice(VALUE);
     true
 }
@@ -86,7 +104,13 @@ fn canonical_body<T: KimeraHandler + ?Sized>(bytes: &[u8]) -> Option<&[u8]> {
         return None;
     }
     let rest = rest[quote..].strip_prefix(VERSION)?;
-    let rest = rest.strip_prefix(itoa::Buffer::new().format(T::VERSION).as_bytes())?;
+    let mut rest = rest.strip_prefix(itoa::Buffer::new().format(T::VERSION).as_bytes())?;
+    if let Some(origin) = T::ORIGIN {
+        rest = rest
+            .strip_prefix(ORIGIN)?
+            .strip_prefix(origin.as_bytes())?
+            .strip_prefix(QUOTE)?;
+    }
     let rest = rest.strip_prefix(VALUE)?;
     let end = rest.iter().rposition(|b| !b.is_ascii_whitespace())?;
     (rest[end] == b'}').then_some(&rest[..end])
@@ -149,11 +173,7 @@ where
             body,
         }) => {
             return T::migrate(JsonOlder::<T> {
-                header: Header {
-                    type_name,
-                    version,
-                    fingerprint: None,
-                },
+                header: Header::new(type_name, version),
                 body,
                 limits,
                 reader: PhantomData,
@@ -386,6 +406,7 @@ enum Key {
     Kimera,
     Type,
     Version,
+    Origin,
     Value,
 }
 
@@ -395,6 +416,8 @@ struct Seen<'de> {
     wire: Option<u32>,
     type_name: Option<Cow<'de, str>>,
     version: Option<u32>,
+    /// The [`origin_hash`] of the writer's origin, if it wrote one.
+    origin: Option<u32>,
 }
 
 impl<'de> Seen<'de> {
@@ -411,6 +434,11 @@ impl<'de> Seen<'de> {
             Key::Kimera if self.wire.is_some() => Ok(duplicate("kimera")),
             Key::Type if self.type_name.is_some() => Ok(duplicate("type")),
             Key::Version if self.version.is_some() => Ok(duplicate("version")),
+            Key::Origin if self.origin.is_some() => Ok(duplicate("origin")),
+            Key::Origin => {
+                self.origin = Some(origin_hash(&map.next_value::<NameIn<'de>>()?.0));
+                Ok(None)
+            }
             Key::Kimera => {
                 let wire = map.next_value::<u32>()?;
                 self.wire = Some(wire);
@@ -444,7 +472,10 @@ impl<'de> Seen<'de> {
     /// JSON carries no fingerprint.
     fn check<T: KimeraHandler + ?Sized>(&self) -> Result<Reading> {
         match (&self.wire, &self.type_name, self.version) {
-            (Some(_), Some(_), Some(version)) => reading_of::<T>(version),
+            (Some(_), Some(name), Some(version)) => {
+                check_origin::<T>(name, self.origin)?;
+                reading_of::<T>(version)
+            }
             (None, ..) => Err(not_envelope("missing key `kimera`")),
             (_, None, _) => Err(not_envelope("missing key `type`")),
             (.., None) => Err(not_envelope("missing key `version`")),
@@ -593,16 +624,15 @@ impl PartialHeader<'_> {
             wire,
             type_name,
             version,
+            origin,
         } = self.seen;
         if let Some(err) = self.failure {
             return Err(err);
         }
         match (wire, type_name, version) {
-            (Some(_), Some(name), Some(version)) => Ok(Header {
-                type_name: name.into_owned().into(),
-                version,
-                fingerprint: None,
-            }),
+            (Some(_), Some(name), Some(version)) => {
+                Ok(Header::new(name.into_owned(), version).with_origin(origin))
+            }
             _ => Err(not_envelope("missing header keys")),
         }
     }
