@@ -201,3 +201,33 @@ fn documented_binary_example() {
         "fingerprint of list<u8>"
     );
 }
+
+/// A default-named type, whose envelopes carry its origin (docs/wire-format.md, "Origins"),
+/// holding foreign types whose JSON and binary forms differ (docs/schema.md).
+mod svc {
+    #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
+    pub struct Peer {
+        pub id: uuid::Uuid,
+        pub addr: std::net::SocketAddr,
+        pub v6: std::net::Ipv6Addr,
+        pub seen: std::time::SystemTime,
+        pub home: std::path::PathBuf,
+    }
+}
+
+fn peer() -> svc::Peer {
+    svc::Peer {
+        id: uuid::Uuid::from_u128(0x0123_4567_89ab_cdef_fedc_ba98_7654_3210),
+        addr: "10.1.2.3:8080".parse().expect("valid address"),
+        v6: "fe80::1".parse().expect("valid address"),
+        seen: std::time::UNIX_EPOCH + std::time::Duration::new(1_795_599_000, 5),
+        home: "/srv/peers/é".into(),
+    }
+}
+
+#[test]
+fn origins_and_foreign_forms() {
+    assert_eq!(svc::Peer::ORIGIN, Some("golden::svc::Peer"));
+    check(Json::new(), &peer(), "peer.json");
+    check(Binary::new(), &peer(), "peer.bin");
+}

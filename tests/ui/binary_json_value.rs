@@ -1,3 +1,4 @@
+use kimera::snapshot::SnapshotStore;
 use kimera::Kimera;
 use serde::{Deserialize, Serialize};
 
@@ -15,4 +16,7 @@ fn main() {
     };
     let _ = kimera::json::to_string(&state); // JSON carries it
     let _ = kimera::binary::to_vec(&state);
+    // A snapshot store (binary by default) refuses it too, before anything is written.
+    let mut store = SnapshotStore::open("/nonexistent").unwrap();
+    let _ = store.save(&state);
 }
