@@ -102,7 +102,8 @@
 ///
 ///   On a field whose type has a handler and no `#[serde(with)]`, `with` is a compile error:
 ///   the handler already says what serde writes (`#[kimera(with = String)]` on an `IpAddr`
-///   would describe bytes bincode never writes).
+///   would describe bytes bincode never writes). Field types that name the type's generic
+///   parameters or lifetimes are not checked (the check runs outside the impl).
 /// - `#[kimera(opaque)]` or `#[kimera(opaque = "name")]`: the field's shape is unknown to
 ///   Kimera; the schema records `opaque` (or the name given), never the type's path, so renaming
 ///   an import changes nothing. **JSON only**: a type holding an opaque field is a compile error
