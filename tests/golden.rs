@@ -227,7 +227,7 @@ fn peer() -> svc::Peer {
 
 #[test]
 fn origins_and_foreign_forms() {
-    assert_eq!(svc::Peer::ORIGIN, Some("golden::svc::Peer"));
+    assert_eq!(svc::Peer::REFERENCE.origin(), Some("golden::svc::Peer"));
     check(Json::new(), &peer(), "peer.json");
     check(Binary::new(), &peer(), "peer.bin");
 }

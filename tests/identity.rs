@@ -316,7 +316,7 @@ fn is_collision(err: &kimera::Error) -> bool {
 fn types_sharing_a_default_name_do_not_read_each_other() {
     assert_eq!(api::Event::type_name(), db::Event::type_name());
     assert_eq!(api::Event::FINGERPRINT, db::Event::FINGERPRINT);
-    assert_eq!(api::Event::ORIGIN, Some("identity::api::Event"));
+    assert_eq!(api::Event::REFERENCE.origin(), Some("identity::api::Event"));
     let event = api::Event {
         id: 1,
         kind: "signup".into(),
@@ -363,6 +363,7 @@ fn types_sharing_a_default_name_do_not_read_each_other() {
         header.origin,
         Some(kimera::envelope::origin_hash("identity::api::Event"))
     );
+    assert_eq!(header.origin, api::Event::REFERENCE.origin_hash());
 }
 
 #[test]
@@ -378,6 +379,178 @@ fn a_moved_type_keeps_reading_under_an_explicit_name() {
     let back: moved::Event = kimera::binary::from_slice(&bytes).unwrap();
     assert_eq!((back.id, back.kind.as_str()), (2, "login"));
     // Explicit names carry no origin: the name is the promise.
-    assert_eq!(moved::Event::ORIGIN, None);
+    assert_eq!(moved::Event::REFERENCE.origin_hash(), None);
     assert!(!kimera::json::to_string(&back).unwrap().contains("origin"));
+}
+
+#[test]
+fn containers_of_types_sharing_a_default_name_do_not_read_each_other() {
+    use std::collections::HashMap;
+    let event = || api::Event {
+        id: 3,
+        kind: "refund".into(),
+    };
+    let list = vec![event()];
+    assert_eq!(
+        <Vec<api::Event>>::REFERENCE.origins().to_string(),
+        "identity::api::Event"
+    );
+    let text = kimera::json::to_string(&list).unwrap();
+    assert!(
+        text.contains(r#""origin":"identity::api::Event""#),
+        "{text}"
+    );
+    assert_eq!(
+        kimera::json::from_str::<Vec<api::Event>>(&text).unwrap(),
+        list
+    );
+    let err = kimera::json::from_str::<Vec<db::Event>>(&text).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NameCollision { .. }),
+        "{err}"
+    );
+    let bytes = kimera::binary::to_vec(&list).unwrap();
+    assert_eq!(
+        kimera::binary::from_slice::<Vec<api::Event>>(&bytes).unwrap(),
+        list
+    );
+    let err = kimera::binary::from_slice::<Vec<db::Event>>(&bytes).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NameCollision { .. }),
+        "{err}"
+    );
+
+    // A map of both, and a generic type with an explicit name over them.
+    let map: HashMap<String, (api::Event, db::Event)> = HashMap::from([(
+        "k".to_owned(),
+        (
+            event(),
+            db::Event {
+                id: 4,
+                kind: "x".into(),
+            },
+        ),
+    )]);
+    assert_eq!(
+        <HashMap<String, (api::Event, db::Event)>>::REFERENCE
+            .origins()
+            .to_string(),
+        "identity::api::Event,identity::db::Event"
+    );
+    let text = kimera::json::to_string(&map).unwrap();
+    let back: HashMap<String, (api::Event, db::Event)> = kimera::json::from_str(&text).unwrap();
+    assert_eq!(back, map);
+    let swapped = kimera::json::from_str::<HashMap<String, (db::Event, api::Event)>>(&text);
+    assert!(matches!(
+        swapped.unwrap_err().kind(),
+        ErrorKind::NameCollision { .. }
+    ));
+    let bytes = kimera::binary::to_vec(&map).unwrap();
+    let swapped = kimera::binary::from_slice::<HashMap<String, (db::Event, api::Event)>>(&bytes);
+    assert!(matches!(
+        swapped.unwrap_err().kind(),
+        ErrorKind::NameCollision { .. }
+    ));
+
+    let page = Page {
+        items: vec![event()],
+    };
+    let bytes = kimera::binary::to_vec(&page).unwrap();
+    let err = kimera::binary::from_slice::<Page<db::Event>>(&bytes).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NameCollision { .. }),
+        "{err}"
+    );
+    let text = kimera::json::to_string(&page).unwrap();
+    let err = kimera::json::from_str::<Page<db::Event>>(&text).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NameCollision { .. }),
+        "{err}"
+    );
+    assert_eq!(
+        kimera::json::from_str::<Page<api::Event>>(&text).unwrap(),
+        page
+    );
+}
+
+/// A default-named type whose frozen older version lives in another module: values of the
+/// old version (written by the type at its old place) still migrate.
+mod tickets {
+    use super::*;
+
+    pub mod v1 {
+        use super::*;
+
+        #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+        #[kimera(register = false)]
+        pub struct Ticket {
+            pub id: u64,
+        }
+    }
+
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    #[kimera(version = 2, previous = v1::Ticket, register = false)]
+    pub struct Ticket {
+        pub id: u64,
+        pub note: String,
+    }
+
+    impl From<v1::Ticket> for Ticket {
+        fn from(old: v1::Ticket) -> Self {
+            Ticket {
+                id: old.id,
+                note: String::new(),
+            }
+        }
+    }
+}
+
+#[test]
+fn older_versions_migrate_whatever_their_origin() {
+    use tickets::{v1, Ticket};
+    let text = kimera::json::to_string(&v1::Ticket { id: 5 }).unwrap();
+    assert!(
+        text.contains(r#""origin":"identity::tickets::v1::Ticket""#),
+        "{text}"
+    );
+    let want = Ticket {
+        id: 5,
+        note: String::new(),
+    };
+    assert_eq!(kimera::json::from_str::<Ticket>(&text).unwrap(), want);
+    let bytes = kimera::binary::to_vec(&v1::Ticket { id: 5 }).unwrap();
+    assert_eq!(kimera::binary::from_slice::<Ticket>(&bytes).unwrap(), want);
+}
+
+#[test]
+fn an_origin_after_the_value_is_checked_before_it() {
+    // Another writer's key order, and a body that `db::other::Event` could not read anyway.
+    let text = r#"{"kimera":1,"type":"Event","version":1,"value":{"id":"x"},"origin":"identity::api::Event"}"#;
+    let err = kimera::json::from_str::<db::other::Event>(text).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::NameCollision { .. }),
+        "{err}"
+    );
+    // Without an origin (a writer that does not know them), the value is read.
+    let text = r#"{"kimera":1,"type":"Event","version":1,"value":{"id":7}}"#;
+    assert_eq!(
+        kimera::json::from_str::<db::other::Event>(text).unwrap(),
+        db::other::Event { id: 7 }
+    );
+}
+
+/// A field type holding braces (a const generic expression) in a checked attribute.
+#[derive(Serialize, Deserialize)]
+pub struct Buf<const N: usize>(Vec<u8>);
+
+#[derive(Serialize, Deserialize, Kimera)]
+#[kimera(register = false)]
+pub struct Braced {
+    #[kimera(opaque)]
+    pub b: Buf<{ 2 + 2 }>,
+}
+
+#[test]
+fn braces_in_field_types_compile() {
+    assert_eq!(Braced::SCHEMA.to_string(), "Braced@1 struct { b: opaque }");
 }

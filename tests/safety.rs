@@ -158,15 +158,14 @@ fn binary_header(
 }
 
 /// The origin hash as `docs/wire-format.md` specifies it, computed independently: the low 32
-/// bits of 64-bit FNV-1a over the origin's length (`u32` LE) and bytes.
-fn origin_hash(origin: &str) -> u32 {
+/// bits of 64-bit FNV-1a over each origin's length (`u32` LE) and bytes, in order.
+fn origin_hash(origins: &str) -> u32 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in (origin.len() as u32)
-        .to_le_bytes()
-        .iter()
-        .chain(origin.as_bytes())
-    {
-        hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+    for origin in origins.split(',') {
+        let len = (origin.len() as u32).to_le_bytes();
+        for byte in len.iter().chain(origin.as_bytes()) {
+            hash = (hash ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
     }
     hash as u32
 }
@@ -207,7 +206,10 @@ fn envelope_of<T: KimeraHandler + ?Sized>(body: &[u8], checksum: bool) -> Vec<u8
         &T::type_name(),
         T::VERSION,
         T::FINGERPRINT,
-        T::ORIGIN,
+        T::REFERENCE
+            .origin_hash()
+            .map(|_| T::REFERENCE.origins().to_string())
+            .as_deref(),
         body.len() as u64,
         checksum,
     );

@@ -132,6 +132,11 @@ pub fn deserialize<'de, T: CompactForm, D: Deserializer<'de>>(
 /// The types with a compact form: chrono's dates and times, and options of them.
 ///
 /// Sealed: the forms are part of the wire format.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no compact form",
+    label = "`kimera::compact` cannot write this",
+    note = "`kimera::compact` covers chrono's `NaiveDate`, `NaiveTime`, `NaiveDateTime`, `DateTime<Utc>`, `DateTime<FixedOffset>` and options of them; other types need no `with` (the `time` crate's types already write numbers in binary)"
+)]
 pub trait CompactForm: Sized + sealed::Sealed {
     /// The schema of the compact form.
     const COMPACT_SCHEMA: &'static Schema;

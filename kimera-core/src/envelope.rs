@@ -21,8 +21,8 @@ pub struct Header<'a> {
     pub version: u32,
     /// The writer's schema fingerprint, where the format carries one (binary does, JSON does not).
     pub fingerprint: Option<u64>,
-    /// The [`origin_hash`] of the writer's [`KimeraHandler::ORIGIN`], for a type with a default
-    /// name.
+    /// The writer's [`Schema::origin_hash`]: the origins of the default-named types in the
+    /// type name.
     pub origin: Option<u32>,
 }
 
@@ -88,10 +88,12 @@ impl Header<'_> {
     /// ```
     pub fn reading<T: KimeraHandler + ?Sized>(&self) -> Result<Reading> {
         check_name::<T>(&self.type_name)?;
-        check_origin::<T>(&self.type_name, self.origin)?;
         let reading = reading_of::<T>(self.version)?;
-        if let (Reading::Current, Some(found)) = (reading, self.fingerprint) {
-            check_fingerprint::<T>(&self.type_name, self.version, found)?;
+        if let Reading::Current = reading {
+            check_origin::<T>(&self.type_name, self.origin)?;
+            if let Some(found) = self.fingerprint {
+                check_fingerprint::<T>(&self.type_name, self.version, found)?;
+            }
         }
         Ok(reading)
     }
@@ -122,39 +124,41 @@ pub fn check_name<T: KimeraHandler + ?Sized>(type_name: &str) -> Result<()> {
     .into())
 }
 
-/// The hash of a [`KimeraHandler::ORIGIN`] that envelopes carry: the low 32 bits of its
-/// FNV-1a fingerprint hash (`docs/wire-format.md`).
+/// The hash of origins as a JSON envelope spells them (comma-separated, see
+/// [`Schema::origins`]): the same value as the writer's [`Schema::origin_hash`].
 ///
 /// ```
 /// use kimera_core::envelope::origin_hash;
 /// assert_ne!(origin_hash("svc::api::Event"), origin_hash("svc::db::Event"));
 /// ```
-pub const fn origin_hash(origin: &str) -> u32 {
-    crate::fingerprint::Fnv64::new().str(origin).finish() as u32
+pub fn origin_hash(origins: &str) -> u32 {
+    let h = origins
+        .split(',')
+        .fold(crate::fingerprint::Fnv64::new(), |h, origin| h.str(origin));
+    h.finish() as u32
 }
 
-/// [`origin_hash`] of `T`'s origin, computed at compile time.
+/// `T`'s [`Schema::origin_hash`], computed at compile time.
 pub const fn origin_of<T: KimeraHandler + ?Sized>() -> Option<u32> {
-    match T::ORIGIN {
-        Some(origin) => Some(origin_hash(origin)),
-        None => None,
-    }
+    T::REFERENCE.origin_hash()
 }
 
-/// Checks that a value written under `T`'s own default name came from `T` (see
-/// [`KimeraHandler::ORIGIN`]): two types that share an identifier in two modules do not read
-/// each other's values. Values under an alias, and values or readers without an origin
-/// (explicit names), pass.
+/// Checks that a value of `T`'s current version, written under `T`'s own name, came from
+/// `T`'s types: two types that share a default name in two modules (`api::Event`,
+/// `db::Event`) do not read each other's values, nor do containers of them. Values under an
+/// alias, and values or readers whose names hold no default-named type, pass: an explicit name
+/// is the promise that every type using it is the same type. Older versions are not checked:
+/// their frozen copies live elsewhere than the type that wrote them.
 pub fn check_origin<T: KimeraHandler + ?Sized>(type_name: &str, found: Option<u32>) -> Result<()> {
-    let (Some(found), Some(origin)) = (found, T::ORIGIN) else {
+    let (Some(found), Some(own)) = (found, const { origin_of::<T>() }) else {
         return Ok(());
     };
-    if Some(found) == const { origin_of::<T>() } || !T::REFERENCE.name_matches(type_name) {
+    if found == own || !T::REFERENCE.name_matches(type_name) {
         return Ok(());
     }
     Err(ErrorKind::NameCollision {
         type_name: type_name.to_owned(),
-        reader: origin,
+        reader: T::REFERENCE.origins().to_string(),
     }
     .into())
 }

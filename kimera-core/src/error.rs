@@ -27,7 +27,7 @@ pub struct Error(Box<ErrorKind>);
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The bytes are not an envelope of the format that was asked to read them.
-    #[error("not a Kimera {format} envelope: {reason}")]
+    #[error("not a {} envelope: {reason}", EnvelopeOf(format))]
     NotAnEnvelope {
         /// The format that tried to read (`json`, `binary`).
         format: &'static str,
@@ -98,16 +98,16 @@ pub enum ErrorKind {
         link: String,
     },
     /// Two different types share a default name: the value was written by a type defined
-    /// elsewhere than the reader (see [`KimeraHandler::ORIGIN`](crate::KimeraHandler::ORIGIN)).
+    /// elsewhere than the reader (see [`Schema::origin_hash`](crate::Schema::origin_hash)).
     #[error("two different types are named `{type_name}`: the value was written by a type defined elsewhere than this reader's `{reader}`. Give each its own name with `#[kimera(name = \"...\")]`; if it is the same type moved to another module, give it `#[kimera(name = \"{type_name}\")]` to keep reading its values")]
     NameCollision {
         /// The shared name.
         type_name: String,
-        /// Where the reader's type is defined.
-        reader: &'static str,
+        /// Where the reader's default-named types are defined.
+        reader: String,
     },
     /// The writer's schema of this type and version differs from the reader's.
-    #[error("schema of `{type_name}` v{version} changed without a version bump: the reader's fingerprint is {expected:016x}, the writer's was {found:016x}")]
+    #[error("schema of `{type_name}` v{version} changed without a version bump: the reader's fingerprint is {expected:016x}, the writer's was {found:016x}. Bump the type's version (and of the types holding the changed one), keeping the old shape as `#[kimera(previous = ...)]` to read old values")]
     FingerprintMismatch {
         /// The type.
         type_name: String,
@@ -239,6 +239,18 @@ pub enum ErrorKind {
     /// Reading or writing the underlying stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// "Kimera json", or plain "Kimera" for `kimera::from_slice`, which tried every backend.
+struct EnvelopeOf<'a>(&'a str);
+
+impl fmt::Display for EnvelopeOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            "kimera" => f.write_str("Kimera"),
+            format => write!(f, "Kimera {format}"),
+        }
+    }
 }
 
 /// Where in a value, for messages: ``at `lines[0].qty` ``, or "at the top level" for `.`.

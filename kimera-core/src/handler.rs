@@ -36,6 +36,7 @@ use crate::schema::Schema;
 ///         name: "Email",
 ///         version: 1,
 ///         params: &[],
+///         origin: None,
 ///         definition: schema_of::<Email>,
 ///     });
 /// }
@@ -75,16 +76,6 @@ pub trait KimeraHandler {
     ///
     /// Such formats check it at compile time; see [`Format`](crate::Format).
     const BINARY_INCOMPATIBILITY: Option<&'static str> = None;
-
-    /// Where a type with a default name is defined (`my_crate::api::Event`), or `None` for
-    /// explicit names (`#[kimera(name = "...")]`) and built-in types.
-    ///
-    /// A default name is only the identifier, which two types in two modules may share.
-    /// Envelopes of such a type carry a hash of its origin, and a reader whose origin differs
-    /// refuses the value ([`ErrorKind::NameCollision`](crate::ErrorKind::NameCollision)) rather
-    /// than reading another type's data. An explicit name is a promise that every type using it
-    /// is the same type, so no origin is written or checked.
-    const ORIGIN: Option<&'static str> = None;
 
     /// Former names of this type whose values it still reads (`#[kimera(alias = "old.Name")]`).
     ///

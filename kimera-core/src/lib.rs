@@ -33,8 +33,8 @@ pub use format::Format;
 pub use handler::{Alias, KimeraHandler};
 pub use limits::{Guard, Guarded, GuardedSeed, Limits};
 pub use schema::{
-    schema_of, DisplayName, EnumRepr, Field, FieldAttrs, Fields, Foreign, Schema, Shape, TypeDef,
-    TypeRef, Variant,
+    schema_of, DisplayName, DisplayOrigins, EnumRepr, Field, FieldAttrs, Fields, Foreign, Schema,
+    Shape, TypeDef, TypeRef, Variant,
 };
 
 /// Support for `#[derive(Kimera)]`; not public API.

@@ -21,7 +21,7 @@
 //! #       const VERSION: u32 = $v;
 //! #       const SCHEMA: &'static Schema = &Schema::F64;
 //! #       const REFERENCE: &'static Schema = &Schema::Named(&TypeRef {
-//! #           name: "temp", version: $v, params: &[], definition: schema_of::<$t>,
+//! #           name: "temp", version: $v, params: &[], origin: None, definition: schema_of::<$t>,
 //! #       });
 //! #   }
 //! # } }
@@ -157,6 +157,7 @@ mod tests {
             name: "t",
             version: 1,
             params: &[],
+            origin: None,
             definition: schema_of::<V1>,
         });
     }
@@ -168,6 +169,7 @@ mod tests {
             name: "t",
             version: 2,
             params: &[],
+            origin: None,
             definition: schema_of::<V2>,
         });
     }

@@ -168,6 +168,9 @@ pub struct TypeRef {
     pub version: u32,
     /// The schemas of its generic type arguments, in declaration order.
     pub params: &'static [&'static Schema],
+    /// Where a type with a default name is defined (`my_crate::api::Event`); `None` for an
+    /// explicit name. See [`Schema::origin_hash`].
+    pub origin: Option<&'static str>,
     /// The type's full schema, fetched when a tool walks into it (a function, so that
     /// recursive types stay finite): `kimera_core::schema_of::<T>`.
     pub definition: fn() -> &'static Schema,
@@ -185,7 +188,8 @@ pub fn schema_of<T: KimeraHandler + ?Sized>() -> &'static Schema {
 
 impl PartialEq for TypeRef {
     fn eq(&self, other: &Self) -> bool {
-        (self.name, self.version, self.params) == (other.name, other.version, other.params)
+        (self.name, self.version, self.params, self.origin)
+            == (other.name, other.version, other.params, other.origin)
     }
 }
 
@@ -193,7 +197,7 @@ impl Eq for TypeRef {}
 
 impl std::hash::Hash for TypeRef {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        (self.name, self.version, self.params).hash(state);
+        (self.name, self.version, self.params, self.origin).hash(state);
     }
 }
 
@@ -216,6 +220,9 @@ pub struct TypeDef {
     pub version: u32,
     /// The schemas of its generic type arguments, in declaration order.
     pub params: &'static [&'static Schema],
+    /// Where a type with a default name is defined; `None` for an explicit name (see
+    /// [`TypeRef::origin`]).
+    pub origin: Option<&'static str>,
     /// Its shape.
     pub shape: Shape,
 }
@@ -584,6 +591,73 @@ impl Schema {
         })
     }
 
+    /// Where the named type at the top of this schema is defined, if it has a default name
+    /// ([`TypeRef::origin`]).
+    pub const fn origin(&self) -> Option<&'static str> {
+        match *self {
+            Schema::Named(r) => r.origin,
+            Schema::Type(def) => def.origin,
+            _ => None,
+        }
+    }
+
+    /// The hash of the origins of every default-named type that appears in this schema's type
+    /// name (the type itself and its generic arguments; a container's items, keys and values),
+    /// in the order they appear: 64-bit FNV-1a over each origin as a string, truncated to 32
+    /// bits. `None` when no default-named type appears (`docs/wire-format.md`, "Origins").
+    ///
+    /// Envelopes carry it so that two types sharing a default name, `api::Event` and
+    /// `db::Event`, never read each other's values, nor `Vec<api::Event>` a `Vec<db::Event>`'s.
+    /// It is not part of the fingerprint: moving a type to another module changes no
+    /// fingerprint.
+    ///
+    /// ```
+    /// use kimera_core::Schema;
+    /// assert_eq!(Schema::List(&Schema::Str).origin_hash(), None);
+    /// ```
+    pub const fn origin_hash(&self) -> Option<u32> {
+        match self.feed_origins(Fnv64::new(), false) {
+            (h, true) => Some(h.finish() as u32),
+            (_, false) => None,
+        }
+    }
+
+    /// Feeds the origins of the type name's default-named types to `h`; `true` if any.
+    const fn feed_origins(&self, h: Fnv64, found: bool) -> (Fnv64, bool) {
+        const fn all(items: &[&Schema], mut h: Fnv64, mut found: bool) -> (Fnv64, bool) {
+            let mut i = 0;
+            while i < items.len() {
+                (h, found) = items[i].feed_origins(h, found);
+                i += 1;
+            }
+            (h, found)
+        }
+        match *self {
+            Schema::Named(TypeRef { origin, params, .. })
+            | Schema::Type(TypeDef { origin, params, .. }) => match origin {
+                Some(origin) => all(params, h.str(origin), true),
+                None => all(params, h, found),
+            },
+            Schema::Compact(item)
+            | Schema::Option(item)
+            | Schema::List(item)
+            | Schema::Set(item) => item.feed_origins(h, found),
+            Schema::Array(item, _) => item.feed_origins(h, found),
+            Schema::Map(key, value) => {
+                let (h, found) = key.feed_origins(h, found);
+                value.feed_origins(h, found)
+            }
+            Schema::Tuple(items) => all(items, h, found),
+            _ => (h, found),
+        }
+    }
+
+    /// The origins [`origin_hash`](Self::origin_hash) hashes, in order, as JSON envelopes
+    /// carry them: separated by commas.
+    pub fn origins(&self) -> DisplayOrigins<'_> {
+        DisplayOrigins(self)
+    }
+
     /// Whether `found` is exactly this schema's type name, without allocating.
     ///
     /// ```
@@ -613,6 +687,42 @@ impl fmt::Write for Prefix<'_> {
             }
             None => Err(fmt::Error),
         }
+    }
+}
+
+/// Writes the origins in a schema's type name; see [`Schema::origins`].
+#[derive(Clone, Copy, Debug)]
+pub struct DisplayOrigins<'a>(&'a Schema);
+
+impl fmt::Display for DisplayOrigins<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn walk(schema: &Schema, f: &mut fmt::Formatter<'_>, first: &mut bool) -> fmt::Result {
+            let items: &[&Schema] = match schema {
+                Schema::Named(TypeRef { origin, params, .. })
+                | Schema::Type(TypeDef { origin, params, .. }) => {
+                    if let Some(origin) = origin {
+                        if !std::mem::take(first) {
+                            f.write_char(',')?;
+                        }
+                        f.write_str(origin)?;
+                    }
+                    params
+                }
+                Schema::Compact(item)
+                | Schema::Option(item)
+                | Schema::List(item)
+                | Schema::Set(item)
+                | Schema::Array(item, _) => std::slice::from_ref(item),
+                Schema::Map(key, value) => {
+                    walk(key, f, first)?;
+                    return walk(value, f, first);
+                }
+                Schema::Tuple(items) => items,
+                _ => &[],
+            };
+            items.iter().try_for_each(|item| walk(item, f, first))
+        }
+        walk(self.0, f, &mut true)
     }
 }
 
@@ -785,6 +895,7 @@ mod tests {
         name: "Page",
         version: 2,
         params: &[&Schema::I32],
+        origin: None,
         shape: Shape::Struct(Fields::Named(&[Field {
             name: "items",
             schema: &Schema::List(&Schema::I32),

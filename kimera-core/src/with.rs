@@ -68,16 +68,22 @@ pub const fn with_incompatibility<T: ?Sized, W: WithModule<T>>(
     }
 }
 
-/// Whether `T` has a handler: `HandlerProbe::<T>::HANDLED`, with `NoHandler` in scope.
+/// Whether `T` has a built-in handler, one that no feature turns on:
+/// `HandlerProbe::<T>::HANDLED`, with `NoHandler` in scope.
 ///
 /// The inherent constant applies when its bound holds; otherwise the trait's does. Used to
-/// refuse `#[kimera(with = ...)]` and `#[kimera(opaque)]` on a field whose type has a handler.
+/// refuse `#[kimera(with = ...)]` and `#[kimera(opaque)]` on a field whose type has such a
+/// handler. Handlers behind features are left out: a feature turned on by another crate of the
+/// build must not break this one.
 pub struct HandlerProbe<T: ?Sized>(core::marker::PhantomData<fn() -> *const T>);
 
-impl<T: KimeraHandler + ?Sized> HandlerProbe<T> {
-    /// `T` has a handler.
+impl<T: KimeraHandler + BuiltIn + ?Sized> HandlerProbe<T> {
+    /// `T` has a built-in handler.
     pub const HANDLED: bool = true;
 }
+
+/// Foreign types whose handlers are always there (std's), for `HandlerProbe`.
+pub trait BuiltIn {}
 
 /// The fallback of `HandlerProbe`.
 pub trait NoHandler {

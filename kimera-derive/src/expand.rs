@@ -136,12 +136,11 @@ impl<'a> Expander<'a> {
         // A default name is only the identifier: envelopes carry where the type is defined, so
         // that two types sharing it do not read each other's values.
         let origin = match self.name_span {
-            Some(_) => TokenStream::new(),
+            Some(_) => quote!(::core::option::Option::None),
             None => {
                 let ident = ident.to_string();
                 quote! {
-                    const ORIGIN: ::core::option::Option<&'static str> =
-                        ::core::option::Option::Some(::core::concat!(::core::module_path!(), "::", #ident));
+                    ::core::option::Option::Some(::core::concat!(::core::module_path!(), "::", #ident))
                 }
             }
         };
@@ -160,19 +159,20 @@ impl<'a> Expander<'a> {
                     name: #name,
                     version: #version,
                     params: #params,
+                    origin: #origin,
                     shape: #shape,
                 });
                 const REFERENCE: &'static #p::Schema = &#p::Schema::Named(&#p::TypeRef {
                     name: #name,
                     version: #version,
                     params: #params,
+                    origin: #origin,
                     definition: #p::schema_of::<Self>,
                 });
                 const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[#(#nested),*]);
                 const BINARY_INCOMPATIBILITY: ::core::option::Option<&'static str> =
                     #p::first_incompatibility(&[#own #(, #fields)*]);
                 const ALIASES: &'static [#p::Alias] = &[#(#aliases),*];
-                #origin
                 #migrate
             }
         })
@@ -541,7 +541,7 @@ impl<'a> Expander<'a> {
                 #[allow(unused_imports)]
                 use #p::NoHandler as _;
                 if #p::HandlerProbe::<#ty>::HANDLED {
-                    ::core::panic!(#message)
+                    ::core::panic!("{}", #message)
                 }
             };
         });

@@ -10,12 +10,10 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use kimera_core::envelope::{
-    check_name, check_origin, data_error, encode_error, origin_hash, reading_of,
+    check_name, check_origin, data_error, encode_error, origin_hash, origin_of, reading_of,
 };
 use kimera_core::migration::{check_link, no_migration, Older};
-use kimera_core::{
-    DisplayName, Error, ErrorKind, Guard, Header, KimeraHandler, Limit, Limits, Reading, Result,
-};
+use kimera_core::{Error, ErrorKind, Guard, Header, KimeraHandler, Limit, Limits, Reading, Result};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
 use serde::{Deserialize, Serialize};
@@ -35,13 +33,13 @@ pub(crate) struct Envelope<'a, T: ?Sized> {
 
 impl<T: KimeraHandler + Serialize + ?Sized> Serialize for Envelope<'_, T> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s =
-            serializer.serialize_struct("Envelope", 4 + usize::from(T::ORIGIN.is_some()))?;
+        let origin = const { origin_of::<T>() }.is_some();
+        let mut s = serializer.serialize_struct("Envelope", 4 + usize::from(origin))?;
         s.serialize_field("kimera", &WIRE_VERSION)?;
-        s.serialize_field("type", &Name(T::REFERENCE.display_name()))?;
+        s.serialize_field("type", &Text(T::REFERENCE.display_name()))?;
         s.serialize_field("version", &T::VERSION)?;
-        if let Some(origin) = T::ORIGIN {
-            s.serialize_field("origin", origin)?;
+        if origin {
+            s.serialize_field("origin", &Text(T::REFERENCE.origins()))?;
         }
         s.serialize_field("value", &Lossless(self.value))?;
         s.end()
@@ -73,7 +71,8 @@ pub(crate) fn compact_prefix<T: KimeraHandler + ?Sized>(out: &mut Vec<u8>) -> bo
     let Cow::Borrowed(name) = T::type_name() else {
         return false;
     };
-    if !plain(name) || !T::ORIGIN.is_none_or(plain) {
+    // A plain name has no generic arguments: its origin, if any, is the type's own.
+    if !plain(name) || !T::REFERENCE.origin().is_none_or(plain) {
         return false;
     }
     out.extend_from_slice(OPEN);
@@ -82,7 +81,7 @@ pub(crate) fn compact_prefix<T: KimeraHandler + ?Sized>(out: &mut Vec<u8>) -> bo
     out.extend_from_slice(name.as_bytes());
     out.extend_from_slice(VERSION);
     out.extend_from_slice(itoa::Buffer::new().format(T::VERSION).as_bytes());
-    if let Some(origin) = T::ORIGIN {
+    if let Some(origin) = T::REFERENCE.origin() {
         out.extend_from_slice(ORIGIN);
         out.extend_from_slice(origin.as_bytes());
         out.extend_from_slice(QUOTE);
@@ -105,7 +104,13 @@ fn canonical_body<T: KimeraHandler + ?Sized>(bytes: &[u8]) -> Option<&[u8]> {
     }
     let rest = rest[quote..].strip_prefix(VERSION)?;
     let mut rest = rest.strip_prefix(itoa::Buffer::new().format(T::VERSION).as_bytes())?;
-    if let Some(origin) = T::ORIGIN {
+    // Origins of generic arguments are left to the general reader.
+    let origin = match (const { origin_of::<T>() }, T::REFERENCE.origin()) {
+        (None, _) => None,
+        (Some(_), None) => return None,
+        (Some(_), Some(origin)) => Some(origin),
+    };
+    if let Some(origin) = origin {
         rest = rest
             .strip_prefix(ORIGIN)?
             .strip_prefix(origin.as_bytes())?
@@ -116,10 +121,10 @@ fn canonical_body<T: KimeraHandler + ?Sized>(bytes: &[u8]) -> Option<&[u8]> {
     (rest[end] == b'}').then_some(&rest[..end])
 }
 
-/// A type name written straight from its schema, without building a `String`.
-struct Name<'a>(DisplayName<'a>);
+/// A type name or origins written straight from the schema, without building a `String`.
+struct Text<D>(D);
 
-impl Serialize for Name<'_> {
+impl<D: fmt::Display> Serialize for Text<D> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(&self.0)
     }
@@ -473,8 +478,11 @@ impl<'de> Seen<'de> {
     fn check<T: KimeraHandler + ?Sized>(&self) -> Result<Reading> {
         match (&self.wire, &self.type_name, self.version) {
             (Some(_), Some(name), Some(version)) => {
-                check_origin::<T>(name, self.origin)?;
-                reading_of::<T>(version)
+                let reading = reading_of::<T>(version)?;
+                if let Reading::Current = reading {
+                    check_origin::<T>(name, self.origin)?;
+                }
+                Ok(reading)
             }
             (None, ..) => Err(not_envelope("missing key `kimera`")),
             (_, None, _) => Err(not_envelope("missing key `type`")),
@@ -520,7 +528,10 @@ impl<'de, T: KimeraHandler + Deserialize<'de>> Visitor<'de> for EnvelopeSeed<'_,
             // Hold the body as text when the header is not complete yet (written by someone
             // else in another key order) or names an older version, which its own type reads
             // after the map; check, then parse.
-            let hold = match seen.complete().then(|| seen.check::<T>()) {
+            // An origin after the value (another writer's key order) is checked before the
+            // value is parsed, so that a value of another type is named as such.
+            let origin_pending = seen.origin.is_none() && const { origin_of::<T>() }.is_some();
+            let hold = match (seen.complete() && !origin_pending).then(|| seen.check::<T>()) {
                 None | Some(Ok(Reading::Migrate { .. })) => true,
                 Some(Ok(Reading::Current)) => false,
                 Some(Err(err)) => return Err(self.state.fail(Failure::Kimera(err))),

@@ -2,9 +2,9 @@ use kimera::Kimera;
 use serde::{Deserialize, Serialize};
 
 #[derive(Serialize, Deserialize, Kimera)]
-struct Account {
+struct Upload {
     #[kimera(opaque)]
-    id: uuid::Uuid,
+    path: std::path::PathBuf,
 }
 
 fn main() {}

@@ -54,6 +54,7 @@ macro_rules! v4_or_v6 {
                     name: $enum,
                     version: 1,
                     params: &[],
+                    origin: None,
                     shape: Shape::Enum {
                         repr: EnumRepr::External,
                         variants: &[
@@ -74,6 +75,13 @@ macro_rules! v4_or_v6 {
         }
     )*};
 }
+
+impl crate::with::BuiltIn for Ipv4Addr {}
+impl crate::with::BuiltIn for Ipv6Addr {}
+impl crate::with::BuiltIn for IpAddr {}
+impl crate::with::BuiltIn for SocketAddrV4 {}
+impl crate::with::BuiltIn for SocketAddrV6 {}
+impl crate::with::BuiltIn for SocketAddr {}
 
 v4_or_v6! {
     IpAddr => "ip", "IpAddr", Ipv4Addr, Ipv6Addr;

@@ -19,7 +19,6 @@ macro_rules! transparent_handlers {
             const FINGERPRINT: u64 = T::FINGERPRINT;
             const BINARY_INCOMPATIBILITY: Option<&'static str> = T::BINARY_INCOMPATIBILITY;
             const ALIASES: &'static [Alias] = T::ALIASES;
-            const ORIGIN: Option<&'static str> = T::ORIGIN;
         }
     )*};
 }

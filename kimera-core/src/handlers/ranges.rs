@@ -25,6 +25,7 @@ macro_rules! range_handlers {
                 name: $name,
                 version: 1,
                 params: &[T::REFERENCE],
+                origin: None,
                 shape: Shape::Struct(Fields::Named(&[$(field($field, T::REFERENCE)),+])),
             });
             const FINGERPRINT: u64 =
@@ -46,6 +47,7 @@ impl<T: KimeraHandler> KimeraHandler for Bound<T> {
         name: "bound",
         version: 1,
         params: &[T::REFERENCE],
+        origin: None,
         shape: Shape::Enum {
             repr: EnumRepr::External,
             variants: &[

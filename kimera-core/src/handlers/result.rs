@@ -9,6 +9,7 @@ impl<T: KimeraHandler, E: KimeraHandler> KimeraHandler for Result<T, E> {
         name: "result",
         version: 1,
         params: &[T::REFERENCE, E::REFERENCE],
+        origin: None,
         shape: Shape::Enum {
             repr: EnumRepr::External,
             variants: &[

@@ -18,6 +18,9 @@ impl KimeraHandler for Path {
     const SCHEMA: &'static Schema = PathBuf::SCHEMA;
 }
 
+impl crate::with::BuiltIn for PathBuf {}
+impl crate::with::BuiltIn for SystemTime {}
+
 const NO_ATTRS: FieldAttrs = FieldAttrs {
     default: false,
     flatten: false,
@@ -29,6 +32,7 @@ impl KimeraHandler for SystemTime {
         name: "system_time",
         version: 1,
         params: &[],
+        origin: None,
         shape: Shape::Struct(Fields::Named(&[
             Field {
                 name: "secs_since_epoch",
