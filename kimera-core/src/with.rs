@@ -82,8 +82,12 @@ impl<T: KimeraHandler + BuiltIn + ?Sized> HandlerProbe<T> {
     pub const HANDLED: bool = true;
 }
 
-/// Foreign types whose handlers are always there (std's), for `HandlerProbe`.
+/// Types whose handlers are always there (std's), for `HandlerProbe`.
 pub trait BuiltIn {}
+
+impl<T: BuiltIn> BuiltIn for Option<T> {}
+impl<T: BuiltIn> BuiltIn for Vec<T> {}
+impl<T: BuiltIn + ?Sized> BuiltIn for Box<T> {}
 
 /// The fallback of `HandlerProbe`.
 pub trait NoHandler {

@@ -11,3 +11,10 @@ struct Server {
 }
 
 fn main() {}
+
+#[derive(Serialize, Deserialize, Kimera)]
+struct Counter {
+    // A `u32` is no `String` either.
+    #[kimera(with = String)]
+    hits: Option<u32>,
+}

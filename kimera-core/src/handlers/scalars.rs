@@ -12,6 +12,8 @@ macro_rules! scalar_handlers {
         impl KimeraHandler for $ty {
             const SCHEMA: &'static Schema = &Schema::$schema;
         }
+
+        impl crate::with::BuiltIn for $ty {}
     )*};
 }
 
