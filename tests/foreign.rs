@@ -163,7 +163,27 @@ fn time_primitive() -> impl Strategy<Value = time::PrimitiveDateTime> {
     (time_date(), time_time()).prop_map(|(d, t)| time::PrimitiveDateTime::new(d, t))
 }
 
+fn chrono_at() -> impl Strategy<Value = chrono::NaiveDateTime> {
+    (
+        -8_000_000_000_000i64..8_000_000_000_000,
+        0u32..1_000_000_000,
+    )
+        .prop_map(|(s, n)| {
+            chrono::DateTime::from_timestamp(s / 1000, n)
+                .expect("in range")
+                .naive_utc()
+        })
+}
+
 round_trips! {
+    // Handlers from before, in the same matrix (snapshots included).
+    std_duration: Duration = (any::<u64>(), 0u32..1_000_000_000).prop_map(|(s, n)| Duration::new(s, n));
+    naive_datetime: chrono::NaiveDateTime = chrono_at();
+    datetime_utc: chrono::DateTime<chrono::Utc> = chrono_at().prop_map(|at| at.and_utc());
+    compact_datetime: kimera::compact::Compact<chrono::NaiveDateTime> =
+        chrono_at().prop_map(kimera::compact::Compact);
+    compact_date: Option<kimera::compact::Compact<chrono::NaiveDate>> =
+        prop::option::of(chrono_at().prop_map(|at| kimera::compact::Compact(at.date())));
     ipv4_addr: Ipv4Addr = ipv4();
     ipv6_addr: Ipv6Addr = ipv6();
     ip_addr: IpAddr = prop_oneof![ipv4().prop_map(IpAddr::V4), ipv6().prop_map(IpAddr::V6)];

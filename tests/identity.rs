@@ -50,9 +50,14 @@ macro_rules! reorder_is_refused {
             assert_ne!(before::Bank::FINGERPRINT, after::Bank::FINGERPRINT);
             let err = kimera::binary::from_slice::<after::Bank>(&bytes).unwrap_err();
             assert!(
-                matches!(err.kind(), ErrorKind::FingerprintMismatch { type_name, .. } if type_name == "test.Bank"),
+                matches!(err.kind(), ErrorKind::FingerprintMismatch { type_name, holds, .. }
+                    if type_name == "test.Bank" && holds.iter().any(|h| h == "test.Stack")),
                 "{err}"
             );
+            // The message names the inner type as where the change may be.
+            let message = err.to_string();
+            assert!(message.contains("in it or in a type it holds (`"), "{message}");
+            assert!(message.contains("`test.Stack`"), "{message}");
         }
     )*};
 }

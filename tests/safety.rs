@@ -1442,7 +1442,9 @@ fn fingerprint_mismatch_is_named() {
                 version,
                 expected,
                 found,
+                holds,
             } => {
+                assert!(holds.is_empty(), "{holds:?}");
                 assert_eq!(type_name, "T");
                 assert_eq!(*version, 1);
                 assert_eq!(*expected, B::FINGERPRINT);

@@ -230,8 +230,65 @@ pub fn check_fingerprint<T: KimeraHandler + ?Sized>(
         version,
         expected,
         found,
+        holds: held_types(T::SCHEMA),
     }
     .into())
+}
+
+/// The derived types `schema` holds, however deep, in the order first met: where a change
+/// without a version bump may be, when the envelope's one fingerprint cannot say which.
+fn held_types(schema: &'static Schema) -> Vec<String> {
+    use crate::schema::{Fields, Shape};
+    // Bounded: names for people, not a proof.
+    const MAX: usize = 64;
+    fn children(schema: &'static Schema, out: &mut Vec<&'static Schema>) {
+        let fields = |fields: &Fields, out: &mut Vec<&'static Schema>| match *fields {
+            Fields::Newtype(inner) => out.push(inner),
+            Fields::Tuple(items) => out.extend(items.iter().copied()),
+            Fields::Named(named) => out.extend(named.iter().map(|f| f.schema)),
+            Fields::Unit => {}
+        };
+        match *schema {
+            Schema::Compact(item)
+            | Schema::Option(item)
+            | Schema::List(item)
+            | Schema::Set(item)
+            | Schema::Array(item, _) => out.push(item),
+            Schema::Map(key, value) => out.extend([key, value]),
+            Schema::Tuple(items) => out.extend(items.iter().copied()),
+            Schema::Named(r) => out.push((r.definition)()),
+            Schema::Type(def) => match def.shape {
+                Shape::Struct(f) | Shape::TaggedStruct { fields: f, .. } => fields(&f, out),
+                Shape::Transparent(inner) => out.push(inner),
+                Shape::Enum { variants, .. } => {
+                    variants.iter().for_each(|v| fields(&v.fields, out))
+                }
+            },
+            _ => {}
+        }
+    }
+    let mut names = Vec::new();
+    let mut todo = Vec::new();
+    children(schema, &mut todo);
+    todo.reverse();
+    let mut steps = 0;
+    while let Some(next) = todo.pop() {
+        steps += 1;
+        if steps > MAX * 16 || names.len() == MAX {
+            break;
+        }
+        if let Schema::Named(_) = next {
+            let name = next.type_name().into_owned();
+            if names.contains(&name) {
+                continue;
+            }
+            names.push(name);
+        }
+        let start = todo.len();
+        children(next, &mut todo);
+        todo[start..].reverse();
+    }
+    names
 }
 
 /// A data error while decoding a `T`, at `path`.

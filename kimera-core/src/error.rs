@@ -107,7 +107,7 @@ pub enum ErrorKind {
         reader: String,
     },
     /// The writer's schema of this type and version differs from the reader's.
-    #[error("schema of `{type_name}` v{version} changed without a version bump: the reader's fingerprint is {expected:016x}, the writer's was {found:016x}. Bump the type's version (and of the types holding the changed one), keeping the old shape as `#[kimera(previous = ...)]` to read old values")]
+    #[error("schema of `{type_name}` v{version} changed without a version bump{}: the reader's fingerprint is {expected:016x}, the writer's was {found:016x}. Bump the version of the type that changed and of the types holding it, keeping the old shapes as `#[kimera(previous = ...)]` to read old values", held_in(.holds))]
     FingerprintMismatch {
         /// The type.
         type_name: String,
@@ -117,6 +117,9 @@ pub enum ErrorKind {
         expected: u64,
         /// The fingerprint in the envelope.
         found: u64,
+        /// The derived types it holds, where the change may be instead (the envelope's one
+        /// fingerprint does not say which).
+        holds: Vec<String>,
     },
     /// The stored checksum does not match the bytes: the data was corrupted.
     #[error("checksum mismatch: the envelope says {stored:08x}, the bytes hash to {computed:08x}; the data is corrupted")]
@@ -262,6 +265,14 @@ impl fmt::Display for At<'_> {
             "." | "" => f.write_str("at the top level"),
             path => write!(f, "at `{path}`"),
         }
+    }
+}
+
+/// ", in it or in a type it holds (`a`, `b`)", or nothing when it holds none.
+fn held_in(holds: &[String]) -> String {
+    match holds {
+        [] => String::new(),
+        names => format!(", in it or in a type it holds (`{}`)", names.join("`, `")),
     }
 }
 

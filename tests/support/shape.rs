@@ -94,6 +94,7 @@ fn walk(schema: &Schema, at: &mut Bytes<'_>) -> Result<(), String> {
         Schema::DateTimeOffset => walk(&Schema::Str, at),
         Schema::TimeDelta => walk(&Schema::Tuple(&[&Schema::I64, &Schema::I32]), at),
         Schema::Duration => walk(&Schema::Tuple(&[&Schema::U64, &Schema::U32]), at),
+        Schema::Compact(form) => walk(compact(form)?, at),
         Schema::Option(inner) => match at.take(1)?[0] {
             0 => Ok(()),
             1 => walk(inner, at),
@@ -134,6 +135,17 @@ fn walk(schema: &Schema, at: &mut Bytes<'_>) -> Result<(), String> {
         },
         ref other => Err(format!("not a binary schema: {other:?}")),
     }
+}
+
+/// The numbers a compact chrono form is (docs/schema.md, "Compact chrono values").
+fn compact(form: &Schema) -> Result<&'static Schema, String> {
+    Ok(match form {
+        Schema::Date => &Schema::I32,
+        Schema::Time => &Schema::Tuple(&[&Schema::U32, &Schema::U32]),
+        Schema::DateTime | Schema::DateTimeUtc => &Schema::Tuple(&[&Schema::I64, &Schema::U32]),
+        Schema::DateTimeOffset => &Schema::Tuple(&[&Schema::I64, &Schema::U32, &Schema::I32]),
+        other => return Err(format!("no compact form of {other:?}")),
+    })
 }
 
 fn walk_fields(fields: &Fields, at: &mut Bytes<'_>) -> Result<(), String> {
@@ -187,6 +199,7 @@ pub fn check_json(schema: &Schema, value: &Value) -> Result<(), String> {
             &Value::Array(vec![value["secs"].clone(), value["nanos"].clone()]),
         ),
         (Schema::TimeDelta, _) => check_json(&Schema::Tuple(&[&Schema::I64, &Schema::I32]), value),
+        (Schema::Compact(form), v) => check_json(compact(form)?, v),
         (Schema::Option(_), Value::Null) => Ok(()),
         (Schema::Option(inner), v) => check_json(inner, v),
         (Schema::List(item) | Schema::Set(item), Value::Array(items)) => {
