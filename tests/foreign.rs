@@ -330,3 +330,22 @@ fn each_backend_gets_its_own_form() {
     let socket: SocketAddrV6 = "[fe80::1%2]:80".parse().unwrap();
     assert_eq!(json(&socket), r#""[fe80::1%2]:80""#);
 }
+
+/// Unsized types are written as their owned forms are, and read back as them.
+#[test]
+fn borrowed_forms_encode_as_their_owned_ones() {
+    let path = std::path::Path::new("/srv/data");
+    let bytes = kimera::binary::to_vec(path).unwrap();
+    assert_eq!(kimera::binary::from_slice::<PathBuf>(&bytes).unwrap(), path);
+    let text = kimera::json::to_string(path).unwrap();
+    assert_eq!(kimera::json::from_str::<PathBuf>(&text).unwrap(), path);
+    let raw = serde_bytes::Bytes::new(b"\x00\xffkimera");
+    let bytes = kimera::binary::to_vec(raw).unwrap();
+    let owned: serde_bytes::ByteBuf = kimera::binary::from_slice(&bytes).unwrap();
+    assert_eq!(owned.as_slice(), &raw[..]);
+    let borrowed: &serde_bytes::Bytes = kimera::binary::from_slice(&bytes).unwrap();
+    assert_eq!(borrowed, raw);
+    let text = kimera::json::to_string(raw).unwrap();
+    let owned: serde_bytes::ByteBuf = kimera::json::from_str(&text).unwrap();
+    assert_eq!(owned.as_slice(), &raw[..]);
+}
