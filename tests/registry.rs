@@ -355,3 +355,53 @@ fn handlers_may_return_values() {
     let bytes = kimera::json::to_vec(&Refund { order: 1, cents: 5 }).unwrap();
     assert_eq!(dispatcher.dispatch(&bytes).unwrap(), Ok(5));
 }
+
+/// Two types with one default name in two modules: envelopes carry their origins, so the
+/// registry and a dispatcher tell them apart (and `check` does not count them as a conflict:
+/// see `check_reports_names_claimed_by_unrelated_types_only`).
+mod alpha {
+    #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
+    pub struct Signal {
+        pub level: u8,
+    }
+}
+
+mod beta {
+    #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
+    pub struct Signal {
+        pub label: String,
+    }
+}
+
+#[test]
+fn types_sharing_a_default_name_are_told_apart_by_origin() {
+    let a = alpha::Signal { level: 3 };
+    let b = beta::Signal { label: "up".into() };
+    for bytes in encodings(&a) {
+        let any = registry::decode_any(&bytes).unwrap();
+        assert_eq!(
+            any.downcast::<alpha::Signal>().ok(),
+            Some(alpha::Signal { level: 3 })
+        );
+    }
+    for bytes in encodings(&b) {
+        let any = registry::decode_any(&bytes).unwrap();
+        assert!(any.is::<beta::Signal>());
+    }
+    let mut dispatcher = Dispatcher::new()
+        .on(|s: alpha::Signal| format!("alpha {}", s.level))
+        .on(|s: beta::Signal| format!("beta {}", s.label));
+    for bytes in encodings(&a) {
+        assert_eq!(dispatcher.dispatch(&bytes).unwrap(), "alpha 3");
+    }
+    for bytes in encodings(&b) {
+        assert_eq!(dispatcher.dispatch(&bytes).unwrap(), "beta up");
+    }
+    // Without an origin (another writer), the name alone cannot choose.
+    let text = br#"{"kimera":1,"type":"Signal","version":1,"value":{"level":1}}"#;
+    let err = registry::decode_any(text).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::AmbiguousType { .. }),
+        "{err}"
+    );
+}

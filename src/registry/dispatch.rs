@@ -44,9 +44,16 @@ use serde::de::DeserializeOwned;
 /// ```
 pub struct Dispatcher<'h, R = ()> {
     /// Every name an envelope of a handled type may carry (its own and its aliases), with the
-    /// index of its handler.
-    routes: BTreeMap<String, usize>,
+    /// handlers for it: one per origin, when types with default names share it.
+    routes: BTreeMap<String, Vec<Handled>>,
     handlers: Vec<Route<'h, R>>,
+}
+
+/// A handler's index and the origins of its type (`Schema::origin_hash`).
+#[derive(Clone, Copy)]
+struct Handled {
+    origin: Option<u32>,
+    index: usize,
 }
 
 // `Send`, so that a dispatcher can live in a task of a multi-threaded async runtime.
@@ -62,7 +69,9 @@ impl<'h, R> Dispatcher<'h, R> {
     }
 
     /// Handles values of type `T` with `handler`, under `T`'s name and aliases. A later handler
-    /// for one of those names replaces the earlier one for that name.
+    /// for one of those names replaces the earlier one for that name, except that types with
+    /// default names from different modules (`api::Event`, `db::Event`) each keep theirs: an
+    /// envelope's origin picks.
     pub fn on<T, F>(mut self, mut handler: F) -> Self
     where
         T: KimeraHandler + DeserializeOwned + 'h,
@@ -72,8 +81,11 @@ impl<'h, R> Dispatcher<'h, R> {
         self.handlers.push(Box::new(move |bytes| {
             crate::from_slice::<T>(bytes).map(&mut handler)
         }));
+        let origin = T::REFERENCE.origin_hash();
         for name in super::envelope_names::<T>() {
-            self.routes.insert(name, index);
+            let routes = self.routes.entry(name).or_default();
+            routes.retain(|h| origin.is_some() && h.origin.is_some() && h.origin != origin);
+            routes.push(Handled { origin, index });
         }
         self
     }
@@ -81,8 +93,16 @@ impl<'h, R> Dispatcher<'h, R> {
     /// Decodes `bytes` (one envelope of any enabled backend) and calls the handler of its type.
     pub fn dispatch(&mut self, bytes: &[u8]) -> Result<R> {
         let header = crate::read_header(bytes)?;
-        if let Some(&index) = self.routes.get(&*header.type_name) {
-            return (self.handlers[index])(bytes);
+        if let Some(routes) = self.routes.get(&*header.type_name) {
+            // The handler of the envelope's origin, else the latest (whose decoding names a
+            // mismatch).
+            let route = routes
+                .iter()
+                .find(|h| h.origin.is_some() && h.origin == header.origin)
+                .or(routes.last());
+            if let Some(route) = route {
+                return (self.handlers[route.index])(bytes);
+            }
         }
         let handled = self.routes.keys().cloned().collect();
         let name = header.type_name.into_owned();

@@ -49,7 +49,9 @@
 //! migration chain (`#[kimera(previous = ...)]`). Anything else is a conflict:
 //! [`check`] lists them all, so a service can refuse to start with a clear message, and
 //! decoding an ambiguous name is [`ErrorKind::AmbiguousType`]. Within one crate, the derive
-//! already refuses two types with the same name and version at compile time.
+//! already refuses two types with the same explicit name and version at compile time. Types
+//! with default names in different modules (`api::Event`, `db::Event`) are no conflict:
+//! envelopes carry their origins, and the registry picks by origin.
 
 mod any;
 mod dispatch;
@@ -75,6 +77,8 @@ pub struct RegisteredType {
     aliases: Vec<String>,
     rust_type: &'static str,
     type_id: TypeId,
+    /// The origins of the default-named types in its name (`Schema::origin_hash`).
+    origin: Option<u32>,
     previous: Option<Previous>,
     decoder: Option<Decoder>,
 }
@@ -157,6 +161,7 @@ impl RegisteredType {
             aliases: names.collect(),
             rust_type: std::any::type_name::<T>(),
             type_id: TypeId::of::<T>(),
+            origin: T::REFERENCE.origin_hash(),
             previous,
             decoder,
         }
@@ -246,7 +251,17 @@ pub fn check() -> std::result::Result<(), Conflicts> {
     let conflicts: Vec<Conflict> = registry()
         .by_name
         .iter()
-        .filter_map(|(name, claimants)| resolve_claim(claimants).err().map(|c| (name, c)))
+        .filter_map(|(name, claimants)| {
+            // Types with default names that differ in origin are told apart by envelopes.
+            let apart = claimants.iter().all(|t| t.origin.is_some())
+                && by_origin(claimants)
+                    .iter()
+                    .all(|group| resolve_claim(group).is_ok());
+            match apart {
+                true => None,
+                false => resolve_claim(claimants).err().map(|c| (name, c)),
+            }
+        })
         .map(|(name, claimants)| Conflict {
             name: name.clone(),
             claimants: claimants.iter().map(|t| t.label()).collect(),
@@ -280,7 +295,7 @@ pub fn check() -> std::result::Result<(), Conflicts> {
 /// ```
 pub fn decode_any(bytes: &[u8]) -> Result<AnyValue> {
     let header = crate::read_header(bytes)?;
-    let ty = lookup(&header.type_name)?;
+    let ty = lookup(&header.type_name, header.origin)?;
     let decoder = ty.decoder.as_ref().ok_or_else(|| ErrorKind::NotDecodable {
         type_name: ty.name().to_owned(),
         rust_type: ty.rust_type,
@@ -289,8 +304,9 @@ pub fn decode_any(bytes: &[u8]) -> Result<AnyValue> {
     Ok(AnyValue::new(value, ty, header.version))
 }
 
-/// The registered type that reads envelopes named `name`.
-fn lookup(name: &str) -> Result<&'static RegisteredType> {
+/// The registered type that reads envelopes named `name` carrying `origin`: the one type
+/// claiming it, or, among types with default names that share it, the one from that origin.
+fn lookup(name: &str, origin: Option<u32>) -> Result<&'static RegisteredType> {
     let registry = registry();
     let Some(claimants) = registry.by_name.get(name) else {
         return Err(ErrorKind::UnknownType {
@@ -299,7 +315,18 @@ fn lookup(name: &str) -> Result<&'static RegisteredType> {
         }
         .into());
     };
-    resolve_claim(claimants).map_err(|claimants| {
+    let resolved = resolve_claim(claimants).or_else(|all| {
+        let from: Vec<_> = claimants
+            .iter()
+            .copied()
+            .filter(|t| origin.is_some() && t.origin == origin)
+            .collect();
+        match from.is_empty() {
+            true => Err(all),
+            false => resolve_claim(&from).map_err(|_| all),
+        }
+    });
+    resolved.map_err(|claimants| {
         ErrorKind::AmbiguousType {
             type_name: name.to_owned(),
             claimants: claimants.iter().map(|t| t.label()).collect(),
@@ -340,6 +367,23 @@ fn resolve_claim(
         true => Ok(head),
         false => conflict(),
     }
+}
+
+/// `claimants` grouped by origin, each group in the order given.
+fn by_origin(claimants: &[&'static RegisteredType]) -> Vec<Vec<&'static RegisteredType>> {
+    let mut origins: Vec<Option<u32>> = claimants.iter().map(|t| t.origin).collect();
+    origins.sort_unstable();
+    origins.dedup();
+    origins
+        .into_iter()
+        .map(|origin| {
+            claimants
+                .iter()
+                .copied()
+                .filter(|t| t.origin == origin)
+                .collect()
+        })
+        .collect()
 }
 
 /// Two or more registered types claiming one name.
