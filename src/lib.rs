@@ -283,8 +283,9 @@ macro_rules! register {
 pub mod __private {
     pub use inventory;
     pub use kimera_core::__private::{
-        first_incompatibility, names_one_of, schema_of, upgrade, with_fallback, with_fingerprint,
-        with_incompatibility, with_reference, HandlerProbe, NoHandler, Older,
+        describes_otherwise, first_incompatibility, names_one_of, schema_of, upgrade,
+        with_fallback, with_fingerprint, with_incompatibility, with_reference, HandlerProbe,
+        NoHandler, Older,
     };
 
     pub use crate::registry::{Decodable, ListedOnly, Previous, Probe, Registration};

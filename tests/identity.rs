@@ -559,3 +559,108 @@ pub struct Braced {
 fn braces_in_field_types_compile() {
     assert_eq!(Braced::SCHEMA.to_string(), "Braced@1 struct { b: opaque }");
 }
+
+#[test]
+fn a_mismatch_lists_namesakes_as_two_types() {
+    mod writer {
+        use super::*;
+        #[derive(Serialize, Deserialize, Kimera)]
+        #[kimera(name = "test.Both", register = false)]
+        pub struct Both {
+            pub a: api::Event,
+            pub b: db::Event,
+            pub x: u8,
+        }
+    }
+    mod reader {
+        use super::*;
+        #[derive(Serialize, Deserialize, Kimera, Debug)]
+        #[kimera(name = "test.Both", register = false)]
+        pub struct Both {
+            pub a: api::Event,
+            pub b: db::Event,
+            pub x: u16,
+        }
+    }
+    let event = || api::Event {
+        id: 1,
+        kind: "k".into(),
+    };
+    let value = writer::Both {
+        a: event(),
+        b: db::Event {
+            id: 2,
+            kind: "k".into(),
+        },
+        x: 1,
+    };
+    let err = kimera::binary::from_slice::<reader::Both>(&kimera::binary::to_vec(&value).unwrap())
+        .unwrap_err();
+    let ErrorKind::FingerprintMismatch { holds, .. } = err.kind() else {
+        panic!("{err}");
+    };
+    assert_eq!(
+        holds,
+        &[
+            "Event from identity::api::Event",
+            "Event from identity::db::Event"
+        ]
+    );
+}
+
+mod as_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(value)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// `#[serde(with)]` on a variant: its fields' types say nothing of their shape.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "test.Reading", register = false)]
+pub enum Reading {
+    #[serde(with = "as_text")]
+    Text(#[kimera(with = String)] u64),
+    Plain(u64),
+}
+
+#[derive(Serialize, Deserialize, Kimera)]
+#[kimera(name = "test.Undescribed", register = false)]
+pub enum Undescribed {
+    #[serde(with = "as_text")]
+    Text(u64),
+}
+
+/// A `with` naming a type of the same shape is redundant, and compiles.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "test.Count", register = false)]
+pub struct Count {
+    #[kimera(with = u64)]
+    pub n: usize,
+}
+
+#[test]
+fn variant_level_with_is_described_by_its_fields_attributes() {
+    assert_eq!(
+        Reading::SCHEMA.to_string(),
+        "test.Reading@1 enum { Text(str), Plain(u64) }"
+    );
+    let bytes = kimera::binary::to_vec(&Reading::Text(42)).unwrap();
+    assert_eq!(
+        kimera::binary::from_slice::<Reading>(&bytes).unwrap(),
+        Reading::Text(42)
+    );
+    assert!(Undescribed::BINARY_INCOMPATIBILITY.is_some());
+    let bytes = kimera::binary::to_vec(&Count { n: 3 }).unwrap();
+    assert_eq!(
+        kimera::binary::from_slice::<Count>(&bytes).unwrap(),
+        Count { n: 3 }
+    );
+}

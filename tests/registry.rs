@@ -273,16 +273,27 @@ fn unknown_undecodable_and_ambiguous_names_are_errors() {
 #[test]
 fn check_reports_names_claimed_by_unrelated_types_only() {
     let conflicts = registry::check().expect_err("test.Clash is claimed twice");
-    // The chain of shop.Order (v2 migrating from v1) is not a conflict.
-    assert_eq!(conflicts.0.len(), 1, "{conflicts}");
+    // The chain of shop.Order (v2 migrating from v1) is not a conflict, nor are the
+    // default-named namesakes `alpha::Signal` and `beta::Signal`; `Ticket`, a default name and
+    // another type's alias, is.
+    assert_eq!(conflicts.0.len(), 2, "{conflicts}");
+    let Conflict { name, claimants } = &conflicts.0[1];
+    assert_eq!(name, "test.Clash");
+    assert_eq!(claimants.len(), 2, "{claimants:?}");
     let Conflict { name, claimants } = &conflicts.0[0];
+    assert_eq!(name, "Ticket");
+    assert_eq!(claimants.len(), 2, "{claimants:?}");
+    let Conflict { name, claimants } = &conflicts.0[1];
     assert_eq!(name, "test.Clash");
     assert_eq!(claimants.len(), 2);
     assert!(claimants[0].starts_with("test.Clash v2 ("), "{claimants:?}");
     assert!(claimants[1].starts_with("test.Clash v1 ("), "{claimants:?}");
-    assert!(conflicts
-        .to_string()
-        .starts_with("1 type names are claimed twice:\n  `test.Clash` by test.Clash v2"));
+    let text = conflicts.to_string();
+    assert!(
+        text.starts_with("2 type names are claimed twice:\n  `Ticket` by "),
+        "{text}"
+    );
+    assert!(text.contains("\n  `test.Clash` by test.Clash v2"), "{text}");
 }
 
 #[test]
@@ -404,4 +415,26 @@ fn types_sharing_a_default_name_are_told_apart_by_origin() {
         matches!(err.kind(), ErrorKind::AmbiguousType { .. }),
         "{err}"
     );
+    let err = dispatcher.dispatch(text).unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::AmbiguousType { claimants, .. } if claimants.len() == 2),
+        "{err}"
+    );
+}
+
+/// A default name that is also another type's alias: envelopes under the alias carry a former
+/// writer's origin, so the two cannot be told apart, and `check` says so.
+mod ticket_a {
+    #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera)]
+    pub struct Ticket {
+        pub x: u8,
+    }
+}
+
+mod ticket_b {
+    #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera)]
+    #[kimera(alias = "Ticket")]
+    pub struct Voucher {
+        pub x: u8,
+    }
 }

@@ -277,8 +277,9 @@ fn held_types(schema: &'static Schema) -> Vec<String> {
         if steps > MAX * 16 || names.len() == MAX {
             break;
         }
-        if let Schema::Named(_) = next {
-            let name = next.type_name().into_owned();
+        if let Schema::Named(r) = next {
+            // Namesakes from two modules are two types: both listed, and walked.
+            let name = (next.type_name().into_owned(), r.origin);
             if names.contains(&name) {
                 continue;
             }
@@ -288,7 +289,18 @@ fn held_types(schema: &'static Schema) -> Vec<String> {
         children(next, &mut todo);
         todo[start..].reverse();
     }
-    names
+    let shared = |name: &str| names.iter().filter(|(n, _)| n == name).count() > 1;
+    let mut out: Vec<String> = names
+        .iter()
+        .map(|(name, origin)| match origin {
+            Some(origin) if shared(name) => format!("{name} from {origin}"),
+            _ => name.clone(),
+        })
+        .collect();
+    if !todo.is_empty() {
+        out.push("…".to_owned());
+    }
+    out
 }
 
 /// A data error while decoding a `T`, at `path`.

@@ -99,7 +99,7 @@ pub enum ErrorKind {
     },
     /// Two different types share a default name: the value was written by a type defined
     /// elsewhere than the reader (see [`Schema::origin_hash`](crate::Schema::origin_hash)).
-    #[error("two different types are named `{type_name}`: the value was written by a type defined elsewhere than this reader's `{reader}`. Give each its own name with `#[kimera(name = \"...\")]`; if it is the same type moved to another module, give it `#[kimera(name = \"{type_name}\")]` to keep reading its values")]
+    #[error("two different types are named `{type_name}`: the value was written by types defined elsewhere than this reader's `{reader}`. Give each its own name with `#[kimera(name = \"...\")]`; if it is the same type moved to another module, give the moved type its old default name explicitly (`#[kimera(name = \"Event\")]` for a moved `Event`) to keep reading its values")]
     NameCollision {
         /// The shared name.
         type_name: String,

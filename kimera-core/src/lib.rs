@@ -44,8 +44,8 @@ pub mod __private {
     pub use crate::migration::{names_one_of, upgrade, Older};
     pub use crate::schema::schema_of;
     pub use crate::with::{
-        with_fallback, with_fingerprint, with_incompatibility, with_reference, HandlerProbe,
-        NoHandler, WithModule,
+        describes_otherwise, with_fallback, with_fingerprint, with_incompatibility, with_reference,
+        HandlerProbe, NoHandler, WithModule,
     };
     pub use crate::Alias;
 }

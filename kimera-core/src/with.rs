@@ -68,8 +68,8 @@ pub const fn with_incompatibility<T: ?Sized, W: WithModule<T>>(
     }
 }
 
-/// Whether `T` has a built-in handler, one that no feature turns on:
-/// `HandlerProbe::<T>::HANDLED`, with `NoHandler` in scope.
+/// Whether `T` has a built-in handler, one that no feature turns on, and its fingerprint:
+/// `HandlerProbe::<T>::FINGERPRINT`, with `NoHandler` in scope.
 ///
 /// The inherent constant applies when its bound holds; otherwise the trait's does. Used to
 /// refuse `#[kimera(with = ...)]` and `#[kimera(opaque)]` on a field whose type has such a
@@ -78,8 +78,8 @@ pub const fn with_incompatibility<T: ?Sized, W: WithModule<T>>(
 pub struct HandlerProbe<T: ?Sized>(core::marker::PhantomData<fn() -> *const T>);
 
 impl<T: KimeraHandler + BuiltIn + ?Sized> HandlerProbe<T> {
-    /// `T` has a built-in handler.
-    pub const HANDLED: bool = true;
+    /// `T` has a built-in handler, with this fingerprint.
+    pub const FINGERPRINT: Option<u64> = Some(T::FINGERPRINT);
 }
 
 /// Types whose handlers are always there (std's), for `HandlerProbe`.
@@ -91,8 +91,19 @@ impl<T: BuiltIn + ?Sized> BuiltIn for Box<T> {}
 
 /// The fallback of `HandlerProbe`.
 pub trait NoHandler {
-    /// `T` has no handler.
-    const HANDLED: bool = false;
+    /// `T` has no built-in handler.
+    const FINGERPRINT: Option<u64> = None;
+}
+
+/// Whether a field whose type's built-in handler has `handled` as its fingerprint (if it has
+/// one) is described otherwise by an attribute whose schema has fingerprint `described` (`None`
+/// for `opaque`).
+pub const fn describes_otherwise(handled: Option<u64>, described: Option<u64>) -> bool {
+    match (handled, described) {
+        (Some(handled), Some(described)) => handled != described,
+        (Some(_), None) => true,
+        (None, _) => false,
+    }
 }
 
 impl<T: ?Sized> NoHandler for HandlerProbe<T> {}

@@ -60,6 +60,9 @@ struct Expander<'a> {
     nested_fingerprints: Vec<TokenStream>,
     /// Compile-time checks of the fields, emitted beside the impl.
     checks: Vec<TokenStream>,
+    /// Whether the variant being described has `#[serde(with)]`: serde writes its fields with
+    /// the user's functions, so their types say nothing of their shape.
+    variant_with: bool,
 }
 
 /// A field as the schema sees it.
@@ -103,6 +106,7 @@ impl<'a> Expander<'a> {
             field_incompatibilities: Vec::new(),
             nested_fingerprints: Vec::new(),
             checks: Vec::new(),
+            variant_with: false,
         })
     }
 
@@ -361,7 +365,10 @@ impl<'a> Expander<'a> {
                 );
             }
             let fields = self.schema_fields(&variant.fields)?;
+            self.variant_with = variant.attrs.serialize_with().is_some()
+                || variant.attrs.deserialize_with().is_some();
             let fields = self.fields(variant.style, &fields);
+            self.variant_with = false;
             let name = variant.attrs.name().serialize_name();
             out.push(quote!(#p::Variant { name: #name, fields: #fields, untagged: #untagged }));
         }
@@ -451,13 +458,14 @@ impl<'a> Expander<'a> {
         let label = field_label(f.field);
         // With serde's `with`, the field's type says nothing of its shape: `#[kimera(...)]`
         // describes the module's output, and is needed whatever the type.
-        let serde_with = attrs.serialize_with().is_some()
+        let serde_with = self.variant_with
+            || attrs.serialize_with().is_some()
             || attrs
                 .deserialize_with()
                 .is_some_and(|path| !is_borrow_helper(path));
         if let Some(opaque) = &f.attrs.opaque {
             if !serde_with {
-                self.refuse_if_handled(f.field.ty, &label, "`#[kimera(opaque)]`");
+                self.refuse_if_handled(f.field.ty, &label, "`#[kimera(opaque)]`", None);
             }
             self.incompatible_with_fix(
                 format!("`#[kimera(opaque)]` on field `{label}`"),
@@ -470,7 +478,7 @@ impl<'a> Expander<'a> {
         if let Some(with) = &f.attrs.with {
             if !serde_with {
                 let what = format!("`#[kimera(with = {})]`", type_text(with));
-                self.refuse_if_handled(f.field.ty, &label, &what);
+                self.refuse_if_handled(f.field.ty, &label, &what, Some(with));
             }
             return self.type_schema(with, &f.attrs);
         }
@@ -516,7 +524,7 @@ impl<'a> Expander<'a> {
     /// A compile-time check that `ty` has no handler: `#[kimera(with = T)]` or `opaque` on it
     /// would describe it differently from its handler (an `IpAddr` is no `String` in bincode).
     /// Types naming generic parameters are not checked: the check lives outside the impl.
-    fn refuse_if_handled(&mut self, ty: &Type, label: &str, what: &str) {
+    fn refuse_if_handled(&mut self, ty: &Type, label: &str, what: &str, with: Option<&Type>) {
         let generics = &self.container.generics;
         let tokens = ty.to_token_stream();
         let generic = has_lifetime(tokens.clone())
@@ -536,11 +544,18 @@ impl<'a> Expander<'a> {
             self.container.ident,
             type_text(ty)
         );
+        // `with` naming a type of the same shape (`u64` for a `usize`) is redundant, not wrong.
+        let described = match with {
+            Some(with) => {
+                quote!(::core::option::Option::Some(<#with as #p::KimeraHandler>::FINGERPRINT))
+            }
+            None => quote!(::core::option::Option::None),
+        };
         self.checks.push(quote_spanned! {ty.span()=>
             const _: () = {
                 #[allow(unused_imports)]
                 use #p::NoHandler as _;
-                if #p::HandlerProbe::<#ty>::HANDLED {
+                if #p::describes_otherwise(#p::HandlerProbe::<#ty>::FINGERPRINT, #described) {
                     ::core::panic!("{}", #message)
                 }
             };

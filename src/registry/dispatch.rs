@@ -54,6 +54,7 @@ pub struct Dispatcher<'h, R = ()> {
 struct Handled {
     origin: Option<u32>,
     index: usize,
+    rust_type: &'static str,
 }
 
 // `Send`, so that a dispatcher can live in a task of a multi-threaded async runtime.
@@ -85,7 +86,11 @@ impl<'h, R> Dispatcher<'h, R> {
         for name in super::envelope_names::<T>() {
             let routes = self.routes.entry(name).or_default();
             routes.retain(|h| origin.is_some() && h.origin.is_some() && h.origin != origin);
-            routes.push(Handled { origin, index });
+            routes.push(Handled {
+                origin,
+                index,
+                rust_type: std::any::type_name::<T>(),
+            });
         }
         self
     }
@@ -94,15 +99,23 @@ impl<'h, R> Dispatcher<'h, R> {
     pub fn dispatch(&mut self, bytes: &[u8]) -> Result<R> {
         let header = crate::read_header(bytes)?;
         if let Some(routes) = self.routes.get(&*header.type_name) {
-            // The handler of the envelope's origin, else the latest (whose decoding names a
-            // mismatch).
+            // The handler of the envelope's origin; else the only one (whose decoding names a
+            // mismatch). Namesakes without the envelope saying which are ambiguous.
             let route = routes
                 .iter()
                 .find(|h| h.origin.is_some() && h.origin == header.origin)
-                .or(routes.last());
-            if let Some(route) = route {
-                return (self.handlers[route.index])(bytes);
-            }
+                .or(match routes.as_slice() {
+                    [only] => Some(only),
+                    _ => None,
+                });
+            return match route {
+                Some(route) => (self.handlers[route.index])(bytes),
+                None => Err(ErrorKind::AmbiguousType {
+                    type_name: header.type_name.into_owned(),
+                    claimants: routes.iter().map(|h| h.rust_type.to_owned()).collect(),
+                }
+                .into()),
+            };
         }
         let handled = self.routes.keys().cloned().collect();
         let name = header.type_name.into_owned();

@@ -252,8 +252,11 @@ pub fn check() -> std::result::Result<(), Conflicts> {
         .by_name
         .iter()
         .filter_map(|(name, claimants)| {
-            // Types with default names that differ in origin are told apart by envelopes.
-            let apart = claimants.iter().all(|t| t.origin.is_some())
+            // Types with default names that differ in origin are told apart by envelopes; not
+            // under an alias, whose envelopes carry a former writer's origin.
+            let apart = claimants
+                .iter()
+                .all(|t| t.origin.is_some() && t.name() == name)
                 && by_origin(claimants)
                     .iter()
                     .all(|group| resolve_claim(group).is_ok());
