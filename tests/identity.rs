@@ -227,19 +227,6 @@ fn opaque_names_do_not_depend_on_the_path() {
 
 #[test]
 fn a_user_with_module_is_json_only_until_described() {
-    mod as_text {
-        use serde::{Deserialize, Deserializer, Serializer};
-
-        pub fn serialize<S: Serializer>(value: &u32, s: S) -> Result<S::Ok, S::Error> {
-            s.collect_str(value)
-        }
-
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
-            String::deserialize(d)?
-                .parse()
-                .map_err(serde::de::Error::custom)
-        }
-    }
     #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
     #[kimera(name = "test.Hits", register = false)]
     struct Hits {
@@ -609,13 +596,20 @@ fn a_mismatch_lists_namesakes_as_two_types() {
 }
 
 mod as_text {
+    use std::fmt::Display;
+    use std::str::FromStr;
+
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(value: &u64, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Display, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(value)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    pub fn deserialize<'de, T, D>(d: D) -> Result<T, D::Error>
+    where
+        T: FromStr<Err: Display>,
+        D: Deserializer<'de>,
+    {
         String::deserialize(d)?
             .parse()
             .map_err(serde::de::Error::custom)

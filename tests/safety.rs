@@ -1891,3 +1891,29 @@ fn binary_data_errors_name_the_fields() {
     let placed = path_of(kimera::binary::from_slice::<Order>(&bytes));
     assert_eq!(placed, "placed");
 }
+
+/// A data error quotes what it found, but never more than a few dozen bytes of it: a 1 MB
+/// unknown variant or map key gives a message of a few hundred bytes.
+#[test]
+fn errors_stay_small_whatever_the_input_quotes() {
+    #[derive(Serialize, Deserialize, Kimera, Debug)]
+    #[kimera(name = "test.Small", register = false)]
+    enum Kind {
+        One,
+    }
+    let huge = "x".repeat(1 << 20);
+    let text = format!(r#"{{"kimera":1,"type":"test.Small","version":1,"value":"{huge}"}}"#);
+    let err = kimera::json::from_str::<Kind>(&text)
+        .unwrap_err()
+        .to_string();
+    assert!(err.len() < 300, "{} bytes", err.len());
+    assert!(err.contains("unknown variant `xxxx"), "{err}");
+    let text =
+        format!(r#"{{"kimera":1,"type":"map<str,u8>","version":1,"value":{{"{huge}":-1}}}}"#);
+    let err = kimera::json::from_str::<BTreeMap<String, u8>>(&text).unwrap_err();
+    assert!(
+        err.to_string().len() < 400,
+        "{} bytes",
+        err.to_string().len()
+    );
+}

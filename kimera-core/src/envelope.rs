@@ -311,8 +311,8 @@ pub fn data_error<T: KimeraHandler + ?Sized>(
     ErrorKind::Data {
         type_name: T::type_name().into_owned(),
         version: T::VERSION,
-        path: path.to_string(),
-        message: message.to_string(),
+        path: bounded(path.to_string(), PATH_MAX),
+        message: bounded(message.to_string(), MESSAGE_MAX),
     }
 }
 
@@ -323,14 +323,87 @@ pub fn encode_error<T: KimeraHandler + ?Sized>(
 ) -> ErrorKind {
     ErrorKind::Encode {
         type_name: T::type_name().into_owned(),
-        path: path.to_string(),
-        message: message.to_string(),
+        path: bounded(path.to_string(), PATH_MAX),
+        message: bounded(message.to_string(), MESSAGE_MAX),
     }
+}
+
+/// The most of a message and of a field path an error keeps (a path holds map keys).
+const MESSAGE_MAX: usize = 1024;
+const PATH_MAX: usize = 160;
+
+/// `text`, kept small however large the input it quotes: a quoted run (between backticks or
+/// double quotes, as serde quotes values) of more than `QUOTE_MAX` bytes keeps its start and
+/// says how long it was, and the whole is cut at `max` bytes.
+fn bounded(text: String, max: usize) -> String {
+    const QUOTE_MAX: usize = 64;
+    if text.len() <= QUOTE_MAX {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len().min(max + 64));
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find(['`', '"']) {
+        let quote = rest.as_bytes()[open] as char;
+        out.push_str(&rest[..=open]);
+        rest = &rest[open + 1..];
+        let close = rest.find(quote).unwrap_or(rest.len());
+        let quoted = &rest[..close];
+        if quoted.len() > QUOTE_MAX {
+            let keep = floor_char_boundary(quoted, QUOTE_MAX / 2);
+            out.push_str(&quoted[..keep]);
+            out.push_str(&format!("… ({} bytes)", quoted.len()));
+        } else {
+            out.push_str(quoted);
+        }
+        rest = &rest[close..];
+        if let Some(after) = rest.strip_prefix(quote) {
+            out.push(quote);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    if out.len() > max {
+        let total = out.len();
+        let keep = floor_char_boundary(&out, max);
+        out.truncate(keep);
+        out.push_str(&format!("… ({total} bytes)"));
+    }
+    out
+}
+
+/// The largest char boundary of `text` at or below `at`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    (0..=at.min(text.len()))
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_stay_small_whatever_they_quote() {
+        let huge = "é".repeat(500_000);
+        let message = bounded(
+            format!("unknown variant `{huge}`, expected `One` at line 1"),
+            MESSAGE_MAX,
+        );
+        assert!(message.len() < 200, "{message}");
+        assert!(message.starts_with("unknown variant `éé"), "{message}");
+        assert!(
+            message.ends_with("… (1000000 bytes)`, expected `One` at line 1"),
+            "{message}"
+        );
+        let plain = "invalid value: integer `-2`, expected u32";
+        assert_eq!(bounded(plain.to_owned(), MESSAGE_MAX), plain);
+        let unquoted = "x".repeat(10_000);
+        assert!(bounded(unquoted.clone(), MESSAGE_MAX).len() < MESSAGE_MAX + 32);
+        assert!(bounded(unquoted, PATH_MAX).len() < PATH_MAX + 32);
+        let unclosed = bounded(format!("string \"{huge}"), MESSAGE_MAX);
+        assert!(unclosed.len() < 200, "{unclosed}");
+    }
 
     #[test]
     fn checks_name_then_version_then_fingerprint() {
