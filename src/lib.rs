@@ -77,10 +77,10 @@
 use serde::{Deserialize, Serialize};
 
 pub use kimera_core::{
-    envelope, fingerprint, handlers, migration, path, schema_of, Alias, DisplayName, EnumRepr,
-    Error, ErrorKind, Field, FieldAttrs, Fields, Foreign, Format, Guard, Guarded, GuardedSeed,
-    Header, KimeraHandler, Limit, Limits, Reading, Result, Schema, Shape, TypeDef, TypeRef,
-    Variant,
+    document, envelope, fingerprint, handlers, migration, path, schema_of, Alias, DisplayName,
+    EnumRepr, Error, ErrorKind, Field, FieldAttrs, Fields, Foreign, Format, Guard, Guarded,
+    GuardedSeed, Header, KimeraHandler, Limit, Limits, Reading, Result, Schema, Shape, TypeDef,
+    TypeRef, Variant,
 };
 
 #[cfg(feature = "binary")]

@@ -894,7 +894,7 @@ fn hostile_binary_headers_are_named_errors() {
     ));
     // Unknown flag bits.
     let mut flags = good.clone();
-    flags[2] = 0x15;
+    flags[2] = 0x19;
     assert!(matches!(
         kind_of(kimera::binary::from_slice::<u8>(&flags)),
         ErrorKind::NotAnEnvelope { .. }

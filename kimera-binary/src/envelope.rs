@@ -3,12 +3,13 @@
 //! ```text
 //! magic        2 bytes   4B E5
 //! wire|flags   1 byte    high nibble: wire version (1); low nibble: flags (bit 0: checksum,
-//!                        bit 1: origin)
+//!                        bit 1: origin, bit 2: schema)
 //! name length  LEB128    at most 1024
 //! name         UTF-8     the type name
 //! version      LEB128    u32, the type's schema version
 //! fingerprint  8 bytes   u64 little-endian
 //! origin       4 bytes   u32 little-endian, the hash of a default-named type's origin; if flagged
+//! schema       LEB128    length, then the writer's schema document (bincode); if flagged
 //! body length  LEB128    u64 (the writer pads it to 3 bytes below 2 MiB)
 //! body         bincode 2 standard configuration (little-endian, varints)
 //! checksum     4 bytes   CRC-32 (IEEE) little-endian of every byte before it; if flagged
@@ -35,7 +36,9 @@ pub(crate) const FLAG_CHECKSUM: u8 = 0x01;
 /// Flag bit: the hash of the writer's origin follows the fingerprint (a type with a default
 /// name, see `KimeraHandler::ORIGIN`).
 const FLAG_ORIGIN: u8 = 0x02;
-const KNOWN_FLAGS: u8 = FLAG_CHECKSUM | FLAG_ORIGIN;
+/// Flag bit: the writer's schema document follows the origin.
+const FLAG_SCHEMA: u8 = 0x04;
+const KNOWN_FLAGS: u8 = FLAG_CHECKSUM | FLAG_ORIGIN | FLAG_SCHEMA;
 const ORIGIN_LEN: usize = 4;
 /// Longest type name accepted, in bytes.
 pub(crate) const MAX_NAME_LEN: u64 = 1024;
@@ -49,19 +52,25 @@ pub(crate) fn config() -> bincode::config::Configuration {
 }
 
 /// Appends the envelope of `value` to `out`; on failure `out` is left as it was.
-pub(crate) fn encode<T>(value: &T, out: &mut Vec<u8>, checksum: bool) -> Result<()>
+pub(crate) fn encode<T>(value: &T, out: &mut Vec<u8>, checksum: bool, schema: bool) -> Result<()>
 where
     T: KimeraHandler + Serialize + ?Sized,
 {
     let start = out.len();
-    let result = encode_at(value, out, start, checksum);
+    let result = encode_at(value, out, start, checksum, schema);
     if result.is_err() {
         out.truncate(start);
     }
     result
 }
 
-fn encode_at<T>(value: &T, out: &mut Vec<u8>, start: usize, checksum: bool) -> Result<()>
+fn encode_at<T>(
+    value: &T,
+    out: &mut Vec<u8>,
+    start: usize,
+    checksum: bool,
+    schema: bool,
+) -> Result<()>
 where
     T: KimeraHandler + Serialize + ?Sized,
 {
@@ -84,6 +93,9 @@ where
     } | match origin {
         Some(_) => FLAG_ORIGIN,
         None => 0,
+    } | match schema {
+        true => FLAG_SCHEMA,
+        false => 0,
     };
     out.extend_from_slice(&MAGIC);
     out.push(WIRE_VERSION << 4 | flags);
@@ -93,6 +105,11 @@ where
     out.extend_from_slice(&T::FINGERPRINT.to_le_bytes());
     if let Some(origin) = origin {
         out.extend_from_slice(&origin.to_le_bytes());
+    }
+    if schema {
+        let doc = crate::document::encoded::<T>()?;
+        varint::write(out, doc.len() as u64);
+        out.extend_from_slice(&doc);
     }
     let slot = out.len();
     out.extend_from_slice(&[0; BODY_LEN_SLOT]);
@@ -230,7 +247,8 @@ where
         Some(_) => FLAG_ORIGIN,
         None => 0,
     };
-    let trailer = match (wire_flags & 0x0f) ^ origin_flag {
+    let flags = (wire_flags & 0x0f) ^ origin_flag;
+    let trailer = match flags & !FLAG_SCHEMA {
         FLAG_CHECKSUM => CHECKSUM_LEN,
         0 if !require_checksum => 0,
         _ => return None,
@@ -243,6 +261,11 @@ where
         .strip_prefix(&T::FINGERPRINT.to_le_bytes())?;
     if let Some(origin) = origin {
         rest = rest.strip_prefix(&origin.to_le_bytes())?;
+    }
+    if flags & FLAG_SCHEMA != 0 {
+        // The writer's schema is the reader's (the fingerprints are equal): not needed.
+        let (len, len_bytes) = varint::read(rest).ok()?;
+        rest = rest.get(len_bytes..)?.get(usize::try_from(len).ok()?..)?;
     }
     let (body_len, len_bytes) = varint::read(rest).ok()?;
     if body_len > limits.max_size {
@@ -267,6 +290,8 @@ where
 /// A parsed envelope: its header and where its body is.
 pub(crate) struct Parsed<'a> {
     pub(crate) header: Header<'a>,
+    /// The writer's schema document, if the envelope carries it.
+    pub(crate) schema: Option<&'a [u8]>,
     pub(crate) body: &'a [u8],
 }
 
@@ -318,6 +343,20 @@ pub(crate) fn parse<'a>(
             r.take(ORIGIN_LEN, "origin")?.try_into().expect("4 bytes"),
         )),
     };
+    let schema = match flags & FLAG_SCHEMA {
+        0 => None,
+        _ => {
+            let len = r.varint("schema length")?;
+            if len > limits.max_size {
+                return Err(ErrorKind::LimitExceeded {
+                    limit: Limit::Size,
+                    max: limits.max_size,
+                }
+                .into());
+            }
+            Some(r.take(len as usize, "schema document")?)
+        }
+    };
     let body_len = r.varint("body length")?;
     if body_len > limits.max_size {
         return Err(ErrorKind::LimitExceeded {
@@ -351,6 +390,7 @@ pub(crate) fn parse<'a>(
         header: Header::new(name, version)
             .with_fingerprint(fingerprint)
             .with_origin(origin),
+        schema,
         body,
     })
 }
@@ -398,6 +438,24 @@ pub(crate) fn extent(bytes: &[u8], limits: &Limits, require_checksum: bool) -> R
     }
     if flags & FLAG_ORIGIN != 0 && r.take(ORIGIN_LEN, "origin").is_err() {
         return more(&r, ORIGIN_LEN);
+    }
+    let schema_len = match flags & FLAG_SCHEMA {
+        0 => 0,
+        _ => match r.varint_partial("schema length")? {
+            Some(n) if n > limits.max_size => {
+                return Err(ErrorKind::LimitExceeded {
+                    limit: Limit::Size,
+                    max: limits.max_size,
+                }
+                .into())
+            }
+            Some(n) => n,
+            None => return more(&r, 1),
+        },
+    };
+    // The schema is skipped unread: the body's length follows it.
+    if r.take(schema_len as usize, "schema document").is_err() {
+        return more(&r, schema_len as usize);
     }
     let Some(body_len) = r.varint_partial("body length")? else {
         return more(&r, 1);

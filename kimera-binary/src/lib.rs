@@ -24,14 +24,17 @@
 //! bincode; using one with this backend is a compile error that names the attribute.
 #![deny(missing_docs)]
 
+mod document;
 mod envelope;
 mod message;
+mod resolve;
 mod varint;
 
 use std::cell::RefCell;
 use std::io::{self, Read};
 use std::marker::PhantomData;
 
+use envelope::Parsed;
 use kimera_core::envelope::data_error;
 use kimera_core::migration::{check_link, no_migration, Older};
 use kimera_core::{
@@ -59,6 +62,7 @@ pub use envelope::{MAGIC, WIRE_VERSION};
 pub struct Binary {
     limits: Limits,
     checksum: bool,
+    schema: bool,
 }
 
 impl Binary {
@@ -67,6 +71,7 @@ impl Binary {
         Binary {
             limits: Limits::DEFAULT,
             checksum: true,
+            schema: false,
         }
     }
 
@@ -88,12 +93,36 @@ impl Binary {
     /// assert!(matches!(err.kind(), ErrorKind::ChecksumMissing { .. }));
     /// # Ok::<(), kimera_core::Error>(())
     /// ```
+    #[must_use]
     pub const fn without_checksum(mut self) -> Self {
         self.checksum = false;
         self
     }
 
+    /// Writes each envelope with the writer's schema document in it, so that any reader can
+    /// resolve it into its own shape of the type, however the type has changed since
+    /// (`docs/versioning.md`, "Resolution"): an added field, a removed one, a widened integer.
+    /// The document costs a few bytes per field of every type the value holds, in every
+    /// envelope; readers that keep a schema history do not need it.
+    ///
+    /// ```
+    /// use kimera_core::Format;
+    /// use kimera_binary::Binary;
+    ///
+    /// let plain = Binary::new().encode(&(1u8, 2u16))?;
+    /// let with_schema = Binary::new().with_schema().encode(&(1u8, 2u16))?;
+    /// assert!(with_schema.len() > plain.len());
+    /// assert_eq!(Binary::new().decode::<(u8, u16)>(&with_schema)?, (1, 2));
+    /// # Ok::<(), kimera_core::Error>(())
+    /// ```
+    #[must_use]
+    pub const fn with_schema(mut self) -> Self {
+        self.schema = true;
+        self
+    }
+
     /// These options with other decoding limits.
+    #[must_use]
     pub const fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
@@ -124,7 +153,7 @@ impl Binary {
     where
         T: KimeraHandler + Serialize + ?Sized,
     {
-        envelope::encode(value, out, self.checksum)
+        envelope::encode(value, out, self.checksum, self.schema)
     }
 
     /// Builds the envelope in memory first (its header holds the body's length), so a failed
@@ -145,17 +174,17 @@ impl Binary {
         T: KimeraHandler + Deserialize<'de>,
     {
         if let Some(body) = envelope::fast_body::<T>(bytes, &self.limits, self.checksum) {
-            return decode_body(body, &self.limits);
+            return decode_body(body, &self.limits, Body::Own);
         }
         let parsed = envelope::parse(bytes, &self.limits, self.checksum)?;
-        match parsed.header.reading::<T>()? {
-            Reading::Current => decode_body(parsed.body, &self.limits),
-            Reading::Migrate { .. } => T::migrate(BinaryOlder::<T> {
-                header: parsed.header,
-                body: parsed.body,
+        match parsed.header.reading::<T>() {
+            Ok(Reading::Current) => decode_body(parsed.body, &self.limits, Body::Own),
+            Ok(Reading::Migrate { .. }) => T::migrate(BinaryOlder::<T> {
+                parsed,
                 limits: &self.limits,
                 reader: PhantomData,
             }),
+            Err(err) => resolve::<T>(&parsed, &self.limits, err),
         }
     }
 
@@ -258,13 +287,60 @@ fn fill<R: io::Read>(reader: &mut R, buf: &mut Vec<u8>, len: u64) -> Result<()> 
     Ok(())
 }
 
-fn decode_body<'de, T>(body: &'de [u8], limits: &Limits) -> Result<T>
+/// How a body is read: as the reader's own schema wrote it, or as another's.
+#[derive(Clone, Copy)]
+enum Body<'a> {
+    Own,
+    Written(&'a kimera_core::document::Document),
+}
+
+impl Body<'_> {
+    fn decode<'de, S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+        body: &'de [u8],
+    ) -> std::result::Result<(S::Value, usize), bincode::error::DecodeError> {
+        match self {
+            Body::Own => bincode::serde::seed_decode_from_slice(seed, body, envelope::config()),
+            Body::Written(doc) => resolve::seed_decode(seed, doc, body),
+        }
+    }
+}
+
+/// Reads the envelope of a `T` whose header failed the checks with `err`: when only the
+/// fingerprint differs and the writer's schema is at hand, by resolving the writer's shape
+/// into `T`'s; otherwise `err`.
+fn resolve<'de, T>(parsed: &Parsed<'de>, limits: &Limits, err: Error) -> Result<T>
+where
+    T: KimeraHandler + Deserialize<'de>,
+{
+    if !matches!(err.kind(), ErrorKind::FingerprintMismatch { .. }) {
+        return Err(err);
+    }
+    let Some(doc) = document::writer_schema(&parsed.header, parsed.schema, limits)? else {
+        return Err(err);
+    };
+    if let Err(mismatch) = kimera_core::document::check::check(&doc, T::SCHEMA, false) {
+        return Err(ErrorKind::Unresolvable {
+            type_name: T::type_name().into_owned(),
+            version: parsed.header.version,
+            writer: parsed.header.fingerprint.unwrap_or_default(),
+            reader: T::FINGERPRINT,
+            path: mismatch.path().to_owned(),
+            reason: mismatch.reason().to_owned(),
+        }
+        .into());
+    }
+    decode_body(parsed.body, limits, Body::Written(&doc))
+}
+
+fn decode_body<'de, T>(body: &'de [u8], limits: &Limits, how: Body<'_>) -> Result<T>
 where
     T: KimeraHandler + Deserialize<'de>,
 {
     let guard = Guard::new(limits, body.len());
     let seed = guard.seed(PhantomData::<T>);
-    let err = match bincode::serde::seed_decode_from_slice(seed, body, envelope::config()) {
+    let err = match how.decode(seed, body) {
         Ok((value, read)) if read == body.len() => return Ok(value),
         Ok((_, read)) => {
             let message = format!("the body holds {} bytes after the value", body.len() - read);
@@ -283,7 +359,7 @@ where
         path: &path,
         marker: PhantomData,
     };
-    let _ = bincode::serde::seed_decode_from_slice(seed, body, envelope::config());
+    let _ = how.decode(seed, body);
     let path = match path.into_inner() {
         Some(path) => kimera_core::path::field_path(T::SCHEMA, &path),
         None => ".".to_owned(),
@@ -293,29 +369,31 @@ where
 
 /// The body of an envelope written by an older version of `T`, for [`KimeraHandler::migrate`].
 struct BinaryOlder<'de, 'l, T: ?Sized> {
-    header: Header<'de>,
-    body: &'de [u8],
+    parsed: Parsed<'de>,
     limits: &'l Limits,
     reader: PhantomData<fn() -> T>,
 }
 
 impl<'de, T: KimeraHandler + ?Sized> Older<'de> for BinaryOlder<'de, '_, T> {
     fn version(&self) -> u32 {
-        self.header.version
+        self.parsed.header.version
     }
 
-    /// Checks the writer's fingerprint against `U`'s, the type of that version: bytes of a
-    /// changed shape whose version was not bumped are refused, not decoded into garbage.
+    /// Checks the writer's fingerprint against `U`'s, the type of that version: bytes of
+    /// another shape are resolved into `U`'s when the writer's schema is at hand, and refused
+    /// otherwise, never decoded into garbage.
     fn decode<U: KimeraHandler + Deserialize<'de>>(self) -> Result<U> {
         if let Some(reason) = U::BINARY_INCOMPATIBILITY {
             return Err(ErrorKind::Unsupported(reason).into());
         }
-        check_link::<U>(&self.header)?;
-        decode_body(self.body, self.limits)
+        match check_link::<U>(&self.parsed.header) {
+            Ok(()) => decode_body(self.parsed.body, self.limits, Body::Own),
+            Err(err) => resolve::<U>(&self.parsed, self.limits, err),
+        }
     }
 
     fn no_migration(&self) -> Error {
-        no_migration::<T>(self.header.version)
+        no_migration::<T>(self.parsed.header.version)
     }
 }
 

@@ -106,8 +106,9 @@ pub enum ErrorKind {
         /// Where the reader's default-named types are defined.
         reader: String,
     },
-    /// The writer's schema of this type and version differs from the reader's.
-    #[error("schema of `{type_name}` v{version} changed without a version bump{}: the reader's fingerprint is {expected:016x}, the writer's was {found:016x}. Bump the version of the type that changed and of the types holding it, keeping the old shapes as `#[kimera(previous = ...)]` to read old values", held_in(.holds))]
+    /// The writer's schema of this type and version differs from the reader's, and the reader
+    /// does not know the writer's, so it cannot resolve one into the other.
+    #[error("`{type_name}` v{version} was written with another schema than this reader's{} (the writer's fingerprint is {found:016x}, the reader's {expected:016x}), and this reader does not know the writer's schema. Give it the writer's schema, and changes such as an added field are resolved by field name: write values with it (`Binary::with_schema`; snapshots do by default) or keep a schema history (`kimera::schema_history!`, docs/versioning.md)", held_in(.holds))]
     FingerprintMismatch {
         /// The type.
         type_name: String,
@@ -120,6 +121,32 @@ pub enum ErrorKind {
         /// The derived types it holds, where the change may be instead (the envelope's one
         /// fingerprint does not say which).
         holds: Vec<String>,
+    },
+    /// The writer's schema is known, and the reader's shape cannot be resolved from it
+    /// (`docs/versioning.md`, "Resolution").
+    #[error("cannot read `{type_name}` v{version} written with schema {writer:016x} as this reader's schema {reader:016x}, {}: {reason}. Make the change one that resolves (docs/versioning.md, \"Resolution\"), or declare it: bump the version and keep the old shape as `#[kimera(previous = ...)]` with a conversion", At(.path))]
+    Unresolvable {
+        /// The type.
+        type_name: String,
+        /// The version the envelope names.
+        version: u32,
+        /// The writer's fingerprint.
+        writer: u64,
+        /// The fingerprint of the reader's shape it was resolved into.
+        reader: u64,
+        /// Where the shapes differ: `players[].level`, or `.`.
+        path: String,
+        /// How they differ.
+        reason: String,
+    },
+    /// A schema document that came with the data cannot be used: it is malformed, or it does
+    /// not describe the value it came with.
+    #[error("the schema document {context} cannot be used: {reason}")]
+    BadSchema {
+        /// Where the document came from: "in this `shop.Order` envelope".
+        context: String,
+        /// What is wrong with it.
+        reason: String,
     },
     /// The stored checksum does not match the bytes: the data was corrupted.
     #[error("checksum mismatch: the envelope says {stored:08x}, the bytes hash to {computed:08x}; the data is corrupted")]

@@ -15,6 +15,7 @@
 
 #[cfg(feature = "chrono")]
 pub mod compact;
+pub mod document;
 pub mod envelope;
 mod error;
 pub mod fingerprint;

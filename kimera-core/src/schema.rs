@@ -225,6 +225,12 @@ pub struct TypeDef {
     pub origin: Option<&'static str>,
     /// Its shape.
     pub shape: Shape,
+    /// The children (numbered as [`Schema::fingerprint_with`] numbers them) that enter the
+    /// type's fingerprint by reference only, as a field that refers back to the type does
+    /// (`#[derive(Kimera)]` fills it; see `docs/schema.md`). Not hashed: it records how the
+    /// fingerprint was computed, so that a [schema document](crate::document) can compute it
+    /// again.
+    pub by_reference: &'static [u32],
 }
 
 /// The shape of a named type.
@@ -287,6 +293,9 @@ pub struct FieldAttrs {
     pub flatten: bool,
     /// `#[serde(skip_serializing_if = "...")]`: the field may be left out when writing.
     pub skip_if: bool,
+    /// `#[serde(alias = "...")]`: other names the field is read under. Not hashed: they change
+    /// what a reader accepts, not what it writes.
+    pub aliases: &'static [&'static str],
 }
 
 /// An enum variant.
@@ -324,7 +333,7 @@ pub enum EnumRepr {
 
 // Node tags of the canonical byte stream hashed into a fingerprint (docs/schema.md).
 // Never renumber: fingerprints of stored data depend on them.
-mod tag {
+pub(crate) mod tag {
     pub const BOOL: u8 = 0x01;
     pub const I8: u8 = 0x02;
     pub const I16: u8 = 0x03;
@@ -903,8 +912,10 @@ mod tests {
                 default: false,
                 flatten: false,
                 skip_if: false,
+                aliases: &[],
             },
         }])),
+        by_reference: &[],
     };
 
     #[test]
@@ -941,6 +952,7 @@ mod tests {
                     default: true,
                     flatten: false,
                     skip_if: false,
+                    aliases: &[],
                 },
             }])),
             ..PAGE

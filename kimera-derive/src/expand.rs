@@ -58,6 +58,8 @@ struct Expander<'a> {
     field_incompatibilities: Vec<TokenStream>,
     /// The fingerprints of the schema's children (fields, variant by variant), in order.
     nested_fingerprints: Vec<TokenStream>,
+    /// The indices in `nested_fingerprints` of children hashed by reference (recursive fields).
+    by_reference: Vec<u32>,
     /// Compile-time checks of the fields, emitted beside the impl.
     checks: Vec<TokenStream>,
     /// Whether the variant being described has `#[serde(with)]`: serde writes its fields with
@@ -105,6 +107,7 @@ impl<'a> Expander<'a> {
             own_incompatibility: None,
             field_incompatibilities: Vec::new(),
             nested_fingerprints: Vec::new(),
+            by_reference: Vec::new(),
             checks: Vec::new(),
             variant_with: false,
         })
@@ -126,6 +129,7 @@ impl<'a> Expander<'a> {
         };
         let fields = &self.field_incompatibilities;
         let nested = &self.nested_fingerprints;
+        let by_reference = &self.by_reference;
 
         let ident = &self.container.ident;
         let mut generics = self.container.generics.clone();
@@ -165,6 +169,7 @@ impl<'a> Expander<'a> {
                     params: #params,
                     origin: #origin,
                     shape: #shape,
+                    by_reference: &[#(#by_reference),*],
                 });
                 const REFERENCE: &'static #p::Schema = &#p::Schema::Named(&#p::TypeRef {
                     name: #name,
@@ -438,11 +443,23 @@ impl<'a> Expander<'a> {
                         let default = !f.field.attrs.default().is_none();
                         let flatten = f.field.attrs.flatten();
                         let skip_if = f.field.attrs.skip_serializing_if().is_some();
+                        // Every name serde reads the field under besides the one it writes.
+                        let aliases = f
+                            .field
+                            .attrs
+                            .aliases()
+                            .iter()
+                            .filter(|alias| **alias != name);
                         quote! {
                             #p::Field {
                                 name: #name,
                                 schema: #schema,
-                                attrs: #p::FieldAttrs { default: #default, flatten: #flatten, skip_if: #skip_if },
+                                attrs: #p::FieldAttrs {
+                                    default: #default,
+                                    flatten: #flatten,
+                                    skip_if: #skip_if,
+                                    aliases: &[#(#aliases),*],
+                                },
                             }
                         }
                     })
@@ -580,6 +597,8 @@ impl<'a> Expander<'a> {
         // check by reference only: their full constants would be a cycle. `#[kimera(recursive)]`
         // does the same for mutually recursive types.
         if attrs.recursive || mentions(ty.to_token_stream(), &self.container.ident) {
+            self.by_reference
+                .push(self.nested_fingerprints.len() as u32);
             self.nested_fingerprints
                 .push(quote!(#p::Schema::fingerprint(#schema)));
         } else {

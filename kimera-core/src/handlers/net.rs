@@ -55,6 +55,7 @@ macro_rules! v4_or_v6 {
                     version: 1,
                     params: &[],
                     origin: None,
+                    by_reference: &[],
                     shape: Shape::Enum {
                         repr: EnumRepr::External,
                         variants: &[

@@ -13,6 +13,7 @@ const fn field(name: &'static str, schema: &'static Schema) -> Field {
             default: false,
             flatten: false,
             skip_if: false,
+            aliases: &[],
         },
     }
 }
@@ -26,6 +27,7 @@ macro_rules! range_handlers {
                 version: 1,
                 params: &[T::REFERENCE],
                 origin: None,
+                by_reference: &[],
                 shape: Shape::Struct(Fields::Named(&[$(field($field, T::REFERENCE)),+])),
             });
             const FINGERPRINT: u64 =
@@ -48,6 +50,7 @@ impl<T: KimeraHandler> KimeraHandler for Bound<T> {
         version: 1,
         params: &[T::REFERENCE],
         origin: None,
+        by_reference: &[],
         shape: Shape::Enum {
             repr: EnumRepr::External,
             variants: &[

@@ -10,6 +10,7 @@ impl<T: KimeraHandler, E: KimeraHandler> KimeraHandler for Result<T, E> {
         version: 1,
         params: &[T::REFERENCE, E::REFERENCE],
         origin: None,
+        by_reference: &[],
         shape: Shape::Enum {
             repr: EnumRepr::External,
             variants: &[

@@ -25,6 +25,7 @@ const NO_ATTRS: FieldAttrs = FieldAttrs {
     default: false,
     flatten: false,
     skip_if: false,
+    aliases: &[],
 };
 
 impl KimeraHandler for SystemTime {
@@ -33,6 +34,7 @@ impl KimeraHandler for SystemTime {
         version: 1,
         params: &[],
         origin: None,
+        by_reference: &[],
         shape: Shape::Struct(Fields::Named(&[
             Field {
                 name: "secs_since_epoch",

@@ -1,0 +1,90 @@
+//! Schema documents in the binary format: the bincode of a [`Document`], carried by envelopes
+//! that ask for it (`docs/wire-format.md`, "Schema documents"), and where a reader finds the
+//! writer's document when the fingerprints differ.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::marker::PhantomData;
+use std::sync::{Arc, OnceLock, RwLock};
+
+use kimera_core::document::{known, Document};
+use kimera_core::envelope::{encode_error, origin_of};
+use kimera_core::{Error, ErrorKind, Guard, Header, KimeraHandler, Limits, Result};
+
+use crate::envelope::config;
+
+/// The encoded document of `T`'s schema, built once per type and kept for the program's life.
+pub(crate) fn encoded<T: KimeraHandler + ?Sized>() -> Result<Arc<[u8]>> {
+    type Cache = RwLock<HashMap<(u64, Option<u32>), Arc<[u8]>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    // The origin is not in the fingerprint, and the document carries it.
+    let key = (T::FINGERPRINT, const { origin_of::<T>() });
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(doc) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(doc.clone());
+    }
+    let doc = Document::of::<T>();
+    if doc.fingerprint() != Ok(T::FINGERPRINT) {
+        // Readers would refuse it: fail here rather than write what cannot be read.
+        return Err(encode_error::<T>(
+            ".",
+            "its handler's fingerprint is not the one its schema gives, so its schema cannot \
+             travel with its values (a hand-written `KimeraHandler` must pass its children's \
+             fingerprints to `Schema::fingerprint_with`)",
+        )
+        .into());
+    }
+    let bytes: Arc<[u8]> = encode(&doc).into();
+    let mut cache = cache.write().unwrap_or_else(|e| e.into_inner());
+    Ok(cache.entry(key).or_insert(bytes).clone())
+}
+
+/// The bincode of `doc`.
+pub(crate) fn encode(doc: &Document) -> Vec<u8> {
+    bincode::serde::encode_to_vec(doc, config()).expect("documents have no values bincode refuses")
+}
+
+/// Reads a document from `bytes`, under `limits` (a document is input like any other).
+pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> std::result::Result<Document, String> {
+    let guard = Guard::new(limits, bytes.len());
+    let seed = guard.seed(PhantomData::<Document>);
+    match bincode::serde::seed_decode_from_slice(seed, bytes, config()) {
+        Ok((doc, read)) if read == bytes.len() => Ok(doc),
+        Ok((_, read)) => Err(format!("{} bytes follow it", bytes.len() - read)),
+        Err(err) => Err(match guard.exceeded() {
+            Some(limit) => limit.to_string(),
+            None => crate::message::decode(&err),
+        }),
+    }
+}
+
+/// The writer's schema of an envelope whose fingerprint is not the reader's: the document it
+/// carries (checked against its fingerprint), else one the program knows
+/// ([`kimera_core::document::known`]); `None` if neither.
+pub(crate) fn writer_schema<'a>(
+    header: &Header<'_>,
+    carried: Option<&[u8]>,
+    limits: &Limits,
+) -> Result<Option<Cow<'a, Document>>> {
+    let Some(fingerprint) = header.fingerprint else {
+        return Ok(None);
+    };
+    let Some(bytes) = carried else {
+        return Ok(known(fingerprint).map(Cow::Borrowed));
+    };
+    let bad = |reason: String| -> Error {
+        ErrorKind::BadSchema {
+            context: format!("in this `{}` envelope", header.type_name),
+            reason,
+        }
+        .into()
+    };
+    let doc = decode(bytes, limits).map_err(bad)?;
+    match doc.fingerprint() {
+        Ok(found) if found == fingerprint => Ok(Some(Cow::Owned(doc))),
+        Ok(found) => Err(bad(format!(
+            "it describes schema {found:016x}, and the envelope says {fingerprint:016x}"
+        ))),
+        Err(invalid) => Err(bad(invalid.reason().to_owned())),
+    }
+}
