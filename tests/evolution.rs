@@ -1,82 +1,438 @@
-//! Smoke.
-use kimera::{Binary, Format, Kimera};
+//! Old and new data read without frozen copies: values written by one build of a type read by
+//! the next and by the one before, in both backends, when the writer's schema travels with the
+//! binary value (`Binary::with_schema`, snapshots). `tests/history.rs` does the same with the
+//! schemas from a history file instead.
+
+#[path = "support/evolution.rs"]
+mod evolution;
+
+use evolution::{
+    added_default, decode, downgrades, encode, nested, refusal, removed_reordered, renamed,
+    unresolvable, upgrades, values, variant_added, widened, written,
+};
+use kimera::{Binary, ErrorKind, Format, Kimera, KimeraHandler};
+use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 
-mod old {
-    use super::*;
-    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
-    #[kimera(name = "game.Player", register = false)]
-    pub struct Player {
-        pub name: String,
-        pub level: u8,
-        pub flag: Option<bool>,
-        pub kind: Kind,
-        pub gone: Vec<String>,
-    }
-    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
-    #[kimera(name = "game.Kind", register = false)]
-    pub enum Kind {
-        A,
-        B(u16),
-        C { x: i32 },
-    }
+/// The binary backend with the schema in the envelope, and JSON.
+const BOTH: &[&str] = &["schema.bin", "json"];
+
+#[test]
+fn an_added_field_needs_no_code() {
+    let (old, new) = values::added();
+    upgrades("added", BOTH, &old, &new);
+    let newer = added_default::v2::T {
+        score: 99,
+        nick: Some("a".into()),
+        ..new
+    };
+    downgrades("added", BOTH, &newer, &old);
 }
 
-mod new {
-    use super::*;
-    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
-    #[kimera(name = "game.Player", register = false)]
-    pub struct Player {
-        pub kind: Kind,
-        #[serde(alias = "flag")]
-        pub enabled: Option<bool>,
-        pub name: String,
-        pub level: u64,
-        #[serde(default)]
-        pub score: u32,
-        pub nick: Option<String>,
-    }
-    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
-    #[kimera(name = "game.Kind", register = false)]
-    pub enum Kind {
-        D,
-        C { x: i64 },
-        B(Option<u32>),
-        A,
+#[test]
+fn removed_and_reordered_fields_need_no_code() {
+    let old = removed_reordered::v1::T {
+        a: 1,
+        legacy: vec![1, 2, 3],
+        b: "b".into(),
+        c: true,
+    };
+    let new = removed_reordered::v2::T {
+        c: true,
+        a: 1,
+        b: "b".into(),
+    };
+    upgrades("removed", BOTH, &old, &new);
+}
+
+#[test]
+fn a_field_renamed_with_an_alias_needs_no_code() {
+    let old = renamed::v1::T { id: 1, qty: 5 };
+    upgrades(
+        "renamed",
+        BOTH,
+        &old,
+        &renamed::v2::T { id: 1, quantity: 5 },
+    );
+}
+
+#[test]
+fn added_variants_reach_old_readers_through_serde_other() {
+    use variant_added::{v1, v2};
+    upgrades(
+        "variant",
+        BOTH,
+        &vec![v1::T::Opened, v1::T::Paid(5), v1::T::Unknown],
+        &vec![v2::T::Opened, v2::T::Paid(5), v2::T::Unknown],
+    );
+    downgrades(
+        "variant",
+        BOTH,
+        &vec![v2::T::Closed, v2::T::Paid(3), v2::T::Opened],
+        &vec![v1::T::Unknown, v1::T::Paid(3), v1::T::Opened],
+    );
+    // A new variant that holds values is not dropped into the unit `other` variant unread.
+    let refunded = vec![v2::T::Refunded {
+        amount: 1,
+        reason: "late".into(),
+    }];
+    for form in BOTH {
+        let text = refusal::<Vec<v1::T>>(form, &encode(form, &refunded));
+        assert!(
+            text.contains("invalid `list<ev.Event>` v1 at `[0]"),
+            "{form}: {text}"
+        );
     }
 }
 
 #[test]
-fn smoke() {
-    let v = vec![
-        old::Player {
-            name: "a".into(),
-            level: 3,
-            flag: Some(true),
-            kind: old::Kind::C { x: -5 },
-            gone: vec!["x".into()],
-        },
-        old::Player {
-            name: "b".into(),
-            level: 4,
-            flag: None,
-            kind: old::Kind::B(7),
-            gone: vec![],
-        },
+fn integers_widen_and_values_become_options() {
+    let old = widened::v1::T {
+        a: 200,
+        b: -70_000,
+        c: 65_535,
+        d: 1.5,
+        e: 4_000_000_000,
+        f: vec![1, 255],
+    };
+    let new = widened::v2::T {
+        a: 200,
+        b: -70_000,
+        c: 65_535.0,
+        d: 1.5,
+        e: Some(4_000_000_000),
+        f: Some(vec![1, 255]),
+    };
+    upgrades("widened", BOTH, &old, &new);
+}
+
+#[test]
+fn a_changed_named_type_resolves_wherever_it_is_held() {
+    upgrades("nested", BOTH, &values::order1(), &values::order2());
+    downgrades("nested", BOTH, &values::order2(), &values::order1());
+    // A top-level collection of it too: `Vec<Line>` written before `Line` changed.
+    let lines = values::order1().lines;
+    upgrades("lines", BOTH, &lines, &values::order2().lines);
+    let page = values::order1().page;
+    upgrades("page", BOTH, &page, &values::order2().page);
+}
+
+/// Each unresolvable change, refused with the type, both fingerprints, the field and what to do
+/// in binary, and with serde's own error at the field in JSON.
+#[test]
+fn unresolvable_changes_are_named_errors() {
+    use unresolvable::{v1, v2};
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        (
+            "no_default",
+            refusal::<v2::NoDefault>("schema.bin", &written("no_default", "v1", "schema.bin", &v1::NoDefault { id: 1 })),
+            refusal::<v2::NoDefault>("json", &written("no_default", "v1", "json", &v1::NoDefault { id: 1 })),
+            "at `must`: the writer's `ev.NoDefault` has no field `must`, and the reader's has no default for it: give it `#[serde(default)]` or an `Option` type",
+        ),
+        (
+            "narrowed",
+            refusal::<v2::Narrowed>("schema.bin", &written("narrowed", "v1", "schema.bin", &v1::Narrowed { n: 300 })),
+            refusal::<v2::Narrowed>("json", &written("narrowed", "v1", "json", &v1::Narrowed { n: 300 })),
+            "at `n`: the writer's `u64` does not fit the reader's `u8`",
+        ),
+        (
+            "retyped",
+            refusal::<v2::Retyped>("schema.bin", &written("retyped", "v1", "schema.bin", &v1::Retyped { tags: vec!["x".into()] })),
+            refusal::<v2::Retyped>("json", &written("retyped", "v1", "json", &v1::Retyped { tags: vec!["x".into()] })),
+            "at `tags[]`: the writer wrote `str`, the reader reads `u32`",
+        ),
     ];
-    let bytes = Binary::new().with_schema().encode(&v).unwrap();
-    let back: Vec<new::Player> = Binary::new().decode(&bytes).unwrap();
-    println!("{back:?}");
-    let bytes = Binary::new().with_schema().encode(&back).unwrap();
-    let err = Binary::new()
-        .decode::<Vec<old::Player>>(&bytes)
-        .unwrap_err();
-    println!("{err}");
-    let plain = Binary::new().encode(&v).unwrap();
-    println!(
-        "{}",
-        Binary::new()
-            .decode::<Vec<new::Player>>(&plain)
-            .unwrap_err()
+    for (case, binary, json, why) in cases {
+        assert!(binary.starts_with("cannot read `ev."), "{case}: {binary}");
+        assert!(binary.contains(why), "{case}: {binary}");
+        assert!(
+            binary
+                .contains("bump the version and keep the old shape as `#[kimera(previous = ...)]`"),
+            "{binary}"
+        );
+        assert!(json.starts_with("invalid `ev."), "{case}: {json}");
+    }
+    // A variant the old reader does not know, with no `#[serde(other)]`: refused when a value
+    // holds it, in both backends; the other values still read.
+    for form in ["schema.bin", "json"] {
+        let text = refusal::<v1::Closed>(
+            form,
+            &written("closed", "v2", form, &v2::Closed::C("x".into())),
+        );
+        assert!(
+            text.contains("unknown variant `C`, expected `A` or `B`"),
+            "{form}: {text}"
+        );
+        let b = decode::<v1::Closed>(form, &written("closed_b", "v2", form, &v2::Closed::B(3)))
+            .unwrap();
+        assert_eq!(b, v1::Closed::B(3));
+    }
+}
+
+/// The schema refused is pinned with its fingerprints, so a user can find both builds.
+#[test]
+fn refusals_name_both_fingerprints() {
+    use unresolvable::{v1, v2};
+    let bytes = written("narrowed", "v1", "schema.bin", &v1::Narrowed { n: 300 });
+    let err = Binary::new().decode::<v2::Narrowed>(&bytes).unwrap_err();
+    match err.kind() {
+        ErrorKind::Unresolvable {
+            type_name,
+            version,
+            writer,
+            reader,
+            path,
+            ..
+        } => {
+            assert_eq!(
+                (type_name.as_str(), *version, path.as_str()),
+                ("ev.Narrowed", 1, "n")
+            );
+            assert_eq!(
+                (*writer, *reader),
+                (v1::Narrowed::FINGERPRINT, v2::Narrowed::FINGERPRINT)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Without the writer's schema, the reader says how to give it one.
+    let plain = encode("bin", &v1::Narrowed { n: 3 });
+    let text = Binary::new()
+        .decode::<v2::Narrowed>(&plain)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        text.contains("this reader does not know the writer's schema"),
+        "{text}"
     );
+    assert!(text.contains("`Binary::with_schema`"), "{text}");
+}
+
+/// Semantic changes keep their migration chain; the writer's shape of an older version is
+/// resolved into that version's frozen type, then migrated.
+mod chain {
+    use super::*;
+
+    /// What the v1 build had: written before a semantic change (cents to a decimal string).
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
+    #[kimera(name = "ev.Price", register = false)]
+    pub struct OldBuildV1 {
+        pub cents: u32,
+        pub currency: String,
+        pub note: String,
+    }
+
+    /// The frozen copy the v2 build keeps of v1: `note` has been dropped since, and `tag`
+    /// added, without a bump (both resolvable).
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
+    #[kimera(name = "ev.Price", register = false)]
+    pub struct PriceV1 {
+        pub cents: u32,
+        pub currency: String,
+        #[serde(default)]
+        pub tag: Option<String>,
+    }
+
+    #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
+    #[kimera(name = "ev.Price", version = 2, previous = PriceV1, register = false)]
+    pub struct Price {
+        pub amount: String,
+        pub currency: String,
+    }
+
+    impl From<PriceV1> for Price {
+        fn from(p: PriceV1) -> Self {
+            Price {
+                amount: format!("{}.{:02}", p.cents / 100, p.cents % 100),
+                currency: p.currency,
+            }
+        }
+    }
+
+    #[test]
+    fn resolution_then_migration() {
+        let old = OldBuildV1 {
+            cents: 1234,
+            currency: "EUR".into(),
+            note: "n".into(),
+        };
+        let expected = Price {
+            amount: "12.34".into(),
+            currency: "EUR".into(),
+        };
+        upgrades("chain", &["schema.bin", "json"], &old, &expected);
+    }
+
+    #[test]
+    fn a_newer_version_is_still_refused() {
+        let bytes = encode(
+            "schema.bin",
+            &Price {
+                amount: "1".into(),
+                currency: "EUR".into(),
+            },
+        );
+        let err = Binary::new().decode::<OldBuildV1>(&bytes).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::NewerVersion { .. }),
+            "{err}"
+        );
+    }
+}
+
+/// Random old values read as the new shape equal what the hand-written conversion gives.
+mod property {
+    use super::*;
+    use evolution::nested::{v1, v2, Page};
+
+    fn line() -> impl Strategy<Value = v1::Line> {
+        ("[a-z]{0,8}", any::<u16>()).prop_map(|(sku, qty)| v1::Line { sku, qty })
+    }
+
+    fn order() -> impl Strategy<Value = v1::T> {
+        (
+            proptest::collection::vec(line(), 0..6),
+            proptest::collection::btree_map("[a-z]{0,4}", line(), 0..4),
+            proptest::option::of(line()),
+            (line(), any::<u8>()),
+            proptest::collection::vec(line(), 0..3),
+            proptest::option::of(line()),
+        )
+            .prop_map(|(lines, by_sku, best, pair, items, next)| v1::T {
+                lines,
+                by_sku,
+                best: best.map(Box::new),
+                pair,
+                page: Page {
+                    items,
+                    next: next.map(Box::new),
+                },
+            })
+    }
+
+    /// The conversion a user would have written by hand.
+    fn by_hand(old: v1::T) -> v2::T {
+        let l = |l: v1::Line| v2::Line {
+            sku: l.sku,
+            qty: l.qty,
+            gift: false,
+        };
+        v2::T {
+            lines: old.lines.into_iter().map(l).collect(),
+            by_sku: old.by_sku.into_iter().map(|(k, v)| (k, l(v))).collect(),
+            best: old.best.map(|b| Box::new(l(*b))),
+            pair: (l(old.pair.0), old.pair.1),
+            page: Page {
+                items: old.page.items.into_iter().map(l).collect(),
+                next: old.page.next.map(|b| Box::new(l(*b))),
+            },
+        }
+    }
+
+    fn widened() -> impl Strategy<Value = evolution::widened::v1::T> {
+        (
+            any::<u8>(),
+            any::<i32>(),
+            any::<u16>(),
+            -1e6f32..1e6,
+            any::<u32>(),
+            proptest::collection::vec(any::<u8>(), 0..8),
+        )
+            .prop_map(|(a, b, c, d, e, f)| evolution::widened::v1::T { a, b, c, d, e, f })
+    }
+
+    proptest! {
+        #[test]
+        fn old_orders_read_as_new_ones(old in order()) {
+            for form in ["schema.bin", "json"] {
+                let read: v2::T = decode(form, &encode(form, &old)).unwrap();
+                prop_assert_eq!(read, by_hand(old.clone()));
+            }
+        }
+
+        #[test]
+        fn widened_values_keep_their_value(old in widened()) {
+            use evolution::widened::v2;
+            let expected = v2::T {
+                a: old.a.into(),
+                b: old.b.into(),
+                c: old.c.into(),
+                d: old.d.into(),
+                e: Some(old.e.into()),
+                f: Some(old.f.iter().map(|&b| b.into()).collect()),
+            };
+            let read: v2::T = decode("schema.bin", &encode("schema.bin", &old)).unwrap();
+            prop_assert_eq!(&read, &expected);
+            // JSON holds an `f32` as its shortest decimal, which is the `f64` read back: the
+            // same number as an `f32`, not the same bits as an `f64`.
+            let read: v2::T = decode("json", &encode("json", &old)).unwrap();
+            prop_assert_eq!(read.d as f32, old.d);
+            prop_assert_eq!(v2::T { d: expected.d, ..read }, expected);
+        }
+    }
+}
+
+/// Hostile input on the resolving path: a mutated body or schema gives an error, never a
+/// panic, an abort or a runaway allocation.
+mod hostile {
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        #[test]
+        fn mutated_envelopes_are_errors(flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4)) {
+            let mut bytes = Binary::new().with_schema().without_checksum().encode(&values::order1()).unwrap();
+            for (at, byte) in flips {
+                let i = at.index(bytes.len());
+                bytes[i] = byte;
+            }
+            // Any outcome but a panic: resolved into some value, or a named error.
+            let _ = Binary::new().without_checksum().decode::<nested::v2::T>(&bytes);
+        }
+
+        #[test]
+        fn truncated_envelopes_are_errors(cut in any::<prop::sample::Index>()) {
+            let bytes = Binary::new().with_schema().encode(&values::order1()).unwrap();
+            let cut = cut.index(bytes.len());
+            prop_assert!(Binary::new().decode::<nested::v2::T>(&bytes[..cut]).is_err());
+        }
+    }
+
+    /// A document that claims the envelope's fingerprint but describes another shape is
+    /// refused before the body is read.
+    #[test]
+    fn a_document_that_does_not_match_is_refused() {
+        let (old, _) = values::added();
+        let mut bytes = Binary::new()
+            .with_schema()
+            .without_checksum()
+            .encode(&old)
+            .unwrap();
+        // The document's first field name, `id`, becomes `ix`.
+        let at = bytes.windows(2).position(|w| w == b"id").unwrap();
+        bytes[at + 1] = b'x';
+        let err = Binary::new()
+            .without_checksum()
+            .decode::<added_default::v2::T>(&bytes)
+            .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::BadSchema { .. }), "{err}");
+        assert!(err.to_string().contains("it describes schema"), "{err}");
+    }
+}
+
+/// Crash recovery across a schema change: snapshots written by one build, read by the next.
+#[test]
+fn snapshots_of_one_build_load_in_the_next() {
+    use kimera::snapshot::SnapshotStore;
+    let dir = std::env::temp_dir().join(format!("kimera-evolution-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    {
+        let mut store = SnapshotStore::open(&dir).unwrap();
+        store.save(&values::order1()).unwrap();
+    }
+    let mut store = SnapshotStore::open(&dir).unwrap();
+    let (_, state) = store.latest::<nested::v2::T>().unwrap().unwrap();
+    assert_eq!(state, values::order2());
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -65,7 +65,8 @@ fn saves_load_back_and_old_generations_are_pruned() {
     assert_eq!(store.save(&counter(6)).unwrap(), Generation(6));
 }
 
-/// The file layout of docs/wire-format.md, byte for byte: a header, a binary envelope, a CRC.
+/// The file layout of docs/wire-format.md, byte for byte: a header, a binary envelope carrying
+/// its schema, a CRC.
 #[test]
 fn the_file_layout_is_pinned() {
     let dir = TempDir::new("golden");
@@ -77,7 +78,8 @@ fn the_file_layout_is_pinned() {
         std::fs::write(&golden, &written).unwrap();
     }
     assert_eq!(written, std::fs::read(&golden).unwrap());
-    let envelope = kimera::binary::to_vec(&counter(3)).unwrap();
+    let envelope =
+        kimera::Format::encode(&kimera::Binary::new().with_schema(), &counter(3)).unwrap();
     let mut expected = b"KSNP\x01".to_vec();
     expected.extend(1u64.to_le_bytes());
     expected.extend((envelope.len() as u64).to_le_bytes());
@@ -341,15 +343,15 @@ fn odd_files_in_the_directory_are_handled() {
 #[test]
 fn a_state_over_the_size_bound_is_not_written() {
     let dir = TempDir::new("too-big");
-    let mut store = SnapshotStore::open_with(&dir.0, quick().max_size(64)).unwrap();
+    let mut store = SnapshotStore::open_with(&dir.0, quick().max_size(256)).unwrap();
     store.save(&counter(1)).unwrap();
     let big = Counter {
         value: 2,
-        history: (0..100).collect(),
+        history: (0..1000).collect(),
     };
     let err = store.save(&big).unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::LimitExceeded { max: 64, .. }),
+        matches!(err.kind(), ErrorKind::LimitExceeded { max: 256, .. }),
         "{err}"
     );
     assert_eq!(

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock, RwLock};
 
-use kimera_core::document::{known, Document};
+use kimera_core::document::{known_for, Document};
 use kimera_core::envelope::{encode_error, origin_of};
 use kimera_core::{Error, ErrorKind, Guard, Header, KimeraHandler, Limits, Result};
 
@@ -60,17 +60,17 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> std::result::Result<Docum
 
 /// The writer's schema of an envelope whose fingerprint is not the reader's: the document it
 /// carries (checked against its fingerprint), else one the program knows
-/// ([`kimera_core::document::known`]); `None` if neither.
-pub(crate) fn writer_schema<'a>(
+/// ([`kimera_core::document::known_for`] the reader `T`); `None` if neither.
+pub(crate) fn writer_schema<T: KimeraHandler + ?Sized>(
     header: &Header<'_>,
     carried: Option<&[u8]>,
     limits: &Limits,
-) -> Result<Option<Cow<'a, Document>>> {
+) -> Result<Option<Cow<'static, Document>>> {
     let Some(fingerprint) = header.fingerprint else {
         return Ok(None);
     };
     let Some(bytes) = carried else {
-        return Ok(known(fingerprint).map(Cow::Borrowed));
+        return Ok(known_for(T::REFERENCE, fingerprint));
     };
     let bad = |reason: String| -> Error {
         ErrorKind::BadSchema {

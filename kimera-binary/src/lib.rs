@@ -317,7 +317,7 @@ where
     if !matches!(err.kind(), ErrorKind::FingerprintMismatch { .. }) {
         return Err(err);
     }
-    let Some(doc) = document::writer_schema(&parsed.header, parsed.schema, limits)? else {
+    let Some(doc) = document::writer_schema::<T>(&parsed.header, parsed.schema, limits)? else {
         return Err(err);
     };
     if let Err(mismatch) = kimera_core::document::check::check(&doc, T::SCHEMA, false) {

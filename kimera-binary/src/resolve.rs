@@ -444,12 +444,15 @@ impl<'de> EnumAccess<'de> for Variant<'_, '_, 'de> {
 impl<'de> VariantAccess<'de> for Variant<'_, '_, 'de> {
     type Error = DecodeError;
 
-    /// A unit variant, or the reader's `#[serde(other)]` variant taking one it does not know:
-    /// the writer's fields, if any, are read past.
+    /// A unit variant (or one the reader's `#[serde(other)]` variant takes): the writer's
+    /// variant must hold nothing, as JSON requires too; its values are not dropped unread.
     fn unit_variant(self) -> Result<(), DecodeError> {
         match self.fields {
             Fields::Unit => Ok(()),
-            fields => self.at.fields(fields, IgnoredAny).map(drop),
+            _ => Err(err(format!(
+                "the writer's variant `{}` holds fields, and the reader reads it as a unit variant",
+                self.name
+            ))),
         }
     }
 

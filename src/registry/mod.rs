@@ -74,6 +74,8 @@ pub struct RegisteredType {
     version: u32,
     fingerprint: u64,
     schema: &'static Schema,
+    reference: &'static Schema,
+    binary: bool,
     aliases: Vec<String>,
     rust_type: &'static str,
     type_id: TypeId,
@@ -121,6 +123,18 @@ impl RegisteredType {
         self.schema
     }
 
+    /// How it appears inside other schemas and names its envelopes
+    /// ([`KimeraHandler::REFERENCE`]).
+    pub fn reference(&self) -> &'static Schema {
+        self.reference
+    }
+
+    /// Whether the binary backend carries it ([`KimeraHandler::BINARY_INCOMPATIBILITY`] is
+    /// `None`).
+    pub fn is_binary(&self) -> bool {
+        self.binary
+    }
+
     /// The other names it reads (`#[kimera(alias = ...)]`), spelled as envelopes carry them.
     pub fn aliases(&self) -> impl Iterator<Item = &str> {
         self.aliases.iter().map(String::as_str)
@@ -157,6 +171,8 @@ impl RegisteredType {
             version: T::VERSION,
             fingerprint: T::FINGERPRINT,
             schema: T::SCHEMA,
+            reference: T::REFERENCE,
+            binary: T::BINARY_INCOMPATIBILITY.is_none(),
             name,
             aliases: names.collect(),
             rust_type: std::any::type_name::<T>(),

@@ -90,11 +90,12 @@ pub struct Options<F = Binary> {
 }
 
 impl Options {
-    /// Binary envelopes (checksummed), 3 generations kept, [`Fsync::Always`], files up to
-    /// [`Limits::DEFAULT`]'s `max_size`.
+    /// Binary envelopes (checksummed, carrying their writer's schema, so that a later build
+    /// whose state type has changed resolves them: `docs/versioning.md`), 3 generations kept,
+    /// [`Fsync::Always`], files up to [`Limits::DEFAULT`]'s `max_size`.
     pub fn new() -> Self {
         Options {
-            format: Binary::new(),
+            format: Binary::new().with_schema(),
             keep: 3,
             fsync: Fsync::Always,
             max_size: Limits::DEFAULT.max_size,

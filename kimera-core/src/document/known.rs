@@ -6,10 +6,12 @@
 //! against its fingerprint then, and one that fails is left out (it could only describe bytes
 //! wrongly).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use super::Document;
+use super::{Document, Node};
+use crate::Schema;
 
 /// A set of schema documents submitted to every reader of the program (see the module
 /// documentation).
@@ -31,18 +33,91 @@ inventory::collect!(KnownSchemas);
 /// assert!(kimera_core::document::known(0x1234).is_none());
 /// ```
 pub fn known(fingerprint: u64) -> Option<&'static Document> {
+    store().get(&fingerprint)
+}
+
+fn store() -> &'static HashMap<u64, Document> {
     static KNOWN: OnceLock<HashMap<u64, Document>> = OnceLock::new();
-    KNOWN
-        .get_or_init(|| {
-            let mut known = HashMap::new();
-            for source in inventory::iter::<KnownSchemas> {
-                for doc in (source.load)() {
-                    if let Ok(fingerprint) = doc.fingerprint() {
-                        known.entry(fingerprint).or_insert(doc);
+    KNOWN.get_or_init(|| {
+        let mut known = HashMap::new();
+        for source in inventory::iter::<KnownSchemas> {
+            for doc in (source.load)() {
+                if let Ok(fingerprint) = doc.fingerprint() {
+                    known.entry(fingerprint).or_insert(doc);
+                }
+            }
+        }
+        known
+    })
+}
+
+/// The writer's schema of a `reader` value whose fingerprint is `fingerprint`, from the known
+/// schemas: recorded as it is, or, for a value whose type is not itself a named type
+/// (`list<shop.Order>`, `map<str,shop.Order>`), composed of the recorded schemas of the named
+/// types it holds: a history records named types, and a `Vec<Order>` written before `Order`
+/// changed holds the `Order` of then.
+pub fn known_for(reader: &'static Schema, fingerprint: u64) -> Option<Cow<'static, Document>> {
+    if let Some(doc) = known(fingerprint) {
+        return Some(Cow::Borrowed(doc));
+    }
+    let mut doc = Document::from_schema(reader);
+    if let Node::Named(_) = doc.root {
+        return None;
+    }
+    let mut slots = Vec::new();
+    doc.root.for_each_named(&mut |index| slots.push(*index));
+    slots.sort_unstable();
+    slots.dedup();
+    let candidates: Vec<Vec<&'static Document>> = slots
+        .iter()
+        .map(|&slot| {
+            let named = &doc.types[slot as usize];
+            let mut found = vec![];
+            for candidate in store().values() {
+                if let Node::Named(root) = candidate.root {
+                    let t = &candidate.types[root as usize];
+                    if (&t.name, &t.origin) == (&named.name, &named.origin) {
+                        found.push(candidate);
                     }
                 }
             }
-            known
+            found
         })
-        .get(&fingerprint)
+        .collect();
+    // Every combination of the recorded shapes of each named type, up to a bound.
+    const MAX_COMBINATIONS: usize = 4096;
+    let total = candidates
+        .iter()
+        .try_fold(1usize, |n, c| n.checked_mul(c.len()))
+        .filter(|&n| n <= MAX_COMBINATIONS)?;
+    for mut combination in 0..total {
+        let mut types = Vec::new();
+        let mut remap = Vec::with_capacity(slots.len());
+        for options in &candidates {
+            let chosen = options[combination % options.len()];
+            combination /= options.len();
+            let offset = types.len() as u32;
+            // Appended at `offset`: every index of the chosen document moves by it.
+            types.extend(chosen.types.iter().cloned().map(|mut t| {
+                t.for_each_named(&mut |index| *index += offset);
+                t
+            }));
+            let Node::Named(root) = chosen.root else {
+                unreachable!("candidates are named types")
+            };
+            remap.push(offset + root);
+        }
+        let mut root = doc.root.clone();
+        root.for_each_named(&mut |index| {
+            let slot = slots
+                .binary_search(index)
+                .expect("every slot was collected");
+            *index = remap[slot];
+        });
+        let composed = Document { root, types };
+        if composed.fingerprint() == Ok(fingerprint) {
+            return Some(Cow::Owned(composed));
+        }
+    }
+    None
 }

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::{KimeraHandler, Schema};
 
 pub use hash::InvalidDocument;
-pub use known::{known, KnownSchemas};
+pub use known::{known, known_for, KnownSchemas};
 
 /// A type's full schema as owned data (see the [module](self) documentation).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -309,6 +309,56 @@ impl Node {
             Node::TimeDelta => "timedelta",
             Node::Duration => "duration",
             _ => "",
+        }
+    }
+}
+
+impl Node {
+    /// Calls `f` on the index of every [`Node::Named`] in this node, inline types' shapes
+    /// included, without following the indices.
+    fn for_each_named(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        match self {
+            Node::Named(index) => f(index),
+            Node::Compact(inner) | Node::Option(inner) | Node::List(inner) | Node::Set(inner) => {
+                inner.for_each_named(f)
+            }
+            Node::Array { item, .. } => item.for_each_named(f),
+            Node::Map { key, value } => {
+                key.for_each_named(f);
+                value.for_each_named(f);
+            }
+            Node::Tuple(items) => items.iter_mut().for_each(|n| n.for_each_named(f)),
+            Node::Foreign {
+                readable, compact, ..
+            } => {
+                readable.for_each_named(f);
+                compact.for_each_named(f);
+            }
+            Node::Type(def) => def.for_each_named(f),
+            _ => {}
+        }
+    }
+}
+
+impl Type {
+    /// [`Node::for_each_named`] over the type's arguments and definition.
+    fn for_each_named(&mut self, f: &mut dyn FnMut(&mut u32)) {
+        let fields = |fields: &mut Fields, f: &mut dyn FnMut(&mut u32)| match fields {
+            Fields::Unit => {}
+            Fields::Newtype(inner) => inner.for_each_named(f),
+            Fields::Tuple(items) => items.iter_mut().for_each(|n| n.for_each_named(f)),
+            Fields::Named(named) => named.iter_mut().for_each(|n| n.schema.for_each_named(f)),
+        };
+        self.params.iter_mut().for_each(|n| n.for_each_named(f));
+        match &mut self.definition {
+            Definition::Schema(node) => node.for_each_named(f),
+            Definition::Shape { shape, .. } => match shape {
+                Shape::Struct(fs) | Shape::TaggedStruct { fields: fs, .. } => fields(fs, f),
+                Shape::Transparent(inner) => inner.for_each_named(f),
+                Shape::Enum { variants, .. } => {
+                    variants.iter_mut().for_each(|v| fields(&mut v.fields, f))
+                }
+            },
         }
     }
 }

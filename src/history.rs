@@ -1,0 +1,325 @@
+//! The schema history: every shape the program's types have had, in a JSON file kept in the
+//! repository and embedded in the program, so that every reader knows the writers' schemas.
+//!
+//! The workflow (`docs/versioning.md`):
+//!
+//! 1. A test calls [`assert_history`], which fails when a registered type's current schema is
+//!    not in the file, or when the current build cannot read a recorded one (naming the field
+//!    and why). Run it with `KIMERA_SCHEMAS=overwrite` to record the current schemas.
+//! 2. The program embeds the file with [`schema_history!`](crate::schema_history): a binary
+//!    value written with any recorded schema is then resolved into the reader's shape.
+//!
+//! ```
+//! use kimera::history::History;
+//! use kimera::Kimera;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Kimera)]
+//! #[kimera(name = "docs.Player")]
+//! struct Player { name: String }
+//!
+//! let mut history = History::new();
+//! for entry in History::current() {
+//!     history.record(entry);
+//! }
+//! assert!(history.entries().iter().any(|e| e.name == "docs.Player"));
+//! assert!(history.check().is_empty());
+//! let text = history.to_json();
+//! assert_eq!(History::from_json(&text)?, history);
+//! # Ok::<(), kimera::Error>(())
+//! ```
+
+use std::path::Path;
+
+use kimera_core::document::{check, Document};
+use kimera_core::{ErrorKind, KimeraHandler, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::registry::{self, RegisteredType};
+
+/// The environment variable that makes [`assert_history`] record the current schemas.
+pub const UPDATE_VAR: &str = "KIMERA_SCHEMAS";
+
+/// The version of the history file's layout.
+const LAYOUT: u32 = 1;
+
+/// The recorded schemas (see the [module](self) documentation).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct History {
+    entries: Vec<Entry>,
+}
+
+/// One recorded schema of a type at a version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The type's name, as envelopes carry it.
+    pub name: String,
+    /// Its version.
+    pub version: u32,
+    /// The schema's fingerprint, 16 hexadecimal digits (JSON numbers cannot hold 64 bits in
+    /// every language).
+    pub fingerprint: String,
+    /// The schema.
+    pub schema: Document,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    kimera_schema_history: u32,
+    types: Vec<Entry>,
+}
+
+impl Entry {
+    /// The entry of `T`'s schema.
+    ///
+    /// ```
+    /// let entry = kimera::history::Entry::of::<Vec<u8>>();
+    /// assert_eq!((entry.name.as_str(), entry.version), ("list<u8>", 1));
+    /// ```
+    pub fn of<T: KimeraHandler + ?Sized>() -> Entry {
+        Entry {
+            name: T::type_name().into_owned(),
+            version: T::VERSION,
+            fingerprint: hex(T::FINGERPRINT),
+            schema: Document::of::<T>(),
+        }
+    }
+
+    /// The entry of a registered type's current schema.
+    pub fn registered(registered: &RegisteredType) -> Entry {
+        Entry {
+            name: registered.name().to_owned(),
+            version: registered.version(),
+            fingerprint: hex(registered.fingerprint()),
+            schema: Document::from_schema(registered.reference()),
+        }
+    }
+}
+
+fn hex(fingerprint: u64) -> String {
+    format!("{fingerprint:016x}")
+}
+
+impl History {
+    /// An empty history.
+    pub fn new() -> History {
+        History::default()
+    }
+
+    /// Reads a history file's text.
+    pub fn from_json(text: &str) -> Result<History> {
+        let file: File = serde_json::from_str(text).map_err(|err| ErrorKind::BadSchema {
+            context: "history".to_owned(),
+            reason: format!("the file is not a schema history ({err})"),
+        })?;
+        if file.kimera_schema_history != LAYOUT {
+            return Err(ErrorKind::BadSchema {
+                context: "history".to_owned(),
+                reason: format!(
+                    "its layout is version {}, and this build reads version {LAYOUT}",
+                    file.kimera_schema_history
+                ),
+            }
+            .into());
+        }
+        Ok(History {
+            entries: file.types,
+        })
+    }
+
+    /// The file's text: pretty-printed, entries sorted by name and version (an entry recorded
+    /// later for the same version comes after), so that a change is a readable diff.
+    pub fn to_json(&self) -> String {
+        let file = File {
+            kimera_schema_history: LAYOUT,
+            types: self.entries.clone(),
+        };
+        let mut text = serde_json::to_string_pretty(&file).expect("a history is plain data");
+        text.push('\n');
+        text
+    }
+
+    /// The recorded entries.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Adds `entry` unless a schema of that name, version and fingerprint is recorded; returns
+    /// whether it was added.
+    pub fn record(&mut self, entry: Entry) -> bool {
+        let same = |e: &Entry| {
+            (&e.name, e.version, &e.fingerprint) == (&entry.name, entry.version, &entry.fingerprint)
+        };
+        if self.entries.iter().any(same) {
+            return false;
+        }
+        self.entries.push(entry);
+        self.entries
+            .sort_by(|a, b| (&a.name, a.version).cmp(&(&b.name, b.version)));
+        true
+    }
+
+    /// The entries of every registered type's current schema.
+    pub fn current() -> Vec<Entry> {
+        registry::types().map(Entry::registered).collect()
+    }
+
+    /// What is wrong with this history for the current build, one sentence each: an entry
+    /// whose document does not give its fingerprint, a registered type's current schema that
+    /// is not recorded, a recorded schema the current build cannot read.
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for entry in &self.entries {
+            let at = format!(
+                "`{}` v{} ({})",
+                entry.name, entry.version, entry.fingerprint
+            );
+            match entry.schema.fingerprint() {
+                Ok(fp) if hex(fp) == entry.fingerprint => {}
+                Ok(fp) => problems.push(format!(
+                    "the recorded schema of {at} has the fingerprint {}",
+                    hex(fp)
+                )),
+                Err(invalid) => problems.push(format!("the recorded schema of {at}: {invalid}")),
+            }
+            if let Some(problem) = unreadable(entry) {
+                problems.push(format!("{at}: {problem}"));
+            }
+        }
+        for current in Self::current() {
+            let recorded = self.entries.iter().any(|e| {
+                (&e.name, e.version, &e.fingerprint)
+                    == (&current.name, current.version, &current.fingerprint)
+            });
+            if !recorded {
+                problems.push(format!(
+                    "the current schema of `{}` v{} ({}) is not recorded",
+                    current.name, current.version, current.fingerprint
+                ));
+            }
+        }
+        problems
+    }
+
+    /// The documents of every entry.
+    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+        self.entries.iter().map(|e| &e.schema)
+    }
+}
+
+/// Why this build cannot read values written with `entry`'s schema, if it cannot.
+fn unreadable(entry: &Entry) -> Option<String> {
+    let claimants: Vec<_> = registry::types()
+        .filter(|t| t.name() == entry.name)
+        .collect();
+    let current = claimants.iter().map(|t| t.version()).max()?;
+    // A type no longer registered, or a version from a newer build: nothing here reads it.
+    if entry.version > current {
+        return None;
+    }
+    let Some(reader) = claimants.iter().find(|t| t.version() == entry.version) else {
+        return Some(format!(
+            "this build reads `{}` at version {current}, and its migration chain has no link of version {}: keep the type of that version as `#[kimera(previous = ...)]`",
+            entry.name, entry.version
+        ));
+    };
+    if hex(reader.fingerprint()) == entry.fingerprint {
+        return None;
+    }
+    let backends: &[(bool, &str)] = match reader.is_binary() {
+        true => &[(false, "binary"), (true, "JSON")],
+        false => &[(true, "JSON")],
+    };
+    backends.iter().find_map(|&(readable, backend)| {
+        check::check(&entry.schema, reader.schema(), readable)
+            .err()
+            .map(|mismatch| {
+                format!(
+                    "{} cannot read it in {backend}: {mismatch}",
+                    reader.rust_type()
+                )
+            })
+    })
+}
+
+/// The test helper that keeps a schema history honest: panics, listing every problem
+/// [`History::check`] finds in the file at `path` (relative to the crate being tested), unless
+/// the environment variable [`UPDATE_VAR`] is `overwrite`, in which case the current schemas are
+/// recorded first and only the problems that remain fail.
+///
+/// A missing file is an empty history.
+///
+/// ```no_run
+/// #[test]
+/// fn schema_history() {
+///     kimera::history::assert_history("kimera-schemas.json");
+/// }
+/// ```
+#[track_caller]
+pub fn assert_history(path: impl AsRef<Path>) {
+    let path = match std::env::var_os("CARGO_MANIFEST_DIR") {
+        Some(dir) => Path::new(&dir).join(path),
+        None => path.as_ref().to_owned(),
+    };
+    let mut history = match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            History::from_json(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => History::new(),
+        Err(err) => panic!("cannot read {}: {err}", path.display()),
+    };
+    if std::env::var(UPDATE_VAR).as_deref() == Ok("overwrite") {
+        let mut added = false;
+        for entry in History::current() {
+            added |= history.record(entry);
+        }
+        if added {
+            std::fs::write(&path, history.to_json())
+                .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
+        }
+    }
+    let problems = history.check();
+    if !problems.is_empty() {
+        panic!(
+            "the schema history {} does not hold for this build:\n- {}\nRecord the current schemas with {UPDATE_VAR}=overwrite; a schema this build cannot read needs the change made resolvable, or a version bump with `#[kimera(previous = ...)]` (docs/versioning.md).",
+            path.display(),
+            problems.join("\n- ")
+        );
+    }
+}
+
+/// For [`schema_history!`](crate::schema_history): the documents of an embedded history file;
+/// none if it does not parse ([`assert_history`] reports that in the tests).
+#[doc(hidden)]
+pub fn documents_of(text: &str) -> Vec<Document> {
+    History::from_json(text)
+        .map(|h| h.entries.into_iter().map(|e| e.schema).collect())
+        .unwrap_or_default()
+}
+
+/// Embeds a schema history file (a path relative to the crate's `Cargo.toml`) in the program:
+/// every reader then finds the writers' schemas recorded there, and resolves values written
+/// with any of them into its own types' shapes (`docs/versioning.md`).
+///
+/// ```ignore
+/// kimera::schema_history!("kimera-schemas.json");
+/// ```
+#[macro_export]
+macro_rules! schema_history {
+    ($path:literal) => {
+        const _: () = {
+            fn documents() -> ::std::vec::Vec<$crate::document::Document> {
+                $crate::history::documents_of(::core::include_str!(::core::concat!(
+                    ::core::env!("CARGO_MANIFEST_DIR"),
+                    "/",
+                    $path
+                )))
+            }
+            $crate::__private::inventory::submit! {
+                $crate::document::KnownSchemas { origin: $path, load: documents }
+            }
+        };
+    };
+}
