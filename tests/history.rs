@@ -4,6 +4,8 @@
 
 #[path = "support/evolution.rs"]
 mod evolution;
+#[path = "../examples/support/players.rs"]
+mod players;
 
 use evolution::{
     added_default, downgrades, nested, removed_reordered, renamed, unresolvable, upgrades, values,
@@ -53,6 +55,22 @@ fn the_history_file_is_pinned() {
     }
     assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     assert_eq!(History::from_json(&text).unwrap(), recorded());
+}
+
+/// The history `examples/evolution.rs` embeds: both releases of its types.
+#[test]
+fn the_examples_history_is_pinned() {
+    let mut history = History::new();
+    history.record(Entry::of::<players::release1::Player>());
+    history.record(Entry::of::<players::release1::Item>());
+    history.record(Entry::of::<players::release2::Player>());
+    history.record(Entry::of::<players::release2::Item>());
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/evolution-schemas.json");
+    if std::env::var_os("KIMERA_WRITE_GOLDEN").is_some() {
+        std::fs::write(&path, history.to_json()).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), history.to_json());
 }
 
 /// Plain binary values (no schema inside) from either build resolve with the embedded history.

@@ -124,7 +124,7 @@ pub enum ErrorKind {
     },
     /// The writer's schema is known, and the reader's shape cannot be resolved from it
     /// (`docs/versioning.md`, "Resolution").
-    #[error("cannot read `{type_name}` v{version} written with schema {writer:016x} as this reader's schema {reader:016x}, {}: {reason}. Make the change one that resolves (docs/versioning.md, \"Resolution\"), or declare it: bump the version and keep the old shape as `#[kimera(previous = ...)]` with a conversion", At(.path))]
+    #[error("cannot read `{type_name}` v{version} written with schema {writer:016x} as this reader's schema {reader:016x}, {}: {reason}. Make the change one that resolves (docs/versioning.md, \"Resolution rules\"), or declare it: bump the version and keep the old shape as `#[kimera(previous = ...)]` with a conversion", At(.path))]
     Unresolvable {
         /// The type.
         type_name: String,
