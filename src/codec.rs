@@ -29,6 +29,7 @@
 use std::marker::PhantomData;
 
 use bytes::{Buf, BufMut, BytesMut};
+use kimera_core::document::StreamSchemas;
 use kimera_core::{Error, ErrorKind, Format, KimeraHandler, Limit, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -154,6 +155,9 @@ impl Encoder<&[u8]> for FrameCodec {
 pub struct KimeraCodec<T, F> {
     frames: FrameCodec,
     format: F,
+    /// The schemas the stream has carried, both ways.
+    schemas: StreamSchemas,
+    send_schemas: bool,
     marker: PhantomData<fn() -> T>,
 }
 
@@ -179,24 +183,41 @@ impl<T, F: Format> KimeraCodec<T, F> {
         KimeraCodec {
             frames: FrameCodec::new(),
             format,
+            schemas: StreamSchemas::new(),
+            send_schemas: false,
             marker: PhantomData,
         }
     }
 
     /// Refuses frames longer than `max` bytes, reading and writing.
+    #[must_use]
     pub fn with_max_frame_len(mut self, max: u32) -> Self {
         self.frames = self.frames.with_max_frame_len(max);
         self
     }
 
-    fn decode_frame(&self, frame: Option<BytesMut>) -> Result<Option<T>>
+    /// Sends each type's schema once, with its first value on the connection, as
+    /// [`FrameWriter::with_schemas`](crate::frame::FrameWriter::with_schemas) does: a peer of
+    /// another build resolves the values into its own shapes. Decoding always keeps the
+    /// schemas the peer sends.
+    #[must_use]
+    pub fn with_schemas(mut self) -> Self {
+        self.send_schemas = true;
+        self
+    }
+
+    fn decode_frame(&mut self, frame: Option<BytesMut>) -> Result<Option<T>>
     where
         T: KimeraHandler + DeserializeOwned,
     {
-        match frame {
-            Some(frame) => crate::decode_preferring(&self.format, &frame).map(Some),
-            None => Ok(None),
+        let Some(frame) = frame else {
+            return Ok(None);
+        };
+        match F::sniff(&frame) {
+            true => self.format.decode_in_stream(&frame, &mut self.schemas),
+            false => crate::from_slice(&frame),
         }
+        .map(Some)
     }
 }
 
@@ -223,7 +244,15 @@ where
     type Error = Error;
 
     fn encode(&mut self, value: &U, dst: &mut BytesMut) -> Result<()> {
-        let envelope = self.format.encode(value)?;
-        self.frames.encode(&envelope[..], dst)
+        let mut envelope = Vec::with_capacity(128);
+        match self.send_schemas {
+            true => self
+                .format
+                .encode_into_stream(value, &mut envelope, &mut self.schemas)?,
+            false => self.format.encode_into(value, &mut envelope)?,
+        }
+        self.frames.encode(&envelope[..], dst)?;
+        self.schemas.commit();
+        Ok(())
     }
 }

@@ -33,6 +33,7 @@
 
 use std::io::{self, Read, Write};
 
+use kimera_core::document::StreamSchemas;
 use kimera_core::{ErrorKind, Format, KimeraHandler, Limit, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -53,6 +54,8 @@ pub struct FrameWriter<W, F> {
     format: F,
     max_frame_len: u32,
     buf: Vec<u8>,
+    /// What the stream has carried, when each type's schema is sent once.
+    stream: Option<StreamSchemas>,
 }
 
 #[cfg(feature = "binary")]
@@ -87,12 +90,48 @@ impl<W: Write, F: Format> FrameWriter<W, F> {
             format,
             max_frame_len: DEFAULT_MAX_FRAME_LEN,
             buf: Vec::new(),
+            stream: None,
         }
     }
 
     /// Refuses to write frames longer than `max` bytes (after the prefix).
+    #[must_use]
     pub fn with_max_frame_len(mut self, max: u32) -> Self {
         self.max_frame_len = max;
+        self
+    }
+
+    /// Sends each type's schema once, with its first value in the stream (binary envelopes;
+    /// JSON describes itself): a reader of another build resolves every value of the stream
+    /// into its own shapes (`docs/versioning.md`), for the cost of one schema per type.
+    ///
+    /// ```
+    /// use kimera::frame::{FrameReader, FrameWriter};
+    /// use kimera::Kimera;
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// mod before {
+    ///     #[derive(serde::Serialize, kimera::Kimera)]
+    ///     #[kimera(name = "docs.Reading", register = false)]
+    ///     pub struct Reading { pub celsius: f32 }
+    /// }
+    /// #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+    /// #[kimera(name = "docs.Reading", register = false)]
+    /// struct Reading { celsius: f64, #[serde(default)] sensor: String }
+    ///
+    /// let mut stream = Vec::new();
+    /// let mut writer = FrameWriter::binary(&mut stream).with_schemas();
+    /// writer.write(&before::Reading { celsius: 20.5 })?; // with its schema
+    /// writer.write(&before::Reading { celsius: 21.0 })?; // without
+    /// let mut reader = FrameReader::new(&stream[..]);
+    /// let read = reader.read::<Reading>()?.unwrap();
+    /// assert_eq!(read, Reading { celsius: 20.5, sensor: String::new() });
+    /// assert_eq!(reader.read::<Reading>()?.unwrap().celsius, 21.0);
+    /// # Ok::<(), kimera::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_schemas(mut self) -> Self {
+        self.stream = Some(StreamSchemas::new());
         self
     }
 
@@ -100,7 +139,12 @@ impl<W: Write, F: Format> FrameWriter<W, F> {
     pub fn write<T: KimeraHandler + Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.buf.clear();
         self.buf.extend_from_slice(&[0; PREFIX_LEN]);
-        self.format.encode_into(value, &mut self.buf)?;
+        match &mut self.stream {
+            Some(stream) => self
+                .format
+                .encode_into_stream(value, &mut self.buf, stream)?,
+            None => self.format.encode_into(value, &mut self.buf)?,
+        }
         let len = self.buf.len() - PREFIX_LEN;
         let len = match u32::try_from(len) {
             Ok(len) if len <= self.max_frame_len => len,
@@ -114,6 +158,9 @@ impl<W: Write, F: Format> FrameWriter<W, F> {
         };
         self.buf[..PREFIX_LEN].copy_from_slice(&len.to_le_bytes());
         self.inner.write_all(&self.buf)?;
+        if let Some(stream) = &mut self.stream {
+            stream.commit();
+        }
         Ok(())
     }
 
@@ -141,6 +188,9 @@ pub struct FrameReader<R> {
     /// Binary envelopes without a checksum are accepted.
     #[cfg(feature = "binary")]
     unchecked: bool,
+    /// The schemas the stream has carried.
+    #[cfg(feature = "binary")]
+    schemas: StreamSchemas,
 }
 
 impl<R: Read> FrameReader<R> {
@@ -155,6 +205,8 @@ impl<R: Read> FrameReader<R> {
             in_sync: true,
             #[cfg(feature = "binary")]
             unchecked: false,
+            #[cfg(feature = "binary")]
+            schemas: StreamSchemas::new(),
         }
     }
 
@@ -173,19 +225,24 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// The next value, decoded as a `T` from whichever backend wrote it (migrating an older
-    /// version); `None` at a clean end of stream.
+    /// version, resolving another shape with the schema the stream carried:
+    /// [`FrameWriter::with_schemas`]); `None` at a clean end of stream.
     pub fn read<T: KimeraHandler + DeserializeOwned>(&mut self) -> Result<Option<T>> {
-        #[cfg(feature = "binary")]
-        let unchecked = self.unchecked;
-        match self.read_frame()? {
-            #[cfg(feature = "binary")]
-            Some(envelope) if unchecked && crate::Binary::sniff(envelope) => crate::Binary::new()
-                .without_checksum()
-                .decode_checked_at_run_time(envelope)
-                .map(Some),
-            Some(envelope) => crate::from_slice(envelope).map(Some),
-            None => Ok(None),
+        if !self.next_frame()? {
+            return Ok(None);
         }
+        let envelope = &self.buf[..];
+        #[cfg(feature = "binary")]
+        if crate::Binary::sniff(envelope) {
+            let binary = match self.unchecked {
+                true => crate::Binary::new().without_checksum(),
+                false => crate::Binary::new(),
+            };
+            return binary
+                .decode_in_stream(envelope, &mut self.schemas)
+                .map(Some);
+        }
+        crate::from_slice(envelope).map(Some)
     }
 
     /// The next value, of whichever registered type its envelope names
@@ -201,6 +258,11 @@ impl<R: Read> FrameReader<R> {
     /// The next frame's envelope, undecoded (to hand to a
     /// [`Dispatcher`](crate::registry::Dispatcher), say); `None` at a clean end of stream.
     pub fn read_frame(&mut self) -> Result<Option<&[u8]>> {
+        Ok(self.next_frame()?.then_some(&self.buf[..]))
+    }
+
+    /// Reads the next frame into `buf`; `false` at a clean end of stream.
+    fn next_frame(&mut self) -> Result<bool> {
         if !self.in_sync {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -229,7 +291,7 @@ impl<R: Read> FrameReader<R> {
             }
         };
         match got {
-            0 => return Ok(None),
+            0 => return Ok(false),
             PREFIX_LEN => {}
             got => {
                 self.in_sync = false;
@@ -265,7 +327,7 @@ impl<R: Read> FrameReader<R> {
             }
         }
         self.in_sync = true;
-        Ok(Some(&self.buf))
+        Ok(true)
     }
 
     /// Whether the reader knows where the next frame starts: true except after a truncated

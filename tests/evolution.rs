@@ -436,3 +436,75 @@ fn snapshots_of_one_build_load_in_the_next() {
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A stream of frames carries each type's schema once: a reader of the next build resolves
+/// every frame, and the frames after the first of a type are no larger than without schemas.
+#[test]
+fn streams_carry_each_schema_once() {
+    use kimera::frame::{FrameReader, FrameWriter};
+    let (old, new) = values::added();
+    let mut with = Vec::new();
+    let mut writer = FrameWriter::binary(&mut with).with_schemas();
+    for _ in 0..3 {
+        writer.write(&old).unwrap();
+        writer.write(&values::order1()).unwrap();
+    }
+    let mut without = Vec::new();
+    let mut writer = FrameWriter::binary(&mut without);
+    for _ in 0..3 {
+        writer.write(&old).unwrap();
+        writer.write(&values::order1()).unwrap();
+    }
+    let first_two = |stream: &[u8]| {
+        let a = u32::from_le_bytes(stream[..4].try_into().unwrap()) as usize + 4;
+        let b = u32::from_le_bytes(stream[a..a + 4].try_into().unwrap()) as usize + 4;
+        a + b
+    };
+    // The schemas cost something once, and nothing after.
+    assert!(first_two(&with) > first_two(&without));
+    assert_eq!(
+        with.len() - first_two(&with),
+        without.len() - first_two(&without)
+    );
+    let mut reader = FrameReader::new(&with[..]);
+    for _ in 0..3 {
+        assert_eq!(
+            reader.read::<added_default::v2::T>().unwrap(),
+            Some(new.clone())
+        );
+        assert_eq!(
+            reader.read::<nested::v2::T>().unwrap(),
+            Some(values::order2())
+        );
+    }
+    assert_eq!(reader.read::<nested::v2::T>().unwrap(), None);
+    // Without them, a reader of the next build is told what is missing.
+    let err = FrameReader::new(&without[..])
+        .read::<added_default::v2::T>()
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::FingerprintMismatch { .. }),
+        "{err}"
+    );
+}
+
+/// The tokio codec does the same on a connection.
+#[test]
+fn the_codec_carries_each_schema_once() {
+    use kimera::codec::KimeraCodec;
+    use tokio_util::codec::{Decoder, Encoder};
+    let (old, new) = values::added();
+    let mut sender = KimeraCodec::<(), Binary>::binary().with_schemas();
+    let mut wire = bytes::BytesMut::new();
+    sender.encode(&old, &mut wire).unwrap();
+    let first = wire.len();
+    sender.encode(&old, &mut wire).unwrap();
+    assert!(
+        wire.len() - first < first,
+        "the second frame carries no schema"
+    );
+    let mut receiver = KimeraCodec::<added_default::v2::T, Binary>::binary();
+    assert_eq!(receiver.decode(&mut wire).unwrap(), Some(new.clone()));
+    assert_eq!(receiver.decode(&mut wire).unwrap(), Some(new));
+    assert_eq!(receiver.decode(&mut wire).unwrap(), None);
+}

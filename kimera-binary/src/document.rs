@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock, RwLock};
 
-use kimera_core::document::{known_for, Document};
+use kimera_core::document::{known_for, Document, StreamSchemas};
 use kimera_core::envelope::{encode_error, origin_of};
 use kimera_core::{Error, ErrorKind, Guard, Header, KimeraHandler, Limits, Result};
 
@@ -59,19 +59,39 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> std::result::Result<Docum
 }
 
 /// The writer's schema of an envelope whose fingerprint is not the reader's: the document it
-/// carries (checked against its fingerprint), else one the program knows
-/// ([`kimera_core::document::known_for`] the reader `T`); `None` if neither.
-pub(crate) fn writer_schema<T: KimeraHandler + ?Sized>(
+/// carries (checked against its fingerprint, and kept in `stream` if there is one), else one
+/// the stream carried earlier, else one the program knows
+/// ([`kimera_core::document::known_for`] the reader `T`); `None` if none.
+pub(crate) fn writer_schema<'s, T: KimeraHandler + ?Sized>(
     header: &Header<'_>,
     carried: Option<&[u8]>,
     limits: &Limits,
-) -> Result<Option<Cow<'static, Document>>> {
+    stream: Option<&'s mut StreamSchemas>,
+) -> Result<Option<Cow<'s, Document>>> {
     let Some(fingerprint) = header.fingerprint else {
         return Ok(None);
     };
-    let Some(bytes) = carried else {
-        return Ok(known_for(T::REFERENCE, fingerprint));
-    };
+    // A stream keeps what it carried: each document is decoded and checked once.
+    if let Some(stream) = stream {
+        if stream.learned(fingerprint).is_none() {
+            let Some(bytes) = carried else {
+                return Ok(known_for(T::REFERENCE, fingerprint));
+            };
+            if let Some(unkept) = stream.learn(fingerprint, verified(header, bytes, limits)?) {
+                return Ok(Some(Cow::Owned(unkept)));
+            }
+        }
+        let stream: &'s StreamSchemas = stream;
+        return Ok(stream.learned(fingerprint).map(Cow::Borrowed));
+    }
+    match carried {
+        Some(bytes) => verified(header, bytes, limits).map(|doc| Some(Cow::Owned(doc))),
+        None => Ok(known_for(T::REFERENCE, fingerprint)),
+    }
+}
+
+/// The document an envelope carries, checked against the envelope's fingerprint.
+fn verified(header: &Header<'_>, bytes: &[u8], limits: &Limits) -> Result<Document> {
     let bad = |reason: String| -> Error {
         ErrorKind::BadSchema {
             context: format!("in this `{}` envelope", header.type_name),
@@ -80,8 +100,9 @@ pub(crate) fn writer_schema<T: KimeraHandler + ?Sized>(
         .into()
     };
     let doc = decode(bytes, limits).map_err(bad)?;
+    let fingerprint = header.fingerprint.unwrap_or_default();
     match doc.fingerprint() {
-        Ok(found) if found == fingerprint => Ok(Some(Cow::Owned(doc))),
+        Ok(found) if found == fingerprint => Ok(doc),
         Ok(found) => Err(bad(format!(
             "it describes schema {found:016x}, and the envelope says {fingerprint:016x}"
         ))),

@@ -35,6 +35,7 @@ use std::io::{self, Read};
 use std::marker::PhantomData;
 
 use envelope::Parsed;
+use kimera_core::document::StreamSchemas;
 use kimera_core::envelope::data_error;
 use kimera_core::migration::{check_link, no_migration, Older};
 use kimera_core::{
@@ -173,6 +174,15 @@ impl Binary {
     where
         T: KimeraHandler + Deserialize<'de>,
     {
+        self.decode_with(bytes, None)
+    }
+
+    /// Decodes, resolving a body of another shape with the schema the envelope carries, or
+    /// that `stream` carried earlier, or that the program knows.
+    fn decode_with<'de, T>(&self, bytes: &'de [u8], stream: Option<&mut StreamSchemas>) -> Result<T>
+    where
+        T: KimeraHandler + Deserialize<'de>,
+    {
         if let Some(body) = envelope::fast_body::<T>(bytes, &self.limits, self.checksum) {
             return decode_body(body, &self.limits, Body::Own);
         }
@@ -182,9 +192,10 @@ impl Binary {
             Ok(Reading::Migrate { .. }) => T::migrate(BinaryOlder::<T> {
                 parsed,
                 limits: &self.limits,
+                stream,
                 reader: PhantomData,
             }),
-            Err(err) => resolve::<T>(&parsed, &self.limits, err),
+            Err(err) => resolve::<T>(&parsed, &self.limits, stream, err),
         }
     }
 
@@ -269,6 +280,41 @@ impl Format for Binary {
     fn header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>> {
         envelope::parse(bytes, &self.limits, self.checksum).map(|parsed| parsed.header)
     }
+
+    /// Sends each type's schema with its first value in the stream (and with every value if
+    /// these options say [`with_schema`](Binary::with_schema)).
+    fn encode_into_stream<T>(
+        &self,
+        value: &T,
+        out: &mut Vec<u8>,
+        stream: &mut StreamSchemas,
+    ) -> Result<()>
+    where
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        assert_binary_compatible!(T);
+        let origin = const { kimera_core::envelope::origin_of::<T>() };
+        let first = !stream.has_sent(T::FINGERPRINT, origin);
+        envelope::encode(value, out, self.checksum, self.schema || first)?;
+        if first {
+            stream.mark_sent(T::FINGERPRINT, origin);
+        }
+        Ok(())
+    }
+
+    /// Keeps the schemas the stream's envelopes carry, and resolves later values written with
+    /// them. Checks [`KimeraHandler::BINARY_INCOMPATIBILITY`] at run time, like
+    /// [`decode_checked_at_run_time`](Binary::decode_checked_at_run_time): a stream may hold
+    /// envelopes of either backend.
+    fn decode_in_stream<'de, T>(&self, bytes: &'de [u8], stream: &mut StreamSchemas) -> Result<T>
+    where
+        T: KimeraHandler + Deserialize<'de>,
+    {
+        if let Some(reason) = T::BINARY_INCOMPATIBILITY {
+            return Err(ErrorKind::Unsupported(reason).into());
+        }
+        self.decode_with(bytes, Some(stream))
+    }
 }
 
 /// Reads from `reader` until `buf` holds `len` bytes; growing as data arrives, so a forged
@@ -310,14 +356,20 @@ impl Body<'_> {
 /// Reads the envelope of a `T` whose header failed the checks with `err`: when only the
 /// fingerprint differs and the writer's schema is at hand, by resolving the writer's shape
 /// into `T`'s; otherwise `err`.
-fn resolve<'de, T>(parsed: &Parsed<'de>, limits: &Limits, err: Error) -> Result<T>
+fn resolve<'de, T>(
+    parsed: &Parsed<'de>,
+    limits: &Limits,
+    stream: Option<&mut StreamSchemas>,
+    err: Error,
+) -> Result<T>
 where
     T: KimeraHandler + Deserialize<'de>,
 {
     if !matches!(err.kind(), ErrorKind::FingerprintMismatch { .. }) {
         return Err(err);
     }
-    let Some(doc) = document::writer_schema::<T>(&parsed.header, parsed.schema, limits)? else {
+    let Some(doc) = document::writer_schema::<T>(&parsed.header, parsed.schema, limits, stream)?
+    else {
         return Err(err);
     };
     if let Err(mismatch) = kimera_core::document::check::check(&doc, T::SCHEMA, false) {
@@ -371,6 +423,7 @@ where
 struct BinaryOlder<'de, 'l, T: ?Sized> {
     parsed: Parsed<'de>,
     limits: &'l Limits,
+    stream: Option<&'l mut StreamSchemas>,
     reader: PhantomData<fn() -> T>,
 }
 
@@ -388,7 +441,7 @@ impl<'de, T: KimeraHandler + ?Sized> Older<'de> for BinaryOlder<'de, '_, T> {
         }
         match check_link::<U>(&self.parsed.header) {
             Ok(()) => decode_body(self.parsed.body, self.limits, Body::Own),
-            Err(err) => resolve::<U>(&self.parsed, self.limits, err),
+            Err(err) => resolve::<U>(&self.parsed, self.limits, self.stream, err),
         }
     }
 

@@ -5,6 +5,7 @@ use std::io;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::document::StreamSchemas;
 use crate::envelope::Header;
 use crate::error::Result;
 use crate::KimeraHandler;
@@ -162,4 +163,32 @@ pub trait Format: Default {
 
     /// Reads the envelope's header without decoding the body.
     fn header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>>;
+
+    /// Appends the envelope of `value` to `out` as one of a stream of envelopes (frames, a
+    /// codec) whose reader keeps what earlier envelopes carried: a format that is not
+    /// self-describing sends each type's schema with its first value in the stream (recorded in
+    /// `stream`; the caller [commits](StreamSchemas::commit) once the stream has taken the
+    /// envelope). The default is [`encode_into`](Self::encode_into).
+    fn encode_into_stream<T>(
+        &self,
+        value: &T,
+        out: &mut Vec<u8>,
+        stream: &mut StreamSchemas,
+    ) -> Result<()>
+    where
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        let _ = stream;
+        self.encode_into(value, out)
+    }
+
+    /// Decodes a `T` from one envelope of a stream, using and keeping in `stream` the schemas
+    /// earlier envelopes carried. The default is [`decode`](Self::decode).
+    fn decode_in_stream<'de, T>(&self, bytes: &'de [u8], stream: &mut StreamSchemas) -> Result<T>
+    where
+        T: KimeraHandler + Deserialize<'de>,
+    {
+        let _ = stream;
+        self.decode(bytes)
+    }
 }

@@ -26,6 +26,7 @@ mod build;
 pub mod check;
 mod hash;
 mod known;
+mod stream;
 
 use serde::{Deserialize, Serialize};
 
@@ -33,6 +34,7 @@ use crate::{KimeraHandler, Schema};
 
 pub use hash::InvalidDocument;
 pub use known::{known, known_for, KnownSchemas};
+pub use stream::StreamSchemas;
 
 /// A type's full schema as owned data (see the [module](self) documentation).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,81 @@
+//! Schemas within one stream of envelopes: each type's schema is sent once, with its first
+//! value, and the reader keeps it for the values that follow.
+
+use std::collections::{HashMap, HashSet};
+
+use super::Document;
+
+/// What one stream of envelopes has carried so far (`kimera::frame`, `kimera::codec`): the
+/// types whose schema the writer has sent, and the schemas the reader has received, by
+/// fingerprint. Formats use it through [`Format::encode_into_stream`](crate::Format::encode_into_stream)
+/// and [`Format::decode_in_stream`](crate::Format::decode_in_stream).
+///
+/// A reader keeps at most 4096 schemas per stream: a peer cannot make it hold more.
+///
+/// ```
+/// use kimera_core::document::{Document, StreamSchemas};
+///
+/// let mut stream = StreamSchemas::new();
+/// assert!(!stream.has_sent(1, None));
+/// stream.mark_sent(1, None);
+/// assert!(!stream.has_sent(1, None)); // until the stream takes the envelope
+/// stream.commit();
+/// assert!(stream.has_sent(1, None));
+/// let doc = Document::of::<u8>();
+/// let fp = doc.fingerprint().unwrap();
+/// assert!(stream.learn(fp, doc).is_none()); // kept
+/// assert!(stream.learned(fp).is_some());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct StreamSchemas {
+    sent: HashSet<(u64, Option<u32>)>,
+    /// Sent in the envelope being written, which the stream may still refuse.
+    pending: Option<(u64, Option<u32>)>,
+    learned: HashMap<u64, Document>,
+}
+
+/// Most schemas one stream's reader keeps.
+const MAX_LEARNED: usize = 4096;
+
+impl StreamSchemas {
+    /// A stream that has carried nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether the writer has sent the schema of the type of this fingerprint and origin hash
+    /// in the stream.
+    pub fn has_sent(&self, fingerprint: u64, origin: Option<u32>) -> bool {
+        self.sent.contains(&(fingerprint, origin))
+    }
+
+    /// Records that the envelope being written carries that type's schema; it counts as sent
+    /// once the stream has taken the envelope ([`commit`](Self::commit)).
+    pub fn mark_sent(&mut self, fingerprint: u64, origin: Option<u32>) {
+        self.pending = Some((fingerprint, origin));
+    }
+
+    /// The stream took the envelope last encoded: what it carried counts as sent. An envelope
+    /// the stream refused (too long for a frame, say) is not committed, and its schema goes
+    /// with the next value of its type instead.
+    pub fn commit(&mut self) {
+        if let Some(key) = self.pending.take() {
+            self.sent.insert(key);
+        }
+    }
+
+    /// The schema of this fingerprint, if the stream has carried it.
+    pub fn learned(&self, fingerprint: u64) -> Option<&Document> {
+        self.learned.get(&fingerprint)
+    }
+
+    /// Keeps `doc`, already verified to have `fingerprint`, for the rest of the stream; gives
+    /// it back if the stream has carried [the most](Self) schemas a reader keeps.
+    pub fn learn(&mut self, fingerprint: u64, doc: Document) -> Option<Document> {
+        if self.learned.len() >= MAX_LEARNED && !self.learned.contains_key(&fingerprint) {
+            return Some(doc);
+        }
+        self.learned.entry(fingerprint).or_insert(doc);
+        None
+    }
+}
