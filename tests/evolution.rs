@@ -107,6 +107,36 @@ fn integers_widen_and_values_become_options() {
 }
 
 #[test]
+fn foreign_and_time_types_resolve_in_their_binary_shapes() {
+    use evolution::foreign::{v1, v2};
+    let at = chrono::DateTime::from_timestamp(1_700_000_000, 123_456_789).unwrap();
+    let old = v1::T {
+        id: uuid::Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0),
+        peer: "2001:db8::1".parse().unwrap(),
+        ttl: std::time::Duration::new(90, 5),
+        started: std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+        at,
+        compact_at: at.naive_utc(),
+        day: at.date_naive(),
+        took: chrono::TimeDelta::milliseconds(-1500),
+        hits: 7,
+    };
+    let new = v2::T {
+        id: old.id,
+        peer: old.peer,
+        ttl: old.ttl,
+        started: old.started,
+        at: old.at,
+        compact_at: old.compact_at,
+        day: old.day,
+        took: old.took,
+        hits: 7,
+        user_agent: String::new(),
+    };
+    upgrades("foreign", BOTH, &old, &new);
+}
+
+#[test]
 fn a_changed_named_type_resolves_wherever_it_is_held() {
     upgrades("nested", BOTH, &values::order1(), &values::order2());
     downgrades("nested", BOTH, &values::order2(), &values::order1());

@@ -14,6 +14,8 @@
 //! Primitives are read by bincode's own decoders, so the bytes are understood exactly as
 //! bincode wrote them.
 
+use std::sync::LazyLock;
+
 use bincode::de::read::{BorrowReader, Reader};
 use bincode::de::{BorrowDecode, BorrowDecoder, Decode, DecoderImpl};
 use bincode::error::DecodeError;
@@ -179,17 +181,18 @@ impl<'de> Deserializer<'de> for Resolver<'_, '_, 'de> {
             | Node::DateTimeOffset => visitor.visit_borrowed_str(<&str>::borrow_decode(self.de)?),
             Node::Bytes => visitor.visit_borrowed_bytes(<&[u8]>::borrow_decode(self.de)?),
             Node::Unit => visitor.visit_unit(),
-            Node::Duration => visitor.visit_seq(Numbers::new(self, &[Number::U64, Number::U32])),
-            Node::TimeDelta => visitor.visit_seq(Numbers::new(self, &[Number::I64, Number::I32])),
+            // The numbers serde writes for these, as the tuples they are in bincode.
+            Node::Duration => visitor.visit_seq(Items::each(self, numbers(&DURATION))),
+            Node::TimeDelta => visitor.visit_seq(Items::each(self, numbers(&TIMEDELTA))),
             Node::Compact(form) => {
-                let numbers: &'static [Number] = match **form {
+                let numbers = match **form {
                     Node::Date => return visitor.visit_i32(self.decode()?),
-                    Node::Time => &[Number::U32, Number::U32],
-                    Node::DateTime | Node::DateTimeUtc => &[Number::I64, Number::U32],
-                    Node::DateTimeOffset => &[Number::I64, Number::U32, Number::I32],
+                    Node::Time => numbers(&COMPACT_TIME),
+                    Node::DateTime | Node::DateTimeUtc => numbers(&COMPACT_DATETIME),
+                    Node::DateTimeOffset => numbers(&COMPACT_OFFSET),
                     _ => return Err(err("the writer's schema has a compact form of no chrono type")),
                 };
-                visitor.visit_seq(Numbers::new(self, numbers))
+                visitor.visit_seq(Items::each(self, numbers))
             }
             Node::Option(inner) => match self.decode::<u8>()? {
                 0 => visitor.visit_none(),
@@ -487,49 +490,16 @@ impl<'de> VariantAccess<'de> for Variant<'_, '_, 'de> {
     }
 }
 
-/// The numbers of a fixed-width value: a `Duration`, a compact chrono value.
-#[derive(Clone, Copy)]
-enum Number {
-    I32,
-    I64,
-    U32,
-    U64,
-}
+/// The numbers of a fixed-width value, as bincode writes them: a `Duration`, a `TimeDelta`, the
+/// compact chrono forms (`docs/schema.md`).
+type Numbers = LazyLock<Vec<Node>>;
 
-struct Numbers<'d, 'r, 'de> {
-    at: Resolver<'d, 'r, 'de>,
-    left: std::slice::Iter<'static, Number>,
-}
+static DURATION: Numbers = LazyLock::new(|| vec![Node::U64, Node::U32]);
+static TIMEDELTA: Numbers = LazyLock::new(|| vec![Node::I64, Node::I32]);
+static COMPACT_TIME: Numbers = LazyLock::new(|| vec![Node::U32, Node::U32]);
+static COMPACT_DATETIME: Numbers = LazyLock::new(|| vec![Node::I64, Node::U32]);
+static COMPACT_OFFSET: Numbers = LazyLock::new(|| vec![Node::I64, Node::U32, Node::I32]);
 
-impl<'d, 'r, 'de> Numbers<'d, 'r, 'de> {
-    fn new(at: Resolver<'d, 'r, 'de>, numbers: &'static [Number]) -> Self {
-        Numbers {
-            at,
-            left: numbers.iter(),
-        }
-    }
-}
-
-impl<'de> SeqAccess<'de> for Numbers<'_, '_, 'de> {
-    type Error = DecodeError;
-
-    fn next_element_seed<S: DeserializeSeed<'de>>(
-        &mut self,
-        seed: S,
-    ) -> Result<Option<S::Value>, DecodeError> {
-        let Some(number) = self.left.next() else {
-            return Ok(None);
-        };
-        match number {
-            Number::I32 => seed.deserialize(self.at.decode::<i32>()?.into_deserializer()),
-            Number::I64 => seed.deserialize(self.at.decode::<i64>()?.into_deserializer()),
-            Number::U32 => seed.deserialize(self.at.decode::<u32>()?.into_deserializer()),
-            Number::U64 => seed.deserialize(self.at.decode::<u64>()?.into_deserializer()),
-        }
-        .map(Some)
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.left.len())
-    }
+fn numbers(numbers: &'static Numbers) -> &'static [Node] {
+    numbers
 }
