@@ -3,7 +3,7 @@
 //! writer's document when the fingerprints differ.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock, RwLock};
 
@@ -58,11 +58,13 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> std::result::Result<Docum
     }
 }
 
-/// The writer's schema of an envelope whose fingerprint is not the reader's: the document it
-/// carries (checked against its fingerprint, and kept in `stream` if there is one), else one
-/// the stream carried earlier, else one the program knows
-/// ([`kimera_core::document::known_for`] the reader `T`); `None` if none.
-pub(crate) fn writer_schema<'s, T: KimeraHandler + ?Sized>(
+/// The writer's schema of an envelope of `T` whose fingerprint is not `T`'s, checked to resolve
+/// into `T`'s shape: the document the envelope carries (checked against its fingerprint, and
+/// kept in `stream` if there is one), else one the stream carried earlier, else one the program
+/// knows ([`kimera_core::document::known_for`] `T`). `None` if there is none;
+/// [`ErrorKind::Unresolvable`] if it does not resolve. A verdict on a known schema, or on one a
+/// stream keeps, is kept too: a stream of old values is checked once.
+pub(crate) fn resolvable<'s, T: KimeraHandler + ?Sized>(
     header: &Header<'_>,
     carried: Option<&[u8]>,
     limits: &Limits,
@@ -71,23 +73,78 @@ pub(crate) fn writer_schema<'s, T: KimeraHandler + ?Sized>(
     let Some(fingerprint) = header.fingerprint else {
         return Ok(None);
     };
-    // A stream keeps what it carried: each document is decoded and checked once.
-    if let Some(stream) = stream {
-        if stream.learned(fingerprint).is_none() {
-            let Some(bytes) = carried else {
-                return Ok(known_for(T::REFERENCE, fingerprint));
-            };
-            if let Some(unkept) = stream.learn(fingerprint, verified(header, bytes, limits)?) {
-                return Ok(Some(Cow::Owned(unkept)));
+    let Some(stream) = stream else {
+        return match carried {
+            Some(bytes) => {
+                let doc = verified(header, bytes, limits)?;
+                check::<T>(header, &doc)?;
+                Ok(Some(Cow::Owned(doc)))
             }
+            None => known::<T>(header, fingerprint),
+        };
+    };
+    if stream.learned(fingerprint).is_none() {
+        let Some(bytes) = carried else {
+            return known::<T>(header, fingerprint);
+        };
+        if let Some(unkept) = stream.learn(fingerprint, verified(header, bytes, limits)?) {
+            check::<T>(header, &unkept)?;
+            return Ok(Some(Cow::Owned(unkept)));
         }
-        let stream: &'s StreamSchemas = stream;
-        return Ok(stream.learned(fingerprint).map(Cow::Borrowed));
     }
-    match carried {
-        Some(bytes) => verified(header, bytes, limits).map(|doc| Some(Cow::Owned(doc))),
-        None => Ok(known_for(T::REFERENCE, fingerprint)),
+    if !stream.resolves(fingerprint, T::SCHEMA) {
+        let learned = stream.learned(fingerprint).expect("learned above");
+        check::<T>(header, learned)?;
+        stream.mark_resolves(fingerprint, T::SCHEMA);
     }
+    let stream: &'s StreamSchemas = stream;
+    Ok(stream.learned(fingerprint).map(Cow::Borrowed))
+}
+
+/// A schema the program knows, checked once per reader.
+fn known<T: KimeraHandler + ?Sized>(
+    header: &Header<'_>,
+    fingerprint: u64,
+) -> Result<Option<Cow<'static, Document>>> {
+    type Verdicts = RwLock<HashSet<(usize, usize)>>;
+    static RESOLVE: OnceLock<Verdicts> = OnceLock::new();
+    let Some(doc) = known_for(T::REFERENCE, fingerprint) else {
+        return Ok(None);
+    };
+    // Known documents live as long as the program, and so does each type's schema: their
+    // addresses stand for them.
+    let key = (
+        doc as *const Document as usize,
+        T::SCHEMA as *const _ as usize,
+    );
+    let verdicts = RESOLVE.get_or_init(Default::default);
+    if !verdicts
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains(&key)
+    {
+        check::<T>(header, doc)?;
+        verdicts
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key);
+    }
+    Ok(Some(Cow::Borrowed(doc)))
+}
+
+/// Checks that `doc`, the writer's schema of the envelope `header` heads, resolves into `T`'s.
+fn check<T: KimeraHandler + ?Sized>(header: &Header<'_>, doc: &Document) -> Result<()> {
+    kimera_core::document::check::check(doc, T::SCHEMA, false).map_err(|mismatch| {
+        ErrorKind::Unresolvable {
+            type_name: T::type_name().into_owned(),
+            version: header.version,
+            writer: header.fingerprint.unwrap_or_default(),
+            reader: T::FINGERPRINT,
+            path: mismatch.path().to_owned(),
+            reason: mismatch.reason().to_owned(),
+        }
+        .into()
+    })
 }
 
 /// The document an envelope carries, checked against the envelope's fingerprint.

@@ -368,21 +368,10 @@ where
     if !matches!(err.kind(), ErrorKind::FingerprintMismatch { .. }) {
         return Err(err);
     }
-    let Some(doc) = document::writer_schema::<T>(&parsed.header, parsed.schema, limits, stream)?
+    let Some(doc) = document::resolvable::<T>(&parsed.header, parsed.schema, limits, stream)?
     else {
         return Err(err);
     };
-    if let Err(mismatch) = kimera_core::document::check::check(&doc, T::SCHEMA, false) {
-        return Err(ErrorKind::Unresolvable {
-            type_name: T::type_name().into_owned(),
-            version: parsed.header.version,
-            writer: parsed.header.fingerprint.unwrap_or_default(),
-            reader: T::FINGERPRINT,
-            path: mismatch.path().to_owned(),
-            reason: mismatch.reason().to_owned(),
-        }
-        .into());
-    }
     decode_body(parsed.body, limits, Body::Written(&doc))
 }
 

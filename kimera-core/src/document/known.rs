@@ -6,9 +6,8 @@
 //! against its fingerprint then, and one that fails is left out (it could only describe bytes
 //! wrongly).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{OnceLock, RwLock};
 
 use super::{Document, Node};
 use crate::Schema;
@@ -56,10 +55,34 @@ fn store() -> &'static HashMap<u64, Document> {
 /// (`list<shop.Order>`, `map<str,shop.Order>`), composed of the recorded schemas of the named
 /// types it holds: a history records named types, and a `Vec<Order>` written before `Order`
 /// changed holds the `Order` of then.
-pub fn known_for(reader: &'static Schema, fingerprint: u64) -> Option<Cow<'static, Document>> {
+///
+/// Compositions are searched once per reader and fingerprint and kept for the program's life
+/// (those found; of those not found, the first 4096), so that a stream of old values pays for
+/// the search once.
+pub fn known_for(reader: &'static Schema, fingerprint: u64) -> Option<&'static Document> {
+    type Composed = RwLock<HashMap<(usize, u64), Option<&'static Document>>>;
+    static COMPOSED: OnceLock<Composed> = OnceLock::new();
+    const MAX_MISSES: usize = 4096;
     if let Some(doc) = known(fingerprint) {
-        return Some(Cow::Borrowed(doc));
+        return Some(doc);
     }
+    // The reader's address stands for its schema: a type's schema has one.
+    let key = (reader as *const Schema as usize, fingerprint);
+    let composed = COMPOSED.get_or_init(Default::default);
+    if let Some(&found) = composed.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return found;
+    }
+    let found = compose(reader, fingerprint).map(|doc| &*Box::leak(Box::new(doc)));
+    let mut composed = composed.write().unwrap_or_else(|e| e.into_inner());
+    let misses = composed.values().filter(|found| found.is_none()).count();
+    if found.is_some() || misses < MAX_MISSES {
+        return *composed.entry(key).or_insert(found);
+    }
+    found
+}
+
+/// The composition [`known_for`] looks for.
+fn compose(reader: &'static Schema, fingerprint: u64) -> Option<Document> {
     let mut doc = Document::from_schema(reader);
     if let Node::Named(_) = doc.root {
         return None;
@@ -116,7 +139,7 @@ pub fn known_for(reader: &'static Schema, fingerprint: u64) -> Option<Cow<'stati
         });
         let composed = Document { root, types };
         if composed.fingerprint() == Ok(fingerprint) {
-            return Some(Cow::Owned(composed));
+            return Some(composed);
         }
     }
     None

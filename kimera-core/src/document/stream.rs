@@ -32,6 +32,8 @@ pub struct StreamSchemas {
     /// Sent in the envelope being written, which the stream may still refuse.
     pending: Option<(u64, Option<u32>)>,
     learned: HashMap<u64, Document>,
+    /// Pairs of a learned schema and a reader's schema already found to resolve.
+    resolves: HashSet<(u64, usize)>,
 }
 
 /// Most schemas one stream's reader keeps.
@@ -67,6 +69,22 @@ impl StreamSchemas {
     /// The schema of this fingerprint, if the stream has carried it.
     pub fn learned(&self, fingerprint: u64) -> Option<&Document> {
         self.learned.get(&fingerprint)
+    }
+
+    /// Whether the learned schema of `fingerprint` was found to resolve into the reader schema
+    /// at `reader` (its address: a type's schema is one static) earlier in the stream.
+    pub fn resolves(&self, fingerprint: u64, reader: &'static crate::Schema) -> bool {
+        self.resolves
+            .contains(&(fingerprint, reader as *const crate::Schema as usize))
+    }
+
+    /// Records that the learned schema of `fingerprint` resolves into `reader`, so that later
+    /// values of the stream are not checked again.
+    pub fn mark_resolves(&mut self, fingerprint: u64, reader: &'static crate::Schema) {
+        if self.resolves.len() < MAX_LEARNED {
+            self.resolves
+                .insert((fingerprint, reader as *const crate::Schema as usize));
+        }
     }
 
     /// Keeps `doc`, already verified to have `fingerprint`, for the rest of the stream; gives
