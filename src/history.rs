@@ -43,6 +43,9 @@ pub const UPDATE_VAR: &str = "KIMERA_SCHEMAS";
 /// The version of the history file's layout.
 const LAYOUT: u32 = 1;
 
+/// How [`History::check`] ends the problem of a current schema that is not recorded.
+const NOT_RECORDED: &str = " is not recorded";
+
 /// The recorded schemas (see the [module](self) documentation).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct History {
@@ -149,10 +152,7 @@ impl History {
     /// Adds `entry` unless a schema of that name, version and fingerprint is recorded; returns
     /// whether it was added.
     pub fn record(&mut self, entry: Entry) -> bool {
-        let same = |e: &Entry| {
-            (&e.name, e.version, &e.fingerprint) == (&entry.name, entry.version, &entry.fingerprint)
-        };
-        if self.entries.iter().any(same) {
+        if self.holds(&entry) {
             return false;
         }
         self.entries.push(entry);
@@ -189,18 +189,21 @@ impl History {
             }
         }
         for current in Self::current() {
-            let recorded = self.entries.iter().any(|e| {
-                (&e.name, e.version, &e.fingerprint)
-                    == (&current.name, current.version, &current.fingerprint)
-            });
-            if !recorded {
+            if !self.holds(&current) {
                 problems.push(format!(
-                    "the current schema of `{}` v{} ({}) is not recorded",
+                    "the current schema of `{}` v{} ({}){NOT_RECORDED}",
                     current.name, current.version, current.fingerprint
                 ));
             }
         }
         problems
+    }
+
+    /// Whether a schema of `entry`'s name, version and fingerprint is recorded.
+    fn holds(&self, entry: &Entry) -> bool {
+        self.entries.iter().any(|e| {
+            (&e.name, e.version, &e.fingerprint) == (&entry.name, entry.version, &entry.fingerprint)
+        })
     }
 
     /// The documents of every entry.
@@ -244,12 +247,16 @@ fn unreadable(entry: &Entry) -> Option<String> {
     })
 }
 
-/// The test helper that keeps a schema history honest: panics, listing every problem
-/// [`History::check`] finds in the file at `path` (relative to the crate being tested), unless
-/// the environment variable [`UPDATE_VAR`] is `overwrite`, in which case the current schemas are
-/// recorded first and only the problems that remain fail.
+/// The test helper that keeps a schema history honest. It panics, naming the type, field and
+/// why, when the current build cannot read a schema recorded in the file at `path` (relative
+/// to the crate being tested); then, when a registered type's current schema is not recorded,
+/// it records it if the environment variable [`UPDATE_VAR`] is `overwrite`, and panics
+/// otherwise. Nothing is recorded while a recorded schema is unreadable.
 ///
-/// A missing file is an empty history.
+/// A missing or empty file is an empty history (`schema_history!` needs the file to exist:
+/// create it empty). Call it from a test of the crate that defines the types: the types it
+/// records are the ones registered in the test binary (derived types without generic
+/// parameters, and instantiations listed with [`register!`](crate::register)).
 ///
 /// ```no_run
 /// #[test]
@@ -263,31 +270,62 @@ pub fn assert_history(path: impl AsRef<Path>) {
         Some(dir) => Path::new(&dir).join(path),
         None => path.as_ref().to_owned(),
     };
-    let mut history = match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            History::from_json(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
-        }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => History::new(),
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(err) => panic!("cannot read {}: {err}", path.display()),
     };
-    if std::env::var(UPDATE_VAR).as_deref() == Ok("overwrite") {
-        let mut added = false;
-        for entry in History::current() {
-            added |= history.record(entry);
-        }
-        if added {
-            std::fs::write(&path, history.to_json())
-                .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
-        }
-    }
-    let problems = history.check();
-    if !problems.is_empty() {
+    let mut history = match text.trim().is_empty() {
+        true => History::new(),
+        false => match History::from_json(&text) {
+            Ok(history) => history,
+            Err(err) => panic!("{}: {err}", path.display()),
+        },
+    };
+    let current = History::current();
+    if current.is_empty() {
         panic!(
-            "the schema history {} does not hold for this build:\n- {}\nRecord the current schemas with {UPDATE_VAR}=overwrite; a schema this build cannot read needs the change made resolvable, or a version bump with `#[kimera(previous = ...)]` (docs/versioning.md).",
-            path.display(),
-            problems.join("\n- ")
+            "no type is registered in this test binary, so the schema history {} would record nothing: call `assert_history` from a test of the crate that defines the types (for a binary crate, a `#[cfg(test)]` module in it: integration tests in `tests/` do not link a binary's types)",
+            path.display()
         );
     }
+    let unreadable: Vec<String> = history
+        .check()
+        .into_iter()
+        .filter(|problem| !problem.ends_with(NOT_RECORDED))
+        .collect();
+    if !unreadable.is_empty() {
+        panic!(
+            "the schema history {} does not hold for this build (nothing was recorded):\n- {}\nMake each change one that resolves, or declare it with a version bump and `#[kimera(previous = ...)]` (docs/versioning.md).",
+            path.display(),
+            unreadable.join("\n- ")
+        );
+    }
+    let missing: Vec<Entry> = current
+        .into_iter()
+        .filter(|entry| !history.holds(entry))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    if std::env::var(UPDATE_VAR).as_deref() == Ok("overwrite") {
+        missing.into_iter().for_each(|entry| {
+            history.record(entry);
+        });
+        if let Err(err) = std::fs::write(&path, history.to_json()) {
+            panic!("cannot write {}: {err}", path.display());
+        }
+        return;
+    }
+    let names: Vec<String> = missing
+        .iter()
+        .map(|e| format!("`{}` v{} ({})", e.name, e.version, e.fingerprint))
+        .collect();
+    panic!(
+        "the schema history {} does not record the current schemas of {}: record them with `{UPDATE_VAR}=overwrite cargo test` and commit the file",
+        path.display(),
+        names.join(", ")
+    );
 }
 
 /// For [`schema_history!`](crate::schema_history): the documents of an embedded history file;

@@ -181,11 +181,23 @@ fn the_helper_records_and_then_passes() {
     let dir = std::env::temp_dir().join(format!("kimera-history-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("kimera-schemas.json");
-    // The helper panics while the current schemas are missing...
-    let missing = std::panic::catch_unwind(|| assert_history(&path)).unwrap_err();
-    let message = missing.downcast_ref::<String>().unwrap();
-    assert!(message.contains("is not recorded"), "{message}");
-    assert!(message.contains("KIMERA_SCHEMAS=overwrite"), "{message}");
+    // The helper panics while the current schemas are missing, from a missing file or an
+    // empty one (which `schema_history!` needs to exist)...
+    for empty in [false, true] {
+        if empty {
+            std::fs::write(&path, "").unwrap();
+        }
+        let missing = std::panic::catch_unwind(|| assert_history(&path)).unwrap_err();
+        let message = missing.downcast_ref::<String>().unwrap();
+        assert!(
+            message.contains("does not record the current schemas of `hist.Player` v1"),
+            "{message}"
+        );
+        assert!(
+            message.contains("`KIMERA_SCHEMAS=overwrite cargo test`"),
+            "{message}"
+        );
+    }
     // ...records them when asked to (the file a user commits)...
     let mut history = History::new();
     for entry in History::current() {

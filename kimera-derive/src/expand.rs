@@ -440,7 +440,9 @@ impl<'a> Expander<'a> {
                     .map(|f| {
                         let schema = self.field_schema(f);
                         let name = f.field.attrs.name().serialize_name();
-                        let default = !f.field.attrs.default().is_none();
+                        // `#[serde(default)]` on the struct gives every field its default.
+                        let default = !f.field.attrs.default().is_none()
+                            || !self.container.attrs.default().is_none();
                         let flatten = f.field.attrs.flatten();
                         let skip_if = f.field.attrs.skip_serializing_if().is_some();
                         // Every name serde reads the field under besides the one it writes.

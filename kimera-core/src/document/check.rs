@@ -144,6 +144,20 @@ impl<'d> Checker<'d> {
             _ => r,
         };
         let written = self.written(w)?;
+        // A value of `T` reads as `Some` of it when the reader now has an `Option<T>`.
+        if let Schema::Option(inner) = r {
+            if !matches!(written, Written::Node(Node::Option(_))) {
+                return self.node(w, inner);
+            }
+        }
+        if let (Written::Shaped(def), Schema::Type(rd)) = (&written, r) {
+            if def.name == rd.name && def.version != rd.version {
+                return self.fail(format!(
+                    "the writer's `{}` is version {}, the reader's version {}: a version bump declares a change that its `previous` chain converts, and only a value's own type is migrated, not one held inside it (docs/versioning.md, \"Limits of this version\")",
+                    def.name, def.version, rd.version
+                ));
+            }
+        }
         if let Written::Shaped(Type {
             definition:
                 Definition::Shape {
@@ -169,7 +183,6 @@ impl<'d> Checker<'d> {
         };
         match (w, r) {
             (Node::Option(wi), Schema::Option(ri)) => self.node(wi, ri),
-            (w, Schema::Option(ri)) => self.node(w, ri),
             (Node::List(wi), Schema::List(ri)) | (Node::Set(wi), Schema::Set(ri)) => {
                 self.within("[]", |c| c.node(wi, ri))
             }
