@@ -247,7 +247,10 @@ impl<R: Read> FrameReader<R> {
 
     /// The next value, of whichever registered type its envelope names
     /// ([`registry::decode_any`](crate::registry::decode_any), which requires binary
-    /// envelopes to carry their checksum); `None` at a clean end of stream.
+    /// envelopes to carry their checksum); `None` at a clean end of stream. The registry reads
+    /// each envelope alone: a value of another shape resolves with the schema it carries or
+    /// the program's history, not with one an earlier frame carried (use [`read`](Self::read)
+    /// for that).
     pub fn read_any(&mut self) -> Result<Option<crate::registry::AnyValue>> {
         match self.read_frame()? {
             Some(envelope) => crate::registry::decode_any(envelope).map(Some),

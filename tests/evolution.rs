@@ -639,3 +639,248 @@ mod regressions {
         assert_eq!(one, Bumped { level: 200 });
     }
 }
+
+/// Forged schema documents, each of which passes the fingerprint check: named errors, never a
+/// crash, a hang or a runaway allocation (found by review).
+mod forged {
+    use super::*;
+    use kimera::document::{Definition, Document, Field, Fields, Node, Shape, Type};
+
+    /// An envelope named `name` (no checksum) carrying `doc` and `body`, with the document's own
+    /// fingerprint, or `fingerprint` if the document has none.
+    fn envelope(name: &str, doc: &Document, body: &[u8]) -> Vec<u8> {
+        let fingerprint = doc.fingerprint().unwrap_or(1);
+        let doc = bincode::serde::encode_to_vec(doc, bincode::config::standard()).unwrap();
+        let mut out = vec![0x4B, 0xE5, 0x14];
+        leb(&mut out, name.len() as u64);
+        out.extend_from_slice(name.as_bytes());
+        out.push(1);
+        out.extend_from_slice(&fingerprint.to_le_bytes());
+        leb(&mut out, doc.len() as u64);
+        out.extend_from_slice(&doc);
+        leb(&mut out, body.len() as u64);
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn leb(out: &mut Vec<u8>, mut n: u64) {
+        loop {
+            let byte = (n & 0x7f) as u8;
+            n >>= 7;
+            if n == 0 {
+                out.push(byte);
+                return;
+            }
+            out.push(byte | 0x80);
+        }
+    }
+
+    fn named(name: &str, shape: Shape, by_reference: Vec<u32>) -> Type {
+        Type {
+            name: name.into(),
+            version: 1,
+            params: vec![],
+            origin: None,
+            definition: Definition::Shape {
+                shape,
+                by_reference,
+            },
+        }
+    }
+
+    fn field(name: &str, schema: Node) -> Field {
+        Field {
+            name: name.into(),
+            schema,
+            default: false,
+            flatten: false,
+            skip_if: false,
+            aliases: vec![],
+        }
+    }
+
+    fn read(bytes: &[u8]) -> String {
+        match Binary::new()
+            .without_checksum()
+            .decode::<added_default::v2::T>(bytes)
+        {
+            Ok(value) => panic!("read {value:?}"),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_transparent_type_holding_itself() {
+        let doc = Document {
+            root: Node::Named(0),
+            types: vec![named(
+                "ev.Added",
+                Shape::Transparent(Node::Named(0)),
+                vec![0],
+            )],
+        };
+        let text = read(&envelope("ev.Added", &doc, &[]));
+        assert!(text.contains("deeper than"), "{text}");
+    }
+
+    #[test]
+    fn a_type_reached_only_by_reference_is_checked_too() {
+        let bad = Type {
+            definition: Definition::Schema(Node::Named(99)),
+            ..named("ev.Bad", Shape::Struct(Fields::Unit), vec![])
+        };
+        let doc = Document {
+            root: Node::Named(0),
+            types: vec![
+                named(
+                    "ev.Added",
+                    Shape::Struct(Fields::Named(vec![field(
+                        "id",
+                        Node::Option(Box::new(Node::Named(1))),
+                    )])),
+                    vec![0],
+                ),
+                bad,
+            ],
+        };
+        assert!(doc.fingerprint().is_err());
+        let text = read(&envelope("ev.Added", &doc, &[0]));
+        assert!(
+            text.contains("the schema document in this `ev.Added` envelope cannot be used"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn repeated_generic_arguments_cost_linear_time() {
+        let mut types: Vec<Type> = (0..64)
+            .map(|i| Type {
+                params: vec![Node::Named(i + 1), Node::Named(i + 1)],
+                ..named("ev.P", Shape::Struct(Fields::Unit), vec![])
+            })
+            .collect();
+        types.push(named("ev.P", Shape::Struct(Fields::Unit), vec![]));
+        let doc = Document {
+            root: Node::Named(0),
+            types,
+        };
+        assert!(doc.fingerprint().is_ok());
+        assert!(doc.type_name().len() < 2048);
+        let text = read(&envelope("ev.Added", &doc, &[]));
+        assert!(!text.is_empty());
+    }
+
+    /// A field the reader skips is walked under the reader's limits.
+    #[test]
+    fn skipped_fields_are_bounded() {
+        let huge = Node::Array {
+            item: Box::new(Node::Unit),
+            len: u64::MAX,
+        };
+        let doc = Document {
+            root: Node::Named(0),
+            types: vec![named(
+                "ev.Added",
+                Shape::Struct(Fields::Named(vec![
+                    field("id", Node::U32),
+                    field("name", Node::Str),
+                    field("extra", huge),
+                ])),
+                vec![],
+            )],
+        };
+        let text = read(&envelope("ev.Added", &doc, &[1, 0]));
+        assert!(text.contains("limit"), "{text}");
+    }
+
+    /// A real old value, deeply nested in a field the new reader removed.
+    #[test]
+    fn a_deep_removed_field_is_a_depth_error() {
+        mod old {
+            use super::*;
+            #[derive(Serialize, Deserialize, Kimera)]
+            #[kimera(name = "ev.Deep", register = false)]
+            pub struct Deep {
+                pub x: u8,
+                pub next: Option<Box<Deep>>,
+            }
+        }
+        #[derive(Serialize, Deserialize, Kimera, Debug)]
+        #[kimera(name = "ev.Deep", register = false)]
+        struct Deep {
+            x: u8,
+        }
+        let mut value = old::Deep { x: 0, next: None };
+        for x in 0..1_000u32 {
+            value = old::Deep {
+                x: x as u8,
+                next: Some(Box::new(value)),
+            };
+        }
+        let bytes = Binary::new().with_schema().encode(&value).unwrap();
+        // Dropping the value recursively would exhaust the stack: take it apart.
+        let mut next = value.next.take();
+        while let Some(mut deep) = next {
+            next = deep.next.take();
+        }
+        let err = Binary::new().decode::<Deep>(&bytes).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
+            "{err}"
+        );
+    }
+
+    /// A renamed variant's fields are checked like the variant's own.
+    #[test]
+    fn a_variant_read_under_an_alias_is_checked() {
+        mod old {
+            use super::*;
+            #[derive(Serialize, Deserialize, Kimera)]
+            #[kimera(name = "ev.Money", register = false)]
+            pub enum Money {
+                Price(f64),
+            }
+        }
+        #[derive(Serialize, Deserialize, Kimera, Debug)]
+        #[kimera(name = "ev.Money", register = false)]
+        enum Money {
+            #[serde(alias = "Price")]
+            Cost(f32),
+        }
+        let bytes = Binary::new()
+            .with_schema()
+            .encode(&old::Money::Price(0.1))
+            .unwrap();
+        let err = Binary::new().decode::<Money>(&bytes).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("at `::Price`: the writer wrote `f64`, the reader reads `f32`"),
+            "{err}"
+        );
+    }
+}
+
+/// A hand-written handler whose fingerprint its schema does not give travels without a schema,
+/// so snapshots (which carry schemas) still save it.
+#[test]
+fn a_handler_that_cannot_carry_its_schema_still_saves() {
+    use kimera::{schema_of, Schema, TypeRef};
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Lines(Vec<evolution::nested::v1::Line>);
+    impl KimeraHandler for Lines {
+        // The default `FINGERPRINT` hashes the line type by reference.
+        const SCHEMA: &'static Schema =
+            &Schema::List(<evolution::nested::v1::Line as KimeraHandler>::REFERENCE);
+        const REFERENCE: &'static Schema = &Schema::Named(&TypeRef {
+            name: "h.Lines",
+            version: 1,
+            params: &[],
+            origin: None,
+            definition: schema_of::<Lines>,
+        });
+    }
+    let value = Lines(vec![values::nested_line1("a", 1)]);
+    let bytes = Binary::new().with_schema().encode(&value).unwrap();
+    assert_eq!(bytes, Binary::new().encode(&value).unwrap());
+    assert_eq!(Binary::new().decode::<Lines>(&bytes).unwrap(), value);
+}

@@ -8,35 +8,31 @@ use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock, RwLock};
 
 use kimera_core::document::{known_for, Document, StreamSchemas};
-use kimera_core::envelope::{encode_error, origin_of};
+use kimera_core::envelope::origin_of;
 use kimera_core::{Error, ErrorKind, Guard, Header, KimeraHandler, Limits, Result};
 
 use crate::envelope::config;
 
-/// The encoded document of `T`'s schema, built once per type and kept for the program's life.
-pub(crate) fn encoded<T: KimeraHandler + ?Sized>() -> Result<Arc<[u8]>> {
-    type Cache = RwLock<HashMap<(u64, Option<u32>), Arc<[u8]>>>;
+/// The encoded document of `T`'s schema, built once per type and kept for the program's life;
+/// `None` for a type whose handler's fingerprint is not the one its schema gives (a
+/// hand-written handler that hashes its children by reference): readers would refuse that
+/// document, so its values travel without one, and are read only by their own shape.
+pub(crate) fn encoded<T: KimeraHandler + ?Sized>() -> Option<Arc<[u8]>> {
+    type Cache = RwLock<HashMap<(u64, Option<u32>), Option<Arc<[u8]>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     // The origin is not in the fingerprint, and the document carries it.
     let key = (T::FINGERPRINT, const { origin_of::<T>() });
     let cache = CACHE.get_or_init(Default::default);
     if let Some(doc) = cache.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
-        return Ok(doc.clone());
+        return doc.clone();
     }
     let doc = Document::of::<T>();
-    if doc.fingerprint() != Ok(T::FINGERPRINT) {
-        // Readers would refuse it: fail here rather than write what cannot be read.
-        return Err(encode_error::<T>(
-            ".",
-            "its handler's fingerprint is not the one its schema gives, so its schema cannot \
-             travel with its values (a hand-written `KimeraHandler` must pass its children's \
-             fingerprints to `Schema::fingerprint_with`)",
-        )
-        .into());
-    }
-    let bytes: Arc<[u8]> = encode(&doc).into();
+    let bytes: Option<Arc<[u8]>> = match doc.fingerprint() {
+        Ok(fingerprint) if fingerprint == T::FINGERPRINT => Some(encode(&doc).into()),
+        _ => None,
+    };
     let mut cache = cache.write().unwrap_or_else(|e| e.into_inner());
-    Ok(cache.entry(key).or_insert(bytes).clone())
+    cache.entry(key).or_insert(bytes).clone()
 }
 
 /// The bincode of `doc`.
@@ -44,9 +40,23 @@ pub(crate) fn encode(doc: &Document) -> Vec<u8> {
     bincode::serde::encode_to_vec(doc, config()).expect("documents have no values bincode refuses")
 }
 
-/// Reads a document from `bytes`, under `limits` (a document is input like any other).
-pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> std::result::Result<Document, String> {
-    let guard = Guard::new(limits, bytes.len());
+/// Longest schema document a reader accepts, in bytes: a thousand times a large real one.
+pub(crate) const MAX_DOCUMENT_LEN: usize = 1 << 20;
+
+/// Reads a document from `bytes`, bounded as a value is: in size (at most
+/// [`MAX_DOCUMENT_LEN`]), element count and depth (a document nests about three levels per
+/// level of the schema it describes, so it gets its own bound rather than the value's).
+pub(crate) fn decode(bytes: &[u8]) -> std::result::Result<Document, String> {
+    const LIMITS: Limits = Limits::DEFAULT
+        .with_max_depth(1024)
+        .with_max_size(MAX_DOCUMENT_LEN as u64);
+    if bytes.len() > MAX_DOCUMENT_LEN {
+        return Err(format!(
+            "it is {} bytes long, and readers accept at most {MAX_DOCUMENT_LEN}",
+            bytes.len()
+        ));
+    }
+    let guard = Guard::new(&LIMITS, bytes.len());
     let seed = guard.seed(PhantomData::<Document>);
     match bincode::serde::seed_decode_from_slice(seed, bytes, config()) {
         Ok((doc, read)) if read == bytes.len() => Ok(doc),
@@ -67,7 +77,6 @@ pub(crate) fn decode(bytes: &[u8], limits: &Limits) -> std::result::Result<Docum
 pub(crate) fn resolvable<'s, T: KimeraHandler + ?Sized>(
     header: &Header<'_>,
     carried: Option<&[u8]>,
-    limits: &Limits,
     stream: Option<&'s mut StreamSchemas>,
 ) -> Result<Option<Cow<'s, Document>>> {
     let Some(fingerprint) = header.fingerprint else {
@@ -76,7 +85,7 @@ pub(crate) fn resolvable<'s, T: KimeraHandler + ?Sized>(
     let Some(stream) = stream else {
         return match carried {
             Some(bytes) => {
-                let doc = verified(header, bytes, limits)?;
+                let doc = verified(header, bytes)?;
                 check::<T>(header, &doc)?;
                 Ok(Some(Cow::Owned(doc)))
             }
@@ -87,7 +96,7 @@ pub(crate) fn resolvable<'s, T: KimeraHandler + ?Sized>(
         let Some(bytes) = carried else {
             return known::<T>(header, fingerprint);
         };
-        if let Some(unkept) = stream.learn(fingerprint, verified(header, bytes, limits)?) {
+        if let Some(unkept) = stream.learn(fingerprint, verified(header, bytes)?, bytes.len()) {
             check::<T>(header, &unkept)?;
             return Ok(Some(Cow::Owned(unkept)));
         }
@@ -148,7 +157,7 @@ fn check<T: KimeraHandler + ?Sized>(header: &Header<'_>, doc: &Document) -> Resu
 }
 
 /// The document an envelope carries, checked against the envelope's fingerprint.
-fn verified(header: &Header<'_>, bytes: &[u8], limits: &Limits) -> Result<Document> {
+fn verified(header: &Header<'_>, bytes: &[u8]) -> Result<Document> {
     let bad = |reason: String| -> Error {
         ErrorKind::BadSchema {
             context: format!("in this `{}` envelope", header.type_name),
@@ -156,7 +165,7 @@ fn verified(header: &Header<'_>, bytes: &[u8], limits: &Limits) -> Result<Docume
         }
         .into()
     };
-    let doc = decode(bytes, limits).map_err(bad)?;
+    let doc = decode(bytes).map_err(bad)?;
     let fingerprint = header.fingerprint.unwrap_or_default();
     match doc.fingerprint() {
         Ok(found) if found == fingerprint => Ok(doc),

@@ -87,15 +87,19 @@ where
         .into());
     }
     let origin = const { origin_of::<T>() };
+    let doc = match schema {
+        true => crate::document::encoded::<T>(),
+        false => None,
+    };
     let flags = match checksum {
         true => FLAG_CHECKSUM,
         false => 0,
     } | match origin {
         Some(_) => FLAG_ORIGIN,
         None => 0,
-    } | match schema {
-        true => FLAG_SCHEMA,
-        false => 0,
+    } | match doc {
+        Some(_) => FLAG_SCHEMA,
+        None => 0,
     };
     out.extend_from_slice(&MAGIC);
     out.push(WIRE_VERSION << 4 | flags);
@@ -106,8 +110,7 @@ where
     if let Some(origin) = origin {
         out.extend_from_slice(&origin.to_le_bytes());
     }
-    if schema {
-        let doc = crate::document::encoded::<T>()?;
+    if let Some(doc) = doc {
         varint::write(out, doc.len() as u64);
         out.extend_from_slice(&doc);
     }

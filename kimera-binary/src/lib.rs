@@ -104,7 +104,9 @@ impl Binary {
     /// resolve it into its own shape of the type, however the type has changed since
     /// (`docs/versioning.md`, "Resolution"): an added field, a removed one, a widened integer.
     /// The document costs a few bytes per field of every type the value holds, in every
-    /// envelope; readers that keep a schema history do not need it.
+    /// envelope; readers that keep a schema history do not need it. A type whose hand-written
+    /// handler computes its fingerprint otherwise than its schema says is written without one
+    /// (a reader could not check it), and is read only by its own shape.
     ///
     /// ```
     /// use kimera_core::Format;
@@ -345,10 +347,11 @@ impl Body<'_> {
         self,
         seed: S,
         body: &'de [u8],
+        limits: &Limits,
     ) -> std::result::Result<(S::Value, usize), bincode::error::DecodeError> {
         match self {
             Body::Own => bincode::serde::seed_decode_from_slice(seed, body, envelope::config()),
-            Body::Written(doc) => resolve::seed_decode(seed, doc, body),
+            Body::Written(doc) => resolve::seed_decode(seed, doc, body, limits),
         }
     }
 }
@@ -368,8 +371,7 @@ where
     if !matches!(err.kind(), ErrorKind::FingerprintMismatch { .. }) {
         return Err(err);
     }
-    let Some(doc) = document::resolvable::<T>(&parsed.header, parsed.schema, limits, stream)?
-    else {
+    let Some(doc) = document::resolvable::<T>(&parsed.header, parsed.schema, stream)? else {
         return Err(err);
     };
     decode_body(parsed.body, limits, Body::Written(&doc))
@@ -381,7 +383,7 @@ where
 {
     let guard = Guard::new(limits, body.len());
     let seed = guard.seed(PhantomData::<T>);
-    let err = match how.decode(seed, body) {
+    let err = match how.decode(seed, body, limits) {
         Ok((value, read)) if read == body.len() => return Ok(value),
         Ok((_, read)) => {
             let message = format!("the body holds {} bytes after the value", body.len() - read);
@@ -400,7 +402,7 @@ where
         path: &path,
         marker: PhantomData,
     };
-    let _ = how.decode(seed, body);
+    let _ = how.decode(seed, body, limits);
     let path = match path.into_inner() {
         Some(path) => kimera_core::path::field_path(T::SCHEMA, &path),
         None => ".".to_owned(),

@@ -17,26 +17,34 @@
 use std::sync::LazyLock;
 
 use bincode::de::read::{BorrowReader, Reader};
-use bincode::de::{BorrowDecode, BorrowDecoder, Decode, DecoderImpl};
+use bincode::de::{BorrowDecode, BorrowDecoder, Decode, Decoder as _, DecoderImpl};
 use bincode::error::DecodeError;
 use kimera_core::document::{Definition, Document, Fields, Node, Repr, Shape, Type};
 use serde::de::{
-    DeserializeSeed, Deserializer, EnumAccess, Error as _, IgnoredAny, IntoDeserializer, MapAccess,
-    SeqAccess, VariantAccess, Visitor,
+    DeserializeSeed, Deserializer, EnumAccess, Error as _, IntoDeserializer, MapAccess, SeqAccess,
+    VariantAccess, Visitor,
 };
 
 use crate::envelope::config;
 
-type Decoder<'de> = DecoderImpl<Cursor<'de>, bincode::config::Configuration, ()>;
+/// bincode's decoder over the body; its context is the element budget left (below).
+type Decoder<'de> = DecoderImpl<Cursor<'de>, bincode::config::Configuration, u64>;
 
 /// Decodes `seed` from `body`, which was written with `doc`'s schema; returns the value and
 /// the number of bytes read.
+///
+/// The guard around `seed` bounds the depth; the element count it cannot bound here (it counts
+/// what the reader's hint says is read from the input, and here the writer's schema decides),
+/// so the resolver keeps its own budget, as the guard's: one element per byte of the body, and
+/// `zero_size_allowance` more, taken for every length it reads or the document claims.
 pub(crate) fn seed_decode<'de, S: DeserializeSeed<'de>>(
     seed: S,
     doc: &Document,
     body: &'de [u8],
+    limits: &kimera_core::Limits,
 ) -> Result<(S::Value, usize), DecodeError> {
-    let mut de = DecoderImpl::new(Cursor(body), config(), ());
+    let budget = (body.len() as u64).saturating_add(limits.zero_size_allowance);
+    let mut de = DecoderImpl::new(Cursor(body), config(), budget);
     let value = seed.deserialize(Resolver {
         doc,
         node: &doc.root,
@@ -139,13 +147,28 @@ impl<'d, 'de> Resolver<'d, '_, 'de> {
         ))
     }
 
-    fn decode<T: Decode<()>>(&mut self) -> Result<T, DecodeError> {
+    fn decode<T: Decode<u64>>(&mut self) -> Result<T, DecodeError> {
         T::decode(self.de)
     }
 
+    /// A length read from the body, paid for from the element budget.
     fn len(&mut self) -> Result<usize, DecodeError> {
         let len = self.decode::<u64>()?;
-        usize::try_from(len).map_err(|_| DecodeError::OutsideUsizeRange(len))
+        self.claim(len)
+    }
+
+    /// Takes `count` elements from the budget.
+    fn claim(&mut self, count: u64) -> Result<usize, DecodeError> {
+        let left = self.de.context();
+        match left.checked_sub(count) {
+            Some(rest) => {
+                *left = rest;
+                usize::try_from(count).map_err(|_| DecodeError::OutsideUsizeRange(count))
+            }
+            None => Err(err(format!(
+                "{count} elements claimed, more than the element count limit lets the rest of the body hold"
+            ))),
+        }
     }
 }
 
@@ -204,10 +227,14 @@ impl<'de> Deserializer<'de> for Resolver<'_, '_, 'de> {
                 visitor.visit_seq(Items::repeat(self, item, len))
             }
             Node::Array { item, len } => {
-                let len = usize::try_from(*len).map_err(|_| err("array too long"))?;
+                // The document is input too: its lengths are paid for like the body's.
+                let len = self.claim(*len)?;
                 visitor.visit_seq(Items::repeat(self, item, len))
             }
-            Node::Tuple(items) => visitor.visit_seq(Items::each(self, items)),
+            Node::Tuple(items) => {
+                self.claim(items.len() as u64)?;
+                visitor.visit_seq(Items::each(self, items))
+            }
             Node::Map { key, value } => {
                 let len = self.len()?;
                 visitor.visit_map(Entries {
@@ -234,9 +261,10 @@ impl<'de> Deserializer<'de> for Resolver<'_, '_, 'de> {
         }
     }
 
+    /// A value the reader skips is walked all the same, under the reader's limits (the visitor
+    /// is the guarded one).
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
-        self.deserialize_any(IgnoredAny)?;
-        visitor.visit_unit()
+        self.deserialize_any(visitor)
     }
 
     fn is_human_readable(&self) -> bool {

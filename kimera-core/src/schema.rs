@@ -307,6 +307,9 @@ pub struct Variant {
     pub fields: Fields,
     /// `#[serde(untagged)]` on this variant alone.
     pub untagged: bool,
+    /// `#[serde(alias = "...")]`: other names the variant is read under (not hashed, as a
+    /// field's).
+    pub aliases: &'static [&'static str],
 }
 
 /// How serde writes an enum's variant (`#[serde(tag, content, untagged)]`).

@@ -375,7 +375,19 @@ impl<'a> Expander<'a> {
             let fields = self.fields(variant.style, &fields);
             self.variant_with = false;
             let name = variant.attrs.name().serialize_name();
-            out.push(quote!(#p::Variant { name: #name, fields: #fields, untagged: #untagged }));
+            let aliases = variant
+                .attrs
+                .aliases()
+                .iter()
+                .filter(|alias| **alias != name);
+            out.push(quote! {
+                #p::Variant {
+                    name: #name,
+                    fields: #fields,
+                    untagged: #untagged,
+                    aliases: &[#(#aliases),*],
+                }
+            });
         }
         Ok(quote!(#p::Shape::Enum { repr: #repr, variants: &[#(#out),*] }))
     }

@@ -142,6 +142,7 @@ impl Builder {
                         name: v.name.to_owned(),
                         fields: self.fields(&v.fields),
                         untagged: v.untagged,
+                        aliases: v.aliases.iter().map(|a| (*a).to_owned()).collect(),
                     })
                     .collect(),
             },

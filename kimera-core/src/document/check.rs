@@ -71,6 +71,7 @@ pub fn check(
         human_readable,
         path: Vec::new(),
         assumed: HashSet::new(),
+        depth: 0,
     };
     checker.node(&writer.root, reader)
 }
@@ -88,6 +89,9 @@ struct Checker<'d> {
     /// Pairs of a writer's named type and a reader's type already being compared: a recursive
     /// type meets them again, and is compatible if the rest is.
     assumed: HashSet<(u32, &'static TypeRef)>,
+    /// Nodes being compared, one inside the other: bounded, as a forged document may pass
+    /// through transparent types without end.
+    depth: usize,
 }
 
 impl<'d> Checker<'d> {
@@ -133,6 +137,19 @@ impl<'d> Checker<'d> {
     }
 
     fn node(&mut self, w: &'d Node, r: &'static Schema) -> Result<(), Mismatch> {
+        if self.depth > 4 * MAX_DEPTH {
+            return self.fail(format!(
+                "the writer's schema nests deeper than {} levels",
+                4 * MAX_DEPTH
+            ));
+        }
+        self.depth += 1;
+        let result = self.node_inner(w, r);
+        self.depth -= 1;
+        result
+    }
+
+    fn node_inner(&mut self, w: &'d Node, r: &'static Schema) -> Result<(), Mismatch> {
         // Recursion: a pair already being compared is assumed to match.
         if let (Node::Named(index), Schema::Named(named)) = (w, r) {
             if !self.assumed.insert((*index, named)) {
@@ -236,7 +253,10 @@ impl<'d> Checker<'d> {
 
     fn shaped(&mut self, w: &'d Type, r: &'static Schema) -> Result<(), Mismatch> {
         let Definition::Shape { shape: ws, .. } = &w.definition else {
-            unreachable!("`written` sorts definitions out");
+            return self.fail(format!(
+                "the writer's inline type `{}` has no shape",
+                w.name
+            ));
         };
         let Schema::Type(rd) = r else {
             return self.fail(format!(
@@ -265,7 +285,10 @@ impl<'d> Checker<'d> {
                 for v in variants {
                     // A variant the reader lacks fails when a value holds it, not before: an
                     // older reader still reads every value of the variants it knows.
-                    if let Some(r) = rv.iter().find(|r| r.name == v.name) {
+                    let named = |r: &&schema::Variant| {
+                        r.name == v.name || r.aliases.contains(&v.name.as_str())
+                    };
+                    if let Some(r) = rv.iter().find(named) {
                         self.within(format!("::{}", v.name), |c| {
                             c.fields(&w.name, &v.fields, &r.fields)
                         })?;

@@ -16,7 +16,7 @@ use crate::schema::tag;
 
 /// Deepest nesting a document may have, counting nodes and named types entered: far beyond
 /// any real schema, and bounded so that a hostile document cannot exhaust the stack.
-pub(crate) const MAX_DEPTH: usize = 512;
+pub(crate) const MAX_DEPTH: usize = 256;
 
 /// Why a [`Document`] cannot be used: it refers to a type it does not hold, or could not have
 /// been written by any handler.
@@ -52,10 +52,17 @@ pub(super) fn fingerprint(doc: &Document) -> Result<u64> {
     let mut hasher = Hasher {
         doc,
         memo: vec![None; doc.types.len()],
+        shallow: vec![None; doc.types.len()],
         entered: vec![false; doc.types.len()],
         depth: 0,
     };
-    hasher.node(&doc.root, Mode::Deep)
+    let root = hasher.node(&doc.root, Mode::Deep)?;
+    // Every type must be valid, not only those the root's fingerprint goes through: a type
+    // held by reference alone is read all the same.
+    for (index, named) in doc.types.iter().enumerate() {
+        hasher.deep_named(index as u32, named)?;
+    }
+    Ok(root)
 }
 
 /// How a node's children enter its hash.
@@ -71,6 +78,8 @@ struct Hasher<'d> {
     doc: &'d Document,
     /// Deep fingerprints of named types already computed.
     memo: Vec<Option<u64>>,
+    /// Their reference fingerprints (name, version, arguments), likewise.
+    shallow: Vec<Option<u64>>,
     /// Named types whose deep fingerprint is being computed: meeting one again is a cycle no
     /// handler could have computed.
     entered: Vec<bool>,
@@ -136,8 +145,15 @@ impl<'d> Hasher<'d> {
                 if mode == Mode::Deep {
                     return self.deep_named(*index, named);
                 }
+                // Memoized: arguments that repeat a type would otherwise be hashed again and
+                // again, exponentially in a forged document.
+                if let Some(hash) = self.shallow[*index as usize] {
+                    return Ok(hash);
+                }
                 let h = h.byte(tag::NAMED).str(&named.name).u32(named.version);
-                self.all(h, &named.params, Mode::Shallow)?
+                let hash = self.all(h, &named.params, Mode::Shallow)?.finish();
+                self.shallow[*index as usize] = Some(hash);
+                return Ok(hash);
             }
             Node::Type(def) => return self.shaped(def, mode),
             Node::Foreign {
@@ -197,9 +213,12 @@ impl<'d> Hasher<'d> {
         };
         let h = Fnv64::new().byte(tag::TYPE).str(&def.name).u32(def.version);
         let h = self.all(h, &def.params, Mode::Shallow)?;
+        let mut marks = by_reference.clone();
+        marks.sort_unstable();
+        marks.dedup();
         let mut children = Children {
             mode,
-            by_reference,
+            by_reference: &marks,
             next: 0,
         };
         let h = match shape {
@@ -236,7 +255,7 @@ impl<'d> Hasher<'d> {
                 h
             }
         };
-        if let Some(&unused) = by_reference.iter().find(|&&i| i >= children.next) {
+        if let Some(&unused) = marks.last().filter(|&&i| i >= children.next) {
             return Err(InvalidDocument::new(format!(
                 "`{}` marks child {unused} as hashed by reference, and has {} children",
                 def.name, children.next
@@ -276,9 +295,9 @@ impl<'d> Hasher<'d> {
     fn child(&mut self, node: &Node, children: &mut Children<'_>) -> Result<u64> {
         let index = children.next;
         children.next += 1;
-        let mode = match children.by_reference.contains(&index) {
-            true => Mode::Shallow,
-            false => children.mode,
+        let mode = match children.by_reference.binary_search(&index) {
+            Ok(_) => Mode::Shallow,
+            Err(_) => children.mode,
         };
         self.node(node, mode)
     }
@@ -295,6 +314,7 @@ impl<'d> Hasher<'d> {
 /// The children of one shape, numbered as `TypeDef::by_reference` numbers them.
 struct Children<'a> {
     mode: Mode,
+    /// Sorted.
     by_reference: &'a [u32],
     next: u32,
 }

@@ -184,6 +184,7 @@ pub struct Variant {
     pub name: String,
     pub fields: Fields,
     pub untagged: bool,
+    pub aliases: Vec<String>,
 }
 
 /// [`crate::EnumRepr`] in a document.
@@ -239,9 +240,13 @@ impl Document {
     }
 
     fn write_name(&self, node: &Node, out: &mut String, depth: usize) {
-        // Names are for people; a hostile document's depth must not cost the stack.
-        if depth > hash::MAX_DEPTH {
-            out.push('…');
+        // Names are for people: a hostile document's depth must not cost the stack, nor its
+        // repeated generic arguments the time.
+        const MAX_NAME: usize = 1024;
+        if depth > hash::MAX_DEPTH || out.len() > MAX_NAME {
+            if !out.ends_with('…') {
+                out.push('…');
+            }
             return;
         }
         let args = |name: &str, items: &[&Node], out: &mut String| {

@@ -10,7 +10,8 @@ use super::Document;
 /// fingerprint. Formats use it through [`Format::encode_into_stream`](crate::Format::encode_into_stream)
 /// and [`Format::decode_in_stream`](crate::Format::decode_in_stream).
 ///
-/// A reader keeps at most 4096 schemas per stream: a peer cannot make it hold more.
+/// A reader keeps at most 1024 schemas per stream, of at most 8 MiB as encoded in all: a peer
+/// cannot make it hold more.
 ///
 /// ```
 /// use kimera_core::document::{Document, StreamSchemas};
@@ -23,7 +24,7 @@ use super::Document;
 /// assert!(stream.has_sent(1, None));
 /// let doc = Document::of::<u8>();
 /// let fp = doc.fingerprint().unwrap();
-/// assert!(stream.learn(fp, doc).is_none()); // kept
+/// assert!(stream.learn(fp, doc, 2).is_none()); // kept
 /// assert!(stream.learned(fp).is_some());
 /// ```
 #[derive(Clone, Debug, Default)]
@@ -32,12 +33,15 @@ pub struct StreamSchemas {
     /// Sent in the envelope being written, which the stream may still refuse.
     pending: Option<(u64, Option<u32>)>,
     learned: HashMap<u64, Document>,
+    /// The encoded size of the learned schemas.
+    learned_bytes: usize,
     /// Pairs of a learned schema and a reader's schema already found to resolve.
     resolves: HashSet<(u64, usize)>,
 }
 
-/// Most schemas one stream's reader keeps.
-const MAX_LEARNED: usize = 4096;
+/// Most schemas one stream's reader keeps, and most bytes of them (as encoded).
+const MAX_LEARNED: usize = 1024;
+const MAX_LEARNED_BYTES: usize = 8 << 20;
 
 impl StreamSchemas {
     /// A stream that has carried nothing yet.
@@ -87,13 +91,43 @@ impl StreamSchemas {
         }
     }
 
-    /// Keeps `doc`, already verified to have `fingerprint`, for the rest of the stream; gives
-    /// it back if the stream has carried [the most](Self) schemas a reader keeps.
-    pub fn learn(&mut self, fingerprint: u64, doc: Document) -> Option<Document> {
-        if self.learned.len() >= MAX_LEARNED && !self.learned.contains_key(&fingerprint) {
+    /// Keeps `doc`, already verified to have `fingerprint` and `encoded_len` bytes long as the
+    /// stream carried it, for the rest of the stream; gives it back if the stream has carried
+    /// [the most](Self) a reader keeps.
+    pub fn learn(
+        &mut self,
+        fingerprint: u64,
+        doc: Document,
+        encoded_len: usize,
+    ) -> Option<Document> {
+        if self.learned.contains_key(&fingerprint) {
+            return None;
+        }
+        if self.learned.len() >= MAX_LEARNED
+            || self.learned_bytes.saturating_add(encoded_len) > MAX_LEARNED_BYTES
+        {
             return Some(doc);
         }
-        self.learned.entry(fingerprint).or_insert(doc);
+        self.learned_bytes += encoded_len;
+        self.learned.insert(fingerprint, doc);
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stream_keeps_a_bounded_number_of_bytes() {
+        let mut stream = StreamSchemas::new();
+        let doc = Document::of::<u8>();
+        assert!(stream.learn(1, doc.clone(), MAX_LEARNED_BYTES).is_none());
+        assert!(
+            stream.learn(2, doc.clone(), 1).is_some(),
+            "over the byte budget"
+        );
+        assert!(stream.learn(1, doc, 1).is_none(), "already kept");
+        assert!(stream.learned(2).is_none());
     }
 }

@@ -63,11 +63,13 @@ macro_rules! v4_or_v6 {
                                 name: "V4",
                                 fields: Fields::Newtype(<$v4>::SCHEMA),
                                 untagged: false,
+                                aliases: &[],
                             },
                             Variant {
                                 name: "V6",
                                 fields: Fields::Newtype(<$v6>::SCHEMA),
                                 untagged: false,
+                                aliases: &[],
                             },
                         ],
                     },

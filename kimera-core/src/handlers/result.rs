@@ -18,11 +18,13 @@ impl<T: KimeraHandler, E: KimeraHandler> KimeraHandler for Result<T, E> {
                     name: "Ok",
                     fields: Fields::Newtype(T::REFERENCE),
                     untagged: false,
+                    aliases: &[],
                 },
                 Variant {
                     name: "Err",
                     fields: Fields::Newtype(E::REFERENCE),
                     untagged: false,
+                    aliases: &[],
                 },
             ],
         },
