@@ -17,6 +17,8 @@ use crate::envelope::config;
 /// `None` for a type whose handler's fingerprint is not the one its schema gives (a
 /// hand-written handler that hashes its children by reference): readers would refuse that
 /// document, so its values travel without one, and are read only by their own shape.
+// Kept out of line: the plain encoder's inlining must not change for it.
+#[inline(never)]
 pub(crate) fn encoded<T: KimeraHandler + ?Sized>() -> Option<Arc<[u8]>> {
     type Cache = RwLock<HashMap<(u64, Option<u32>), Option<Arc<[u8]>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
@@ -84,11 +86,13 @@ pub(crate) fn resolvable<'s, T: KimeraHandler + ?Sized>(
     };
     let Some(stream) = stream else {
         return match carried {
-            Some(bytes) => {
-                let doc = verified(header, bytes)?;
-                check::<T>(header, &doc)?;
-                Ok(Some(Cow::Owned(doc)))
-            }
+            Some(bytes) => match kept(header, bytes)? {
+                Cow::Borrowed(doc) => checked_once::<T>(header, doc).map(Some),
+                Cow::Owned(doc) => {
+                    check::<T>(header, &doc)?;
+                    Ok(Some(Cow::Owned(doc)))
+                }
+            },
             None => known::<T>(header, fingerprint),
         };
     };
@@ -115,12 +119,20 @@ fn known<T: KimeraHandler + ?Sized>(
     header: &Header<'_>,
     fingerprint: u64,
 ) -> Result<Option<Cow<'static, Document>>> {
+    match known_for(T::REFERENCE, fingerprint) {
+        Some(doc) => checked_once::<T>(header, doc).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// `doc`, checked to resolve into `T` the first time this pair is met.
+fn checked_once<T: KimeraHandler + ?Sized>(
+    header: &Header<'_>,
+    doc: &'static Document,
+) -> Result<Cow<'static, Document>> {
     type Verdicts = RwLock<HashSet<(usize, usize)>>;
     static RESOLVE: OnceLock<Verdicts> = OnceLock::new();
-    let Some(doc) = known_for(T::REFERENCE, fingerprint) else {
-        return Ok(None);
-    };
-    // Known documents live as long as the program, and so does each type's schema: their
+    // The documents kept live as long as the program, and so does each type's schema: their
     // addresses stand for them.
     let key = (
         doc as *const Document as usize,
@@ -138,7 +150,36 @@ fn known<T: KimeraHandler + ?Sized>(
             .unwrap_or_else(|e| e.into_inner())
             .insert(key);
     }
-    Ok(Some(Cow::Borrowed(doc)))
+    Ok(Cow::Borrowed(doc))
+}
+
+/// The document an envelope carries, decoded and verified once for each distinct encoding:
+/// values written `with_schema` one by one (rows, messages) carry the same bytes again and
+/// again. Identical bytes are the identical document, so keeping them trusts nothing new. At
+/// most 256 documents of 4 MiB in all are kept; beyond, each is read afresh.
+fn kept(header: &Header<'_>, bytes: &[u8]) -> Result<Cow<'static, Document>> {
+    type Kept = RwLock<(HashMap<Box<[u8]>, (u64, &'static Document)>, usize)>;
+    static KEPT: OnceLock<Kept> = OnceLock::new();
+    const MAX_KEPT: usize = 256;
+    const MAX_KEPT_BYTES: usize = 4 << 20;
+    let kept = KEPT.get_or_init(Default::default);
+    if let Some(&(fingerprint, doc)) = kept.read().unwrap_or_else(|e| e.into_inner()).0.get(bytes) {
+        if Some(fingerprint) != header.fingerprint {
+            return Err(bad_schema(header, mismatched(fingerprint, header)));
+        }
+        return Ok(Cow::Borrowed(doc));
+    }
+    let doc = verified(header, bytes)?;
+    let mut kept = kept.write().unwrap_or_else(|e| e.into_inner());
+    let (map, total) = &mut *kept;
+    if map.len() >= MAX_KEPT || *total + bytes.len() > MAX_KEPT_BYTES {
+        return Ok(Cow::Owned(doc));
+    }
+    *total += bytes.len();
+    let doc: &'static Document = Box::leak(Box::new(doc));
+    let fingerprint = header.fingerprint.unwrap_or_default();
+    map.insert(bytes.into(), (fingerprint, doc));
+    Ok(Cow::Borrowed(doc))
 }
 
 /// Checks that `doc`, the writer's schema of the envelope `header` heads, resolves into `T`'s.
@@ -158,20 +199,25 @@ fn check<T: KimeraHandler + ?Sized>(header: &Header<'_>, doc: &Document) -> Resu
 
 /// The document an envelope carries, checked against the envelope's fingerprint.
 fn verified(header: &Header<'_>, bytes: &[u8]) -> Result<Document> {
-    let bad = |reason: String| -> Error {
-        ErrorKind::BadSchema {
-            context: format!("in this `{}` envelope", header.type_name),
-            reason,
-        }
-        .into()
-    };
-    let doc = decode(bytes).map_err(bad)?;
-    let fingerprint = header.fingerprint.unwrap_or_default();
+    let doc = decode(bytes).map_err(|reason| bad_schema(header, reason))?;
     match doc.fingerprint() {
-        Ok(found) if found == fingerprint => Ok(doc),
-        Ok(found) => Err(bad(format!(
-            "it describes schema {found:016x}, and the envelope says {fingerprint:016x}"
-        ))),
-        Err(invalid) => Err(bad(invalid.reason().to_owned())),
+        Ok(found) if Some(found) == header.fingerprint => Ok(doc),
+        Ok(found) => Err(bad_schema(header, mismatched(found, header))),
+        Err(invalid) => Err(bad_schema(header, invalid.reason().to_owned())),
     }
+}
+
+fn mismatched(found: u64, header: &Header<'_>) -> String {
+    format!(
+        "it describes schema {found:016x}, and the envelope says {:016x}",
+        header.fingerprint.unwrap_or_default()
+    )
+}
+
+fn bad_schema(header: &Header<'_>, reason: String) -> Error {
+    ErrorKind::BadSchema {
+        context: format!("in this `{}` envelope", header.type_name),
+        reason,
+    }
+    .into()
 }
