@@ -110,5 +110,29 @@ fn kill_9_at_random_moments_loses_nothing_reported() {
         reported > 0,
         "no child ever reported a save: the test did not test"
     );
+    // The next build, whose state type has changed since, recovers what the killed children
+    // left: the snapshots carry their writer's schema.
+    let mut store = SnapshotStore::open(&dir).unwrap();
+    let (generation, state) = store.latest::<NextCounter>().unwrap().expect("a snapshot");
+    assert!(generation.0 >= reported);
+    let old = counter(generation.0);
+    assert_eq!(
+        state,
+        NextCounter {
+            value: old.value.into(),
+            history: old.history,
+            label: None,
+        }
+    );
+    drop(store);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `Counter` as the next build has it: a widened field and an added one, no version bump.
+#[derive(serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
+#[kimera(name = "test.Counter", register = false)]
+struct NextCounter {
+    value: u128,
+    history: Vec<u64>,
+    label: Option<String>,
 }
