@@ -26,33 +26,11 @@ struct Builder {
 
 impl Builder {
     fn node(&mut self, schema: &'static Schema) -> Node {
+        if let Some(leaf) = leaf(schema) {
+            return leaf;
+        }
         let boxed = |b: &mut Self, s| Box::new(b.node(s));
         match *schema {
-            Schema::Bool => Node::Bool,
-            Schema::I8 => Node::I8,
-            Schema::I16 => Node::I16,
-            Schema::I32 => Node::I32,
-            Schema::I64 => Node::I64,
-            Schema::I128 => Node::I128,
-            Schema::U8 => Node::U8,
-            Schema::U16 => Node::U16,
-            Schema::U32 => Node::U32,
-            Schema::U64 => Node::U64,
-            Schema::U128 => Node::U128,
-            Schema::F32 => Node::F32,
-            Schema::F64 => Node::F64,
-            Schema::Char => Node::Char,
-            Schema::Str => Node::Str,
-            Schema::Unit => Node::Unit,
-            Schema::Bytes => Node::Bytes,
-            Schema::Any => Node::Any,
-            Schema::Date => Node::Date,
-            Schema::Time => Node::Time,
-            Schema::DateTime => Node::DateTime,
-            Schema::DateTimeUtc => Node::DateTimeUtc,
-            Schema::DateTimeOffset => Node::DateTimeOffset,
-            Schema::TimeDelta => Node::TimeDelta,
-            Schema::Duration => Node::Duration,
             Schema::Compact(inner) => Node::Compact(boxed(self, inner)),
             Schema::Option(inner) => Node::Option(boxed(self, inner)),
             Schema::List(item) => Node::List(boxed(self, item)),
@@ -74,6 +52,7 @@ impl Builder {
                 compact: boxed(self, f.compact),
             },
             Schema::Opaque(name) => Node::Opaque(name.to_owned()),
+            _ => unreachable!("`leaf` takes the schemas without children"),
         }
     }
 
@@ -179,4 +158,36 @@ impl Builder {
 /// document then gives the identity once.
 fn same_identity(r: &TypeRef, def: &TypeDef) -> bool {
     (r.name, r.version, r.params, r.origin) == (def.name, def.version, def.params, def.origin)
+}
+
+/// The node of a schema without children (`u8`, `str`, `date`), if it is one.
+pub(super) fn leaf(schema: &Schema) -> Option<Node> {
+    Some(match *schema {
+        Schema::Bool => Node::Bool,
+        Schema::I8 => Node::I8,
+        Schema::I16 => Node::I16,
+        Schema::I32 => Node::I32,
+        Schema::I64 => Node::I64,
+        Schema::I128 => Node::I128,
+        Schema::U8 => Node::U8,
+        Schema::U16 => Node::U16,
+        Schema::U32 => Node::U32,
+        Schema::U64 => Node::U64,
+        Schema::U128 => Node::U128,
+        Schema::F32 => Node::F32,
+        Schema::F64 => Node::F64,
+        Schema::Char => Node::Char,
+        Schema::Str => Node::Str,
+        Schema::Unit => Node::Unit,
+        Schema::Bytes => Node::Bytes,
+        Schema::Any => Node::Any,
+        Schema::Date => Node::Date,
+        Schema::Time => Node::Time,
+        Schema::DateTime => Node::DateTime,
+        Schema::DateTimeUtc => Node::DateTimeUtc,
+        Schema::DateTimeOffset => Node::DateTimeOffset,
+        Schema::TimeDelta => Node::TimeDelta,
+        Schema::Duration => Node::Duration,
+        _ => return None,
+    })
 }

@@ -382,19 +382,7 @@ fn int(node: &Node) -> Option<(bool, u8)> {
 }
 
 fn static_int(schema: &Schema) -> Option<(bool, u8)> {
-    int(&match schema {
-        Schema::I8 => Node::I8,
-        Schema::I16 => Node::I16,
-        Schema::I32 => Node::I32,
-        Schema::I64 => Node::I64,
-        Schema::I128 => Node::I128,
-        Schema::U8 => Node::U8,
-        Schema::U16 => Node::U16,
-        Schema::U32 => Node::U32,
-        Schema::U64 => Node::U64,
-        Schema::U128 => Node::U128,
-        _ => return None,
-    })
+    int(&super::build::leaf(schema)?)
 }
 
 /// Whether a leaf the writer wrote reads as the reader's leaf without losing anything.
@@ -415,24 +403,7 @@ fn leaf_fits(w: &Node, r: &Schema) -> bool {
 }
 
 fn static_leaf_name(r: &Schema) -> Option<&'static str> {
-    match r {
-        Schema::Bool => Some("bool"),
-        Schema::F32 => Some("f32"),
-        Schema::F64 => Some("f64"),
-        Schema::Char => Some("char"),
-        Schema::Str => Some("str"),
-        Schema::Unit => Some("unit"),
-        Schema::Bytes => Some("bytes"),
-        Schema::Any => Some("any"),
-        Schema::Date => Some("date"),
-        Schema::Time => Some("time"),
-        Schema::DateTime => Some("datetime"),
-        Schema::DateTimeUtc => Some("datetime_utc"),
-        Schema::DateTimeOffset => Some("datetime_offset"),
-        Schema::TimeDelta => Some("timedelta"),
-        Schema::Duration => Some("duration"),
-        r => static_int(r).map(|_| "int"),
-    }
+    super::build::leaf(r).map(|node| node.leaf_name())
 }
 
 fn differs(doc: &Document, w: &Node, r: &Schema) -> String {
