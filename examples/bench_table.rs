@@ -4,6 +4,10 @@
 //! `--quick` for a smoke run on smaller data; `--only log,rpc`; `--profile mesh/bincode/decode`
 //! runs one case alone for the time of one figure, for a profiler).
 //!
+//! `resolve` and `resolve-one` time the resolving decoder (an older shape of the log record,
+//! written `with_schema()`, read as the current one) against `kimera::binary` reading the current
+//! shape, on the 10,000 log records in one envelope and on one record per envelope.
+//!
 //! The cases of one family (JSON or binary) on one dataset run interleaved, in rounds, each
 //! round in a rotated order, so that drift of the machine (frequency, other load) hits all of
 //! them alike. A ratio is the median over rounds of kimera's time over the raw crate's time in
@@ -110,7 +114,8 @@ fn options() -> Options {
 
 fn usage(problem: &str) -> ! {
     eprintln!(
-        "{problem}\nusage: bench_table [--quick] [--seconds N] [--only log,mesh,events,rpc] \
+        "{problem}\nusage: bench_table [--quick] [--seconds N] \
+         [--only log,mesh,events,rpc,resolve,resolve-one] \
          [--profile DATASET/CODEC/encode|decode]"
     );
     std::process::exit(2)
@@ -222,9 +227,17 @@ fn table(dataset: &Dataset, budget: Duration) {
                 .iter()
                 .filter(|c| c.family == family)
                 .collect();
+            if cases.is_empty() {
+                return Vec::new();
+            }
             family_rows(&cases, budget)
         })
         .collect();
+    // What the ratios are against: the raw crate, or (resolve) Kimera's current-version path.
+    let raw = rows
+        .iter()
+        .any(|r| r.baseline && matches!(r.codec, "serde_json" | "bincode"));
+    let against = if raw { "raw" } else { "current" };
     // Per-message figures in nanoseconds, whole datasets in microseconds.
     let per_message = rows.iter().all(|r| r.encode < 10_000.0);
     let (unit, div) = if per_message {
@@ -234,7 +247,8 @@ fn table(dataset: &Dataset, budget: Duration) {
     };
     println!("\n### {}: {}\n", dataset.name, dataset.about);
     println!(
-        "| codec | encode ({unit}) | × raw | decode ({unit}) | × raw | size (bytes) | size − raw | decode peak (KiB) |"
+        "| codec | encode ({unit}) | × {against} | decode ({unit}) | × {against} | size (bytes) \
+         | size − {against} | decode peak (KiB) |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for r in &rows {
@@ -261,7 +275,7 @@ fn table(dataset: &Dataset, budget: Duration) {
         println!();
         for r in rows.iter().filter(|r| !r.baseline) {
             println!(
-                "- {}: {:+.0} ns per message beyond raw (encode {:+.0}, decode {:+.0})",
+                "- {}: {:+.0} ns per message beyond {against} (encode {:+.0}, decode {:+.0})",
                 r.codec,
                 r.encode_extra + r.decode_extra,
                 r.encode_extra,

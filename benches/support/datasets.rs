@@ -54,6 +54,36 @@ pub struct Log {
     pub size: u64,
 }
 
+/// [`Log`] as an older build wrote it: the same record with a `u32` size, under the same name
+/// and version, so its envelopes carry another fingerprint and a reader of [`Log`] resolves them
+/// through the writer's schema. Out of the registry, which holds one shape per name.
+#[derive(Serialize, Kimera, Clone, Debug, PartialEq)]
+#[kimera(name = "bench.Log", register = false)]
+pub struct OldLog {
+    pub address: [u8; 4],
+    pub identity: String,
+    pub userid: String,
+    pub date: String,
+    pub request: String,
+    pub code: u16,
+    pub size: u32,
+}
+
+impl From<&Log> for OldLog {
+    fn from(log: &Log) -> Self {
+        let log = log.clone();
+        OldLog {
+            address: log.address,
+            identity: log.identity,
+            userid: log.userid,
+            date: log.date,
+            request: log.request,
+            code: log.code,
+            size: u32::try_from(log.size).expect("log sizes are below 100,000"),
+        }
+    }
+}
+
 /// `count` log records, with request lines from a few to a few dozen characters.
 pub fn logs(count: usize) -> Vec<Log> {
     const METHODS: [&str; 4] = ["GET", "GET", "POST", "HEAD"];

@@ -7,7 +7,7 @@ pub mod datasets;
 use std::hint::black_box;
 use std::rc::Rc;
 
-use kimera::{Binary, Format, KimeraHandler};
+use kimera::{Binary, ErrorKind, Format, KimeraHandler};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -67,11 +67,24 @@ pub fn all(scale: usize) -> Vec<Dataset> {
         kimera::binary::to_vec,
         |bytes| kimera::binary::from_slice(bytes),
     ));
+    let logs = datasets::logs(10_000 / scale);
+    let old_logs: Vec<datasets::OldLog> = logs.iter().map(Into::into).collect();
     vec![
         Dataset {
             name: "log",
             about: "10,000 web-server log records",
-            cases: standard(&datasets::logs(10_000 / scale)),
+            cases: standard(&logs),
+        },
+        Dataset {
+            name: "resolve",
+            about: "the log records written by an older shape of `bench.Log` (`size: u32`), \
+                    read through the writer's schema",
+            cases: resolving(&logs, old_logs),
+        },
+        Dataset {
+            name: "resolve-one",
+            about: "one log record per envelope, the older shape read through the writer's schema",
+            cases: resolving(&logs[0], datasets::OldLog::from(&logs[0])),
         },
         Dataset {
             name: "mesh",
@@ -142,6 +155,58 @@ where
     ]
 }
 
+/// The resolving decoder against the current-version one, in `kimera::binary` on the same data:
+/// the baseline is the current shape written plainly (the current-version path), then the
+/// current shape written `with_schema()` (same fingerprint: still that path, with the document
+/// in the bytes), then `old`, the same data in an older shape of the type, written
+/// `with_schema()` and read as `T` (another fingerprint: the body is walked through the
+/// writer's document).
+fn resolving<T, O>(current: &T, old: O) -> Vec<Case>
+where
+    T: Serialize + DeserializeOwned + KimeraHandler + Clone + PartialEq + 'static,
+    O: Serialize + KimeraHandler + 'static,
+{
+    let current = Rc::new(current.clone());
+    let old = Rc::new(old);
+    let with_schema = Binary::new().with_schema();
+    // The old shape really is another schema: without its document, its bytes are refused.
+    let plain_old = kimera::binary::to_vec(&*old).expect("the old shape encodes");
+    let refused = kimera::binary::from_slice::<T>(&plain_old).map(drop);
+    assert!(
+        matches!(
+            refused.as_ref().map_err(|e| e.kind()),
+            Err(ErrorKind::FingerprintMismatch { .. })
+        ),
+        "the old shape should have another fingerprint: {refused:?}"
+    );
+    let mut cases = vec![
+        case(
+            "kimera::binary",
+            Family::Binary,
+            current.clone(),
+            kimera::binary::to_vec,
+            |bytes| kimera::binary::from_slice(bytes),
+        ),
+        case(
+            "kimera::binary with_schema, same shape",
+            Family::Binary,
+            current.clone(),
+            move |v| with_schema.encode(v),
+            |bytes| kimera::binary::from_slice(bytes),
+        ),
+        read_as(
+            "kimera::binary with_schema, resolving",
+            Family::Binary,
+            old,
+            current,
+            move |v| with_schema.encode(v),
+            |bytes| kimera::binary::from_slice(bytes),
+        ),
+    ];
+    cases[0].baseline = true;
+    cases
+}
+
 fn case<T, E, F, D>(codec: &'static str, family: Family, value: Rc<T>, encode: F, decode: D) -> Case
 where
     T: PartialEq + 'static,
@@ -149,10 +214,30 @@ where
     F: Fn(&T) -> Result<Vec<u8>, E> + 'static,
     D: Fn(&[u8]) -> Result<T, E> + 'static,
 {
+    read_as(codec, family, value.clone(), value, encode, decode)
+}
+
+/// A case whose codec writes `value` and reads back `expected`, a value of another type (the
+/// same data in another shape of it), or the same.
+fn read_as<W, R, E, F, D>(
+    codec: &'static str,
+    family: Family,
+    value: Rc<W>,
+    expected: Rc<R>,
+    encode: F,
+    decode: D,
+) -> Case
+where
+    W: 'static,
+    R: PartialEq + 'static,
+    E: std::fmt::Display + std::fmt::Debug,
+    F: Fn(&W) -> Result<Vec<u8>, E> + 'static,
+    D: Fn(&[u8]) -> Result<R, E> + 'static,
+{
     let encoded = encode(&value).unwrap_or_else(|e| panic!("{codec}: encode: {e}"));
     // A benchmark of a codec that does not round-trip would measure nothing.
     let back = decode(&encoded).unwrap_or_else(|e| panic!("{codec}: decode: {e}"));
-    assert!(back == *value, "{codec}: the value does not round-trip");
+    assert!(back == *expected, "{codec}: the value does not round-trip");
     let baseline = matches!(codec, "serde_json" | "bincode");
     Case {
         codec,
