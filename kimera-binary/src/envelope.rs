@@ -57,19 +57,23 @@ where
     T: KimeraHandler + Serialize + ?Sized,
 {
     let start = out.len();
-    let result = encode_at(value, out, start, checksum, schema);
+    // Two instantiations: the plain one compiles without the schema's code at all, so that
+    // its inlining is what it was before schemas could travel.
+    let result = match schema {
+        true => encode_at::<T, true>(value, out, start, checksum),
+        false => encode_at::<T, false>(value, out, start, checksum),
+    };
     if result.is_err() {
         out.truncate(start);
     }
     result
 }
 
-fn encode_at<T>(
+fn encode_at<T, const SCHEMA: bool>(
     value: &T,
     out: &mut Vec<u8>,
     start: usize,
     checksum: bool,
-    schema: bool,
 ) -> Result<()>
 where
     T: KimeraHandler + Serialize + ?Sized,
@@ -87,7 +91,7 @@ where
         .into());
     }
     let origin = const { origin_of::<T>() };
-    let doc = match schema {
+    let doc = match SCHEMA {
         true => crate::document::encoded::<T>(),
         false => None,
     };
