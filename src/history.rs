@@ -1,5 +1,6 @@
 //! The schema history: every shape the program's types have had, in a JSON file kept in the
 //! repository and embedded in the program, so that every reader knows the writers' schemas.
+//! (Feature `json`, which reads the file; the binary readers it serves need nothing else.)
 //!
 //! The workflow (`docs/versioning.md`):
 //!

@@ -98,6 +98,7 @@ pub mod compact;
 mod derive;
 pub mod diff;
 pub mod frame;
+#[cfg(feature = "json")]
 pub mod history;
 #[cfg(feature = "json")]
 pub mod json;
