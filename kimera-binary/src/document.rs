@@ -17,8 +17,6 @@ use crate::envelope::config;
 /// `None` for a type whose handler's fingerprint is not the one its schema gives (a
 /// hand-written handler that hashes its children by reference): readers would refuse that
 /// document, so its values travel without one, and are read only by their own shape.
-// Kept out of line: the plain encoder's inlining must not change for it.
-#[inline(never)]
 pub(crate) fn encoded<T: KimeraHandler + ?Sized>() -> Option<Arc<[u8]>> {
     type Cache = RwLock<HashMap<(u64, Option<u32>), Option<Arc<[u8]>>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();

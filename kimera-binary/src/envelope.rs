@@ -57,23 +57,19 @@ where
     T: KimeraHandler + Serialize + ?Sized,
 {
     let start = out.len();
-    // Two instantiations: the plain one compiles without the schema's code at all, so that
-    // its inlining is what it was before schemas could travel.
-    let result = match schema {
-        true => encode_at::<T, true>(value, out, start, checksum),
-        false => encode_at::<T, false>(value, out, start, checksum),
-    };
+    let result = encode_at(value, out, start, checksum, schema);
     if result.is_err() {
         out.truncate(start);
     }
     result
 }
 
-fn encode_at<T, const SCHEMA: bool>(
+fn encode_at<T>(
     value: &T,
     out: &mut Vec<u8>,
     start: usize,
     checksum: bool,
+    schema: bool,
 ) -> Result<()>
 where
     T: KimeraHandler + Serialize + ?Sized,
@@ -91,7 +87,7 @@ where
         .into());
     }
     let origin = const { origin_of::<T>() };
-    let doc = match SCHEMA {
+    let doc = match schema {
         true => crate::document::encoded::<T>(),
         false => None,
     };
@@ -353,25 +349,11 @@ pub(crate) fn parse<'a>(
     let schema = match flags & FLAG_SCHEMA {
         0 => None,
         _ => {
-            let len = r.varint("schema length")?;
-            if len > limits.max_size {
-                return Err(ErrorKind::LimitExceeded {
-                    limit: Limit::Size,
-                    max: limits.max_size,
-                }
-                .into());
-            }
+            let len = within_size(r.varint("schema length")?, limits)?;
             Some(r.take(len as usize, "schema document")?)
         }
     };
-    let body_len = r.varint("body length")?;
-    if body_len > limits.max_size {
-        return Err(ErrorKind::LimitExceeded {
-            limit: Limit::Size,
-            max: limits.max_size,
-        }
-        .into());
-    }
+    let body_len = within_size(r.varint("body length")?, limits)?;
     let body_start = r.pos;
     let body = r.take(body_len as usize, "binary body")?;
     if flags & FLAG_CHECKSUM != 0 {
@@ -449,14 +431,7 @@ pub(crate) fn extent(bytes: &[u8], limits: &Limits, require_checksum: bool) -> R
     let schema_len = match flags & FLAG_SCHEMA {
         0 => 0,
         _ => match r.varint_partial("schema length")? {
-            Some(n) if n > limits.max_size => {
-                return Err(ErrorKind::LimitExceeded {
-                    limit: Limit::Size,
-                    max: limits.max_size,
-                }
-                .into())
-            }
-            Some(n) => n,
+            Some(n) => within_size(n, limits)?,
             None => return more(&r, 1),
         },
     };
@@ -467,19 +442,26 @@ pub(crate) fn extent(bytes: &[u8], limits: &Limits, require_checksum: bool) -> R
     let Some(body_len) = r.varint_partial("body length")? else {
         return more(&r, 1);
     };
-    if body_len > limits.max_size {
-        return Err(ErrorKind::LimitExceeded {
-            limit: Limit::Size,
-            max: limits.max_size,
-        }
-        .into());
-    }
+    let body_len = within_size(body_len, limits)?;
     let checksum = if flags & FLAG_CHECKSUM != 0 {
         CHECKSUM_LEN as u64
     } else {
         0
     };
     Ok(Extent::Complete(r.pos as u64 + body_len + checksum))
+}
+
+/// `len`, a length read from a header, if it is within [`Limits::max_size`]: checked before
+/// anything is allocated for what it announces.
+fn within_size(len: u64, limits: &Limits) -> Result<u64> {
+    match len <= limits.max_size {
+        true => Ok(len),
+        false => Err(ErrorKind::LimitExceeded {
+            limit: Limit::Size,
+            max: limits.max_size,
+        }
+        .into()),
+    }
 }
 
 fn not_envelope(reason: impl std::fmt::Display) -> Error {

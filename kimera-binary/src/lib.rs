@@ -143,9 +143,7 @@ impl Binary {
     where
         T: KimeraHandler + Deserialize<'de>,
     {
-        if let Some(reason) = T::BINARY_INCOMPATIBILITY {
-            return Err(ErrorKind::Unsupported(reason).into());
-        }
+        compatible_at_run_time::<T>()?;
         self.decode_unchecked(bytes)
     }
 
@@ -312,10 +310,17 @@ impl Format for Binary {
     where
         T: KimeraHandler + Deserialize<'de>,
     {
-        if let Some(reason) = T::BINARY_INCOMPATIBILITY {
-            return Err(ErrorKind::Unsupported(reason).into());
-        }
+        compatible_at_run_time::<T>()?;
         self.decode_with(bytes, Some(stream))
+    }
+}
+
+/// [`KimeraHandler::BINARY_INCOMPATIBILITY`] as an error, for the paths that learn the type
+/// (or the backend) at run time.
+fn compatible_at_run_time<T: KimeraHandler + ?Sized>() -> Result<()> {
+    match T::BINARY_INCOMPATIBILITY {
+        Some(reason) => Err(ErrorKind::Unsupported(reason).into()),
+        None => Ok(()),
     }
 }
 
@@ -427,9 +432,7 @@ impl<'de, T: KimeraHandler + ?Sized> Older<'de> for BinaryOlder<'de, '_, T> {
     /// another shape are resolved into `U`'s when the writer's schema is at hand, and refused
     /// otherwise, never decoded into garbage.
     fn decode<U: KimeraHandler + Deserialize<'de>>(self) -> Result<U> {
-        if let Some(reason) = U::BINARY_INCOMPATIBILITY {
-            return Err(ErrorKind::Unsupported(reason).into());
-        }
+        compatible_at_run_time::<U>()?;
         match check_link::<U>(&self.parsed.header) {
             Ok(()) => decode_body(self.parsed.body, self.limits, Body::Own),
             Err(err) => resolve::<U>(&self.parsed, self.limits, self.stream, err),

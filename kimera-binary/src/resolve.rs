@@ -374,8 +374,8 @@ impl<'de> SeqAccess<'de> for Items<'_, '_, 'de> {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        // The claimed length, as bincode gives it: the guard refuses one longer than the body
-        // could hold before anything is reserved for it.
+        // The claimed length, as bincode gives it, already paid for from the element budget
+        // (`Resolver::claim`): what a reader reserves from it is bounded by the body.
         Some(self.left)
     }
 }
