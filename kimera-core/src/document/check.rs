@@ -195,7 +195,7 @@ impl<'d> Checker<'d> {
         }
         let w = match written {
             Written::Shaped(def) => return self.shaped(def, r),
-            Written::Node(Node::Named(_) | Node::Type(_)) => return self.node(node_of(written), r),
+            Written::Node(inner @ (Node::Named(_) | Node::Type(_))) => return self.node(inner, r),
             Written::Node(w) => w,
         };
         match (w, r) {
@@ -339,13 +339,6 @@ impl<'d> Checker<'d> {
                 static_fields_kind(&r)
             )),
         }
-    }
-}
-
-fn node_of<'d>(written: Written<'d>) -> &'d Node {
-    match written {
-        Written::Node(node) => node,
-        Written::Shaped(_) => unreachable!("handled by the caller"),
     }
 }
 
