@@ -518,6 +518,34 @@ fn streams_carry_each_schema_once() {
     );
 }
 
+/// A frame the stream refused (too long) does not count its schema as sent, even when a value
+/// of another type goes through before the next one of its type.
+#[test]
+fn a_refused_frame_sends_its_schema_later() {
+    use kimera::frame::{FrameReader, FrameWriter};
+    let (old, new) = values::added();
+    let big = vec![values::order1(); 64];
+    let mut stream = Vec::new();
+    let mut writer = FrameWriter::binary(&mut stream)
+        .with_max_frame_len(600)
+        .with_schemas();
+    writer.write(&old).unwrap();
+    assert!(writer.write(&big).is_err(), "over the frame limit");
+    writer.write(&old).unwrap();
+    // The type of the refused frame: its schema must come with it now.
+    writer.write(&vec![values::order1()]).unwrap();
+    let mut reader = FrameReader::new(&stream[..]);
+    assert_eq!(
+        reader.read::<added_default::v2::T>().unwrap(),
+        Some(new.clone())
+    );
+    assert_eq!(reader.read::<added_default::v2::T>().unwrap(), Some(new));
+    assert_eq!(
+        reader.read::<Vec<nested::v2::T>>().unwrap(),
+        Some(vec![values::order2()])
+    );
+}
+
 /// The tokio codec does the same on a connection.
 #[test]
 fn the_codec_carries_each_schema_once() {

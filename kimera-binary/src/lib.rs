@@ -294,6 +294,7 @@ impl Format for Binary {
     {
         assert_binary_compatible!(T);
         let origin = const { kimera_core::envelope::origin_of::<T>() };
+        stream.begin();
         let first = !stream.has_sent(T::FINGERPRINT, origin);
         envelope::encode(value, out, self.checksum, self.schema || first)?;
         if first {

@@ -55,6 +55,12 @@ impl StreamSchemas {
         self.sent.contains(&(fingerprint, origin))
     }
 
+    /// Starts an envelope: whatever one the stream did not take carried is forgotten, so that
+    /// its schema goes with the next value of its type.
+    pub fn begin(&mut self) {
+        self.pending = None;
+    }
+
     /// Records that the envelope being written carries that type's schema; it counts as sent
     /// once the stream has taken the envelope ([`commit`](Self::commit)).
     pub fn mark_sent(&mut self, fingerprint: u64, origin: Option<u32>) {
