@@ -44,9 +44,6 @@ pub const UPDATE_VAR: &str = "KIMERA_SCHEMAS";
 /// The version of the history file's layout.
 const LAYOUT: u32 = 1;
 
-/// How [`History::check`] ends the problem of a current schema that is not recorded.
-const NOT_RECORDED: &str = " is not recorded";
-
 /// The recorded schemas (see the [module](self) documentation).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct History {
@@ -171,6 +168,18 @@ impl History {
     /// whose document does not give its fingerprint, a registered type's current schema that
     /// is not recorded, a recorded schema the current build cannot read.
     pub fn check(&self) -> Vec<String> {
+        let mut problems = self.unreadable();
+        problems.extend(self.missing(&Self::current()).into_iter().map(|current| {
+            format!(
+                "the current schema of `{}` v{} ({}) is not recorded",
+                current.name, current.version, current.fingerprint
+            )
+        }));
+        problems
+    }
+
+    /// The recorded entries that are wrong, or that this build cannot read, one sentence each.
+    fn unreadable(&self) -> Vec<String> {
         let mut problems = Vec::new();
         for entry in &self.entries {
             let at = format!(
@@ -189,15 +198,12 @@ impl History {
                 problems.push(format!("{at}: {problem}"));
             }
         }
-        for current in Self::current() {
-            if !self.holds(&current) {
-                problems.push(format!(
-                    "the current schema of `{}` v{} ({}){NOT_RECORDED}",
-                    current.name, current.version, current.fingerprint
-                ));
-            }
-        }
         problems
+    }
+
+    /// The entries of `current` this history does not hold.
+    fn missing(&self, current: &[Entry]) -> Vec<Entry> {
+        current.iter().filter(|e| !self.holds(e)).cloned().collect()
     }
 
     /// Whether a schema of `entry`'s name, version and fingerprint is recorded.
@@ -290,11 +296,7 @@ pub fn assert_history(path: impl AsRef<Path>) {
             path.display()
         );
     }
-    let unreadable: Vec<String> = history
-        .check()
-        .into_iter()
-        .filter(|problem| !problem.ends_with(NOT_RECORDED))
-        .collect();
+    let unreadable = history.unreadable();
     if !unreadable.is_empty() {
         panic!(
             "the schema history {} does not hold for this build (nothing was recorded):\n- {}\nMake each change one that resolves, or declare it with a version bump and `#[kimera(previous = ...)]` (docs/versioning.md).",
@@ -302,10 +304,7 @@ pub fn assert_history(path: impl AsRef<Path>) {
             unreadable.join("\n- ")
         );
     }
-    let missing: Vec<Entry> = current
-        .into_iter()
-        .filter(|entry| !history.holds(entry))
-        .collect();
+    let missing = history.missing(&current);
     if missing.is_empty() {
         return;
     }
