@@ -77,10 +77,10 @@
 use serde::{Deserialize, Serialize};
 
 pub use kimera_core::{
-    document, envelope, fingerprint, handlers, migration, path, schema_of, Alias, DisplayName,
-    EnumRepr, Error, ErrorKind, Field, FieldAttrs, Fields, Foreign, Format, Guard, Guarded,
-    GuardedSeed, Header, KimeraHandler, Limit, Limits, Reading, Result, Schema, Shape, TypeDef,
-    TypeRef, Variant,
+    document, envelope, fingerprint, handlers, migration, path, schema_of, Alias, DecodeBound,
+    DisplayName, EnumRepr, Error, ErrorKind, Field, FieldAttrs, Fields, Foreign, Format, Guard,
+    Guarded, GuardedSeed, Header, KimeraHandler, Limit, Limits, Reading, Result, Schema, Shape,
+    TypeDef, TypeRef, Variant,
 };
 
 #[cfg(feature = "binary")]
@@ -292,7 +292,7 @@ pub mod __private {
 
     pub use crate::registry::{Decodable, ListedOnly, Previous, Probe, Registration};
     pub use kimera_core::{
-        Alias, EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Result, Schema, Shape, TypeDef,
-        TypeRef, Variant,
+        Alias, DecodeBound, EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Result, Schema,
+        Shape, TypeDef, TypeRef, Variant,
     };
 }

@@ -480,3 +480,98 @@ fn default_names_may_repeat_across_modules() {
         audit::Event::REFERENCE.origin_hash()
     );
 }
+
+/// Decode bounds (`DECODE_BOUND`): what lets the binary backend skip its guard. Derived types
+/// combine their fields' bounds as they combine fingerprints; recursion is never bounded.
+mod bounds {
+    use kimera::{Kimera, KimeraHandler};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, Kimera)]
+    pub struct Pair<T> {
+        a: T,
+        b: T,
+    }
+
+    #[derive(Serialize, Deserialize, Kimera)]
+    pub enum Shape {
+        Empty,
+        Dot(Pair<f32>),
+        Box {
+            corners: [Pair<f32>; 2],
+            depth: Option<u8>,
+        },
+    }
+
+    #[derive(Serialize, Deserialize, Kimera)]
+    pub struct Stamp {
+        #[serde(with = "kimera::compact")]
+        at: chrono::DateTime<chrono::Utc>,
+        shapes: Vec<Shape>,
+    }
+
+    #[derive(Serialize, Deserialize, Kimera)]
+    pub struct Node {
+        value: u8,
+        next: Option<Box<Node>>,
+    }
+
+    #[derive(Serialize, Deserialize, Kimera)]
+    pub struct Ping<T> {
+        #[kimera(recursive)]
+        pong: Option<Box<Pong<T>>>,
+        value: T,
+    }
+
+    #[derive(Serialize, Deserialize, Kimera)]
+    pub struct Pong<T> {
+        pings: Vec<Ping<T>>,
+    }
+
+    #[derive(Serialize, Deserialize, Kimera)]
+    pub struct Marker;
+
+    pub struct Secret(u32);
+
+    #[derive(Serialize, Deserialize, Kimera)]
+    pub struct Tagged {
+        #[kimera(opaque)]
+        #[serde(with = "secret")]
+        extra: Secret,
+    }
+
+    mod secret {
+        pub fn serialize<S: serde::Serializer>(v: &super::Secret, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_u32(v.0)
+        }
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+            d: D,
+        ) -> Result<super::Secret, D::Error> {
+            <u32 as serde::Deserialize>::deserialize(d).map(super::Secret)
+        }
+    }
+
+    #[test]
+    fn derived_bounds_follow_the_fields() {
+        let pair = Pair::<f32>::DECODE_BOUND.expect("a pair of floats is bounded");
+        assert_eq!(pair.depth, 2);
+        let shape = Shape::DECODE_BOUND.expect("an enum of bounded variants is bounded");
+        // The enum, the struct variant, the array, the pair, the float.
+        assert!(shape.depth >= 5, "{shape:?}");
+        let stamp = Stamp::DECODE_BOUND.expect("compact chrono fields are integers");
+        assert!(stamp.depth > shape.depth);
+        assert_eq!(Pair::<String>::DECODE_BOUND, None);
+        assert_eq!(Pair::<Vec<()>>::DECODE_BOUND, None);
+        assert_eq!(<Vec<Marker>>::DECODE_BOUND, None);
+        assert!(<[Marker; 2]>::DECODE_BOUND.is_some());
+        assert_eq!(Tagged::DECODE_BOUND, None);
+    }
+
+    #[test]
+    fn recursive_types_are_never_bounded() {
+        assert_eq!(Node::DECODE_BOUND, None);
+        assert_eq!(Ping::<u8>::DECODE_BOUND, None);
+        assert_eq!(Pong::<u8>::DECODE_BOUND, None);
+        assert_eq!(<Vec<Pong<u8>>>::DECODE_BOUND, None);
+    }
+}

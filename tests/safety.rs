@@ -1917,3 +1917,197 @@ fn errors_stay_small_whatever_the_input_quotes() {
         err.to_string().len()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The unguarded decoder: types whose schema bounds their decoding (`DECODE_BOUND`) are read by
+// bincode's own decoder without the guard. It must accept and refuse exactly what the guarded
+// one does.
+// ---------------------------------------------------------------------------------------------
+
+/// `T` with a hand-written handler that claims no bound: decoded through the guard, on the
+/// same envelopes (same name, version and fingerprint).
+#[derive(Serialize, Deserialize, Debug, PartialEq)]
+#[serde(transparent)]
+struct Guarded<T>(T);
+
+impl<T: KimeraHandler> KimeraHandler for Guarded<T> {
+    const VERSION: u32 = T::VERSION;
+    const SCHEMA: &'static kimera::Schema = T::SCHEMA;
+    const REFERENCE: &'static kimera::Schema = T::REFERENCE;
+    const FINGERPRINT: u64 = T::FINGERPRINT;
+    const DECODE_BOUND: Option<kimera::DecodeBound> = None;
+}
+
+#[derive(Serialize, Deserialize, Kimera, Clone, Debug, PartialEq)]
+struct Point {
+    x: f32,
+    y: f32,
+    z: f32,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Clone, Debug, PartialEq)]
+enum Sample {
+    Missing,
+    Reading(f64),
+    Span {
+        from: Point,
+        to: Point,
+        weight: Option<u16>,
+    },
+    Tuple(i8, u64),
+}
+
+#[derive(Serialize, Deserialize, Kimera, Clone, Debug, PartialEq)]
+struct Series {
+    id: u64,
+    points: Vec<Point>,
+    samples: Vec<Sample>,
+    by_hour: BTreeMap<u8, Vec<i32>>,
+    flags: [bool; 3],
+    #[serde(with = "kimera::compact")]
+    day: NaiveDate,
+}
+
+fn series() -> Series {
+    Series {
+        id: 9_000_000_001,
+        points: (0..5)
+            .map(|i| Point {
+                x: i as f32,
+                y: -1.5,
+                z: 1e9,
+            })
+            .collect(),
+        samples: vec![
+            Sample::Missing,
+            Sample::Reading(-0.25),
+            Sample::Span {
+                from: Point {
+                    x: 0.0,
+                    y: 1.0,
+                    z: 2.0,
+                },
+                to: Point {
+                    x: 3.0,
+                    y: 4.0,
+                    z: 5.0,
+                },
+                weight: Some(700),
+            },
+            Sample::Tuple(-3, u64::MAX),
+        ],
+        by_hour: [(1, vec![1, -1]), (23, vec![])].into(),
+        flags: [true, false, true],
+        day: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+    }
+}
+
+#[test]
+fn bounded_types_are_decoded_without_the_guard() {
+    assert!(Series::DECODE_BOUND.is_some());
+    assert!(<Vec<Series>>::DECODE_BOUND.is_some());
+    // What keeps the guard: recursion, zero-sized elements, strings.
+    assert_eq!(Tree::DECODE_BOUND, None);
+    assert_eq!(<Vec<()>>::DECODE_BOUND, None);
+    assert_eq!(Order::DECODE_BOUND, None);
+    // The bound is at least the depth the guard counts: a value of the type decodes through
+    // the guard with exactly that depth allowed.
+    let depth = Series::DECODE_BOUND.unwrap().depth;
+    let bytes = kimera::binary::to_vec(&series()).unwrap();
+    let tight = Binary::new().with_limits(Limits::default().with_max_depth(depth));
+    assert_eq!(tight.decode::<Guarded<Series>>(&bytes).unwrap().0, series());
+}
+
+#[test]
+fn the_unguarded_decoder_accepts_and_refuses_what_the_guard_does() {
+    let unchecked = Binary::new().without_checksum();
+    let mut bytes = Vec::new();
+    unchecked.encode_into(&series(), &mut bytes).unwrap();
+    let body_start = bytes.len() - bincode_body(&series()).len();
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let (mut decoded, mut refused) = (0, 0);
+    for _ in 0..5000 {
+        let mut mutated = bytes.clone();
+        // Inside the body, where the two decoders differ (the header is checked before).
+        for _ in 0..1 + rng.below(3) {
+            let pos = body_start + rng.below(mutated.len() - body_start);
+            match rng.below(3) {
+                0 => mutated[pos] = rng.byte(),
+                1 => mutated.insert(pos, rng.byte()),
+                _ => {
+                    mutated.remove(pos);
+                }
+            }
+        }
+        let fast = no_panic("a mutation", &mutated, |b| unchecked.decode::<Series>(b));
+        let slow = no_panic("a mutation", &mutated, |b| {
+            unchecked.decode::<Guarded<Series>>(b)
+        });
+        match (fast, slow) {
+            (Ok(fast), Ok(slow)) => {
+                // NaN aside: compared as bytes.
+                assert_eq!(bincode_body(&fast), bincode_body(&slow.0), "{mutated:02x?}");
+                decoded += 1;
+            }
+            (Err(fast), Err(slow)) => {
+                assert_eq!(fast.to_string(), slow.to_string(), "{mutated:02x?}");
+                refused += 1;
+            }
+            (fast, slow) => panic!("{mutated:02x?}: unguarded {fast:?}, guarded {slow:?}"),
+        }
+    }
+    assert!(
+        decoded > 0 && refused > 0,
+        "{decoded} decoded, {refused} refused"
+    );
+}
+
+#[test]
+fn forged_lengths_are_refused_without_the_guard() {
+    isolated(
+        "forged_lengths_are_refused_without_the_guard",
+        Duration::from_secs(60),
+        || {
+            let claim = huge_varint(1 << 60);
+            let start = Instant::now();
+            fn refused<T>(body: &[u8])
+            where
+                T: KimeraHandler + serde::de::DeserializeOwned + std::fmt::Debug,
+            {
+                assert!(T::DECODE_BOUND.is_some(), "{}", T::type_name());
+                let bytes = envelope_of::<T>(body, true);
+                let (result, largest) =
+                    largest_allocation_of(|| kimera::binary::from_slice::<T>(&bytes));
+                // Named by the guarded decoder, which reads the body again for the error.
+                let kind = kind_of(result);
+                assert!(
+                    matches!(
+                        kind,
+                        ErrorKind::Data { .. } | ErrorKind::LimitExceeded { .. }
+                    ),
+                    "{kind:?}"
+                );
+                assert!(largest < ALLOCATION_BOUND, "allocated {largest} bytes");
+            }
+            refused::<Vec<Point>>(&claim);
+            refused::<Vec<u64>>(&claim);
+            refused::<BTreeMap<u32, u8>>(&claim);
+            refused::<std::collections::HashMap<u8, ()>>(&claim);
+            // An outer sequence of inner ones, each claiming 2^60.
+            let mut nested = bincode_body(&3u64);
+            for _ in 0..3 {
+                nested.extend_from_slice(&claim);
+            }
+            refused::<Vec<Vec<Point>>>(&nested);
+            // Deep inside a record: the samples of a series.
+            let mut body = bincode_body(&(7u64, Vec::<Point>::new()));
+            body.extend_from_slice(&claim);
+            refused::<Series>(&body);
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "forged claims took {:?}",
+                start.elapsed()
+            );
+        },
+    );
+}

@@ -24,6 +24,8 @@
 //! bincode; using one with this backend is a compile error that names the attribute.
 #![deny(missing_docs)]
 
+mod cursor;
+mod direct;
 mod document;
 mod envelope;
 mod message;
@@ -387,6 +389,12 @@ fn decode_body<'de, T>(body: &'de [u8], limits: &Limits, how: Body<'_>) -> Resul
 where
     T: KimeraHandler + Deserialize<'de>,
 {
+    if matches!(how, Body::Own) && direct::applies::<T>(limits) {
+        if let Some(value) = direct::decode(body) {
+            return Ok(value);
+        }
+        // A failure is named by the guarded decoder below, as every other one.
+    }
     let guard = Guard::new(limits, body.len());
     let seed = guard.seed(PhantomData::<T>);
     let err = match how.decode(seed, body, limits) {

@@ -16,7 +16,6 @@
 
 use std::sync::LazyLock;
 
-use bincode::de::read::{BorrowReader, Reader};
 use bincode::de::{BorrowDecode, BorrowDecoder, Decode, Decoder as _, DecoderImpl};
 use bincode::error::DecodeError;
 use kimera_core::document::{Definition, Document, Fields, Node, Repr, Shape, Type};
@@ -25,6 +24,7 @@ use serde::de::{
     VariantAccess, Visitor,
 };
 
+use crate::cursor::Cursor;
 use crate::envelope::config;
 
 /// bincode's decoder over the body; its context is the element budget left (below).
@@ -51,36 +51,6 @@ pub(crate) fn seed_decode<'de, S: DeserializeSeed<'de>>(
         de: &mut de,
     })?;
     Ok((value, body.len() - de.borrow_reader().0.len()))
-}
-
-/// The unread rest of a body.
-pub(crate) struct Cursor<'de>(&'de [u8]);
-
-impl Reader for Cursor<'_> {
-    fn read(&mut self, bytes: &mut [u8]) -> Result<(), DecodeError> {
-        let head = self.take(bytes.len())?;
-        bytes.copy_from_slice(head);
-        Ok(())
-    }
-}
-
-impl<'de> BorrowReader<'de> for Cursor<'de> {
-    fn take_bytes(&mut self, length: usize) -> Result<&'de [u8], DecodeError> {
-        self.take(length)
-    }
-}
-
-impl<'de> Cursor<'de> {
-    fn take(&mut self, length: usize) -> Result<&'de [u8], DecodeError> {
-        if self.0.len() < length {
-            return Err(DecodeError::UnexpectedEnd {
-                additional: length - self.0.len(),
-            });
-        }
-        let (head, rest) = self.0.split_at(length);
-        self.0 = rest;
-        Ok(head)
-    }
 }
 
 /// What a node stands for once named types, transparent types and foreign types' compact

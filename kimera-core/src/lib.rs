@@ -32,7 +32,7 @@ pub use envelope::{Header, Reading};
 pub use error::{Error, ErrorKind, Limit, Result};
 pub use format::Format;
 pub use handler::{Alias, KimeraHandler};
-pub use limits::{Guard, Guarded, GuardedSeed, Limits};
+pub use limits::{DecodeBound, Guard, Guarded, GuardedSeed, Limits};
 pub use schema::{
     schema_of, DisplayName, DisplayOrigins, EnumRepr, Field, FieldAttrs, Fields, Foreign, Schema,
     Shape, TypeDef, TypeRef, Variant,

@@ -58,6 +58,8 @@ struct Expander<'a> {
     field_incompatibilities: Vec<TokenStream>,
     /// The fingerprints of the schema's children (fields, variant by variant), in order.
     nested_fingerprints: Vec<TokenStream>,
+    /// The decode bounds of the same children, in the same order.
+    nested_bounds: Vec<TokenStream>,
     /// The indices in `nested_fingerprints` of children hashed by reference (recursive fields).
     by_reference: Vec<u32>,
     /// Compile-time checks of the fields, emitted beside the impl.
@@ -107,6 +109,7 @@ impl<'a> Expander<'a> {
             own_incompatibility: None,
             field_incompatibilities: Vec::new(),
             nested_fingerprints: Vec::new(),
+            nested_bounds: Vec::new(),
             by_reference: Vec::new(),
             checks: Vec::new(),
             variant_with: false,
@@ -129,6 +132,7 @@ impl<'a> Expander<'a> {
         };
         let fields = &self.field_incompatibilities;
         let nested = &self.nested_fingerprints;
+        let bounds = &self.nested_bounds;
         let by_reference = &self.by_reference;
 
         let ident = &self.container.ident;
@@ -179,6 +183,8 @@ impl<'a> Expander<'a> {
                     definition: #p::schema_of::<Self>,
                 });
                 const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[#(#nested),*]);
+                const DECODE_BOUND: ::core::option::Option<#p::DecodeBound> =
+                    Self::SCHEMA.decode_bound_with(&[#(#bounds),*]);
                 const BINARY_INCOMPATIBILITY: ::core::option::Option<&'static str> =
                     #p::first_incompatibility(&[#own #(, #fields)*]);
                 const ALIASES: &'static [#p::Alias] = &[#(#aliases),*];
@@ -547,6 +553,9 @@ impl<'a> Expander<'a> {
         }};
         self.nested_fingerprints
             .push(quote_spanned!(span=> #p::with_fingerprint::<#ty, _>(&#probe)));
+        self.nested_bounds.push(quote_spanned! {span=>
+            #p::Schema::decode_bound_with(#p::with_reference::<#ty, _>(&#probe), &[])
+        });
         self.field_incompatibilities
             .push(quote_spanned!(span=> #p::with_incompatibility::<#ty, _>(&#probe, #message)));
         quote_spanned!(span=> #p::with_reference::<#ty, _>(&#probe))
@@ -599,6 +608,8 @@ impl<'a> Expander<'a> {
         let schema = quote!(&#p::Schema::Opaque(#name));
         self.nested_fingerprints
             .push(quote!(#p::Schema::fingerprint(#schema)));
+        self.nested_bounds
+            .push(quote!(::core::option::Option::None));
         schema
     }
 
@@ -615,11 +626,16 @@ impl<'a> Expander<'a> {
                 .push(self.nested_fingerprints.len() as u32);
             self.nested_fingerprints
                 .push(quote!(#p::Schema::fingerprint(#schema)));
+            // Recursion: no bound, so values of the type are decoded under the guard.
+            self.nested_bounds
+                .push(quote!(::core::option::Option::None));
         } else {
             self.field_incompatibilities
                 .push(quote_spanned!(span=> <#ty as #p::KimeraHandler>::BINARY_INCOMPATIBILITY));
             self.nested_fingerprints
                 .push(quote_spanned!(span=> <#ty as #p::KimeraHandler>::FINGERPRINT));
+            self.nested_bounds
+                .push(quote_spanned!(span=> <#ty as #p::KimeraHandler>::DECODE_BOUND));
         }
         schema
     }

@@ -9,6 +9,7 @@ macro_rules! unary_handlers {
         impl<T: KimeraHandler> KimeraHandler for $ty {
             const SCHEMA: &'static Schema = &Schema::$variant(T::REFERENCE);
             const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[T::FINGERPRINT]);
+            const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[T::DECODE_BOUND]);
             const BINARY_INCOMPATIBILITY: Option<&'static str> = T::BINARY_INCOMPATIBILITY;
         }
     )*)*};
@@ -23,18 +24,24 @@ unary_handlers! {
 impl<T: KimeraHandler, S> KimeraHandler for HashSet<T, S> {
     const SCHEMA: &'static Schema = &Schema::Set(T::REFERENCE);
     const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[T::FINGERPRINT]);
+    const DECODE_BOUND: Option<crate::DecodeBound> =
+        Self::SCHEMA.decode_bound_with(&[T::DECODE_BOUND]);
     const BINARY_INCOMPATIBILITY: Option<&'static str> = T::BINARY_INCOMPATIBILITY;
 }
 
 impl<T: KimeraHandler, const N: usize> KimeraHandler for [T; N] {
     const SCHEMA: &'static Schema = &Schema::Array(T::REFERENCE, N);
     const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[T::FINGERPRINT]);
+    const DECODE_BOUND: Option<crate::DecodeBound> =
+        Self::SCHEMA.decode_bound_with(&[T::DECODE_BOUND]);
     const BINARY_INCOMPATIBILITY: Option<&'static str> = T::BINARY_INCOMPATIBILITY;
 }
 
 impl<K: KimeraHandler, V: KimeraHandler> KimeraHandler for BTreeMap<K, V> {
     const SCHEMA: &'static Schema = &Schema::Map(K::REFERENCE, V::REFERENCE);
     const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[K::FINGERPRINT, V::FINGERPRINT]);
+    const DECODE_BOUND: Option<crate::DecodeBound> =
+        Self::SCHEMA.decode_bound_with(&[K::DECODE_BOUND, V::DECODE_BOUND]);
     const BINARY_INCOMPATIBILITY: Option<&'static str> =
         first_incompatibility(&[K::BINARY_INCOMPATIBILITY, V::BINARY_INCOMPATIBILITY]);
 }
@@ -42,6 +49,7 @@ impl<K: KimeraHandler, V: KimeraHandler> KimeraHandler for BTreeMap<K, V> {
 impl<K: KimeraHandler, V: KimeraHandler, S> KimeraHandler for HashMap<K, V, S> {
     const SCHEMA: &'static Schema = <BTreeMap<K, V>>::SCHEMA;
     const FINGERPRINT: u64 = <BTreeMap<K, V>>::FINGERPRINT;
+    const DECODE_BOUND: Option<crate::DecodeBound> = <BTreeMap<K, V>>::DECODE_BOUND;
     const BINARY_INCOMPATIBILITY: Option<&'static str> = <BTreeMap<K, V>>::BINARY_INCOMPATIBILITY;
 }
 

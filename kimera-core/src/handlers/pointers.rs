@@ -17,6 +17,7 @@ macro_rules! transparent_handlers {
             const SCHEMA: &'static Schema = T::SCHEMA;
             const REFERENCE: &'static Schema = T::REFERENCE;
             const FINGERPRINT: u64 = T::FINGERPRINT;
+            const DECODE_BOUND: Option<crate::DecodeBound> = T::DECODE_BOUND;
             const BINARY_INCOMPATIBILITY: Option<&'static str> = T::BINARY_INCOMPATIBILITY;
             const ALIASES: &'static [Alias] = T::ALIASES;
         }

@@ -32,6 +32,8 @@ macro_rules! range_handlers {
             });
             const FINGERPRINT: u64 =
                 Self::SCHEMA.fingerprint_with(&[$({ let _ = $field; T::FINGERPRINT }),+]);
+            const DECODE_BOUND: Option<crate::DecodeBound> =
+                Self::SCHEMA.decode_bound_with(&[$({ let _ = $field; T::DECODE_BOUND }),+]);
             const BINARY_INCOMPATIBILITY: Option<&'static str> = T::BINARY_INCOMPATIBILITY;
         }
     )*};
@@ -76,6 +78,8 @@ impl<T: KimeraHandler> KimeraHandler for Bound<T> {
         },
     });
     const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[T::FINGERPRINT, T::FINGERPRINT]);
+    const DECODE_BOUND: Option<crate::DecodeBound> =
+        Self::SCHEMA.decode_bound_with(&[T::DECODE_BOUND, T::DECODE_BOUND]);
     const BINARY_INCOMPATIBILITY: Option<&'static str> = T::BINARY_INCOMPATIBILITY;
 }
 

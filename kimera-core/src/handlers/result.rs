@@ -30,6 +30,8 @@ impl<T: KimeraHandler, E: KimeraHandler> KimeraHandler for Result<T, E> {
         },
     });
     const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[T::FINGERPRINT, E::FINGERPRINT]);
+    const DECODE_BOUND: Option<crate::DecodeBound> =
+        Self::SCHEMA.decode_bound_with(&[T::DECODE_BOUND, E::DECODE_BOUND]);
     const BINARY_INCOMPATIBILITY: Option<&'static str> =
         super::collections::first_incompatibility(&[
             T::BINARY_INCOMPATIBILITY,

@@ -8,6 +8,8 @@ macro_rules! tuple_handlers {
         impl<$($name: KimeraHandler),+> KimeraHandler for ($($name,)+) {
             const SCHEMA: &'static Schema = &Schema::Tuple(&[$($name::REFERENCE),+]);
             const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[$($name::FINGERPRINT),+]);
+            const DECODE_BOUND: Option<crate::DecodeBound> =
+                Self::SCHEMA.decode_bound_with(&[$($name::DECODE_BOUND),+]);
             const BINARY_INCOMPATIBILITY: Option<&'static str> =
                 first_incompatibility(&[$($name::BINARY_INCOMPATIBILITY),+]);
         }

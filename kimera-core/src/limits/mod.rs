@@ -1,8 +1,10 @@
 //! [`Limits`]: the bounds every decoder enforces on untrusted input, and the [`Guard`] that
 //! enforces them inside any serde `Deserializer`.
 
+mod bound;
 mod de;
 
+pub use bound::DecodeBound;
 pub use de::{Guard, Guarded, GuardedSeed};
 
 /// Bounds on what decoding may cost.
