@@ -395,7 +395,8 @@ where
         }
         // A failure is named by the guarded decoder below, as every other one.
     }
-    let guard = Guard::new(limits, body.len());
+    // A guard type of its own for `T` (see `Guard::of`); the error path's below is shared.
+    let guard = Guard::<T>::of(limits, body.len());
     let seed = guard.seed(PhantomData::<T>);
     let err = match how.decode(seed, body, limits) {
         Ok((value, read)) if read == body.len() => return Ok(value),

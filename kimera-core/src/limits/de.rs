@@ -6,6 +6,7 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::marker::PhantomData;
 
 use serde::de::{
     self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
@@ -28,18 +29,40 @@ use crate::error::{ErrorKind, Limit};
 /// assert!(Vec::<Vec<Vec<Vec<u8>>>>::deserialize(guard.deserializer(&mut de)).is_err());
 /// assert!(guard.exceeded().is_some());
 /// ```
+///
+/// The type parameter only tells guards apart: [`Guard::of`] makes a guard of its own type for
+/// each type of value decoded, so that the `Deserialize` impls of the types inside it are
+/// compiled for that value alone. LLVM inlines an impl with one caller into a loop over a
+/// sequence of it; shared by every top-level type, it stays out of line.
 #[derive(Debug)]
-pub struct Guard {
+pub struct Guard<M: ?Sized = ()> {
     depth_left: Cell<u32>,
     elements_left: Cell<u64>,
     elements_max: u64,
     limits: Limits,
     exceeded: Cell<Option<Limit>>,
+    marker: PhantomData<fn(&M)>,
 }
 
 impl Guard {
     /// Counters for decoding `input_len` bytes under `limits`.
     pub fn new(limits: &Limits, input_len: usize) -> Self {
+        Guard::of(limits, input_len)
+    }
+}
+
+impl<M: ?Sized> Guard<M> {
+    /// [`Guard::new`], as a type of its own for values of `M` (see the type's documentation).
+    ///
+    /// ```
+    /// use kimera_core::{Guard, Limits};
+    /// use serde::Deserialize;
+    ///
+    /// let guard = Guard::<Vec<u8>>::of(&Limits::default(), 3);
+    /// let mut de = serde_json::Deserializer::from_str("[1]");
+    /// assert_eq!(Vec::<u8>::deserialize(guard.deserializer(&mut de)).unwrap(), [1]);
+    /// ```
+    pub fn of(limits: &Limits, input_len: usize) -> Self {
         let elements_max = (input_len as u64).saturating_add(limits.zero_size_allowance);
         Guard {
             depth_left: Cell::new(limits.max_depth),
@@ -47,16 +70,17 @@ impl Guard {
             elements_max,
             limits: *limits,
             exceeded: Cell::new(None),
+            marker: PhantomData,
         }
     }
 
     /// Wraps a deserializer so that everything decoded through it is bounded.
-    pub fn deserializer<'g, D>(&'g self, inner: D) -> Guarded<'g, D> {
+    pub fn deserializer<'g, D>(&'g self, inner: D) -> Guarded<'g, D, M> {
         Guarded { inner, guard: self }
     }
 
     /// Wraps a seed so that what it decodes is bounded.
-    pub fn seed<'g, S>(&'g self, inner: S) -> GuardedSeed<'g, S> {
+    pub fn seed<'g, S>(&'g self, inner: S) -> GuardedSeed<'g, S, M> {
         GuardedSeed { inner, guard: self }
     }
 
@@ -109,32 +133,32 @@ impl Guard {
 
 /// A deserializer bounded by a [`Guard`].
 #[derive(Debug)]
-pub struct Guarded<'g, D> {
+pub struct Guarded<'g, D, M: ?Sized = ()> {
     inner: D,
-    guard: &'g Guard,
+    guard: &'g Guard<M>,
 }
 
 /// A seed bounded by a [`Guard`].
 #[derive(Debug)]
-pub struct GuardedSeed<'g, S> {
+pub struct GuardedSeed<'g, S, M: ?Sized = ()> {
     inner: S,
-    guard: &'g Guard,
+    guard: &'g Guard<M>,
 }
 
-struct GuardedVisitor<'g, V> {
+struct GuardedVisitor<'g, V, M: ?Sized> {
     inner: V,
-    guard: &'g Guard,
+    guard: &'g Guard<M>,
     /// Whether the length this visitor sees was read from the input (sequences and maps) and
     /// must be paid for. Tuples, structs and variants have lengths fixed by the type.
     claims: bool,
 }
 
-struct GuardedAccess<'g, A> {
+struct GuardedAccess<'g, A, M: ?Sized> {
     inner: A,
-    guard: &'g Guard,
+    guard: &'g Guard<M>,
 }
 
-impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for GuardedSeed<'_, S> {
+impl<'de, S: DeserializeSeed<'de>, M: ?Sized> DeserializeSeed<'de> for GuardedSeed<'_, S, M> {
     type Value = S::Value;
 
     #[inline(always)]
@@ -154,7 +178,7 @@ macro_rules! forward_deserialize {
     )*};
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Guarded<'_, D> {
+impl<'de, D: Deserializer<'de>, M: ?Sized> Deserializer<'de> for Guarded<'_, D, M> {
     type Error = D::Error;
 
     forward_deserialize! {
@@ -223,7 +247,7 @@ macro_rules! forward_visit {
     )*};
 }
 
-impl<'de, V: Visitor<'de>> Visitor<'de> for GuardedVisitor<'_, V> {
+impl<'de, V: Visitor<'de>, M: ?Sized> Visitor<'de> for GuardedVisitor<'_, V, M> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -300,7 +324,7 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for GuardedVisitor<'_, V> {
     }
 }
 
-impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for GuardedAccess<'_, A> {
+impl<'de, A: SeqAccess<'de>, M: ?Sized> SeqAccess<'de> for GuardedAccess<'_, A, M> {
     type Error = A::Error;
 
     #[inline(always)]
@@ -317,7 +341,7 @@ impl<'de, A: SeqAccess<'de>> SeqAccess<'de> for GuardedAccess<'_, A> {
     }
 }
 
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for GuardedAccess<'_, A> {
+impl<'de, A: MapAccess<'de>, M: ?Sized> MapAccess<'de> for GuardedAccess<'_, A, M> {
     type Error = A::Error;
 
     #[inline(always)]
@@ -342,9 +366,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for GuardedAccess<'_, A> {
     }
 }
 
-impl<'g, 'de, A: EnumAccess<'de>> EnumAccess<'de> for GuardedAccess<'g, A> {
+impl<'g, 'de, A: EnumAccess<'de>, M: ?Sized> EnumAccess<'de> for GuardedAccess<'g, A, M> {
     type Error = A::Error;
-    type Variant = GuardedAccess<'g, A::Variant>;
+    type Variant = GuardedAccess<'g, A::Variant, M>;
 
     #[inline(always)]
     fn variant_seed<V: DeserializeSeed<'de>>(
@@ -363,7 +387,7 @@ impl<'g, 'de, A: EnumAccess<'de>> EnumAccess<'de> for GuardedAccess<'g, A> {
     }
 }
 
-impl<'de, A: VariantAccess<'de>> VariantAccess<'de> for GuardedAccess<'_, A> {
+impl<'de, A: VariantAccess<'de>, M: ?Sized> VariantAccess<'de> for GuardedAccess<'_, A, M> {
     type Error = A::Error;
 
     #[inline(always)]
