@@ -1,8 +1,11 @@
-//! Kimera against raw serde_json and raw bincode 2, as one markdown table.
+//! Kimera against raw serde_json and raw bincode 2, and the formats a user would pick instead
+//! (postcard, bitcode, MessagePack, CBOR), as markdown tables.
 //!
-//! `cargo run --release --example bench_table` (options: `--seconds N` per figure, default 3;
-//! `--quick` for a smoke run on smaller data; `--only log,rpc`; `--profile mesh/bincode/decode`
-//! runs one case alone for the time of one figure, for a profiler).
+//! `cargo run --profile optimized --example bench_table` (fat LTO, one codegen unit: how
+//! performance-minded users build), and `cargo run --release --example bench_table` for the
+//! default release profile. Options: `--seconds N` per figure, default 3; `--quick` for a
+//! smoke run on smaller data; `--only log,rpc`; `--profile mesh/bincode/decode` runs one case
+//! alone for the time of one figure, for a profiler.
 //!
 //! `resolve` and `resolve-one` time the resolving decoder (an older shape of the log record,
 //! written `with_schema()`, read as the current one) against `kimera::binary` reading the current
@@ -115,7 +118,7 @@ fn options() -> Options {
 fn usage(problem: &str) -> ! {
     eprintln!(
         "{problem}\nusage: bench_table [--quick] [--seconds N] \
-         [--only log,mesh,events,rpc,resolve,resolve-one] \
+         [--only log,mesh,mesh-full,events,rpc,resolve,resolve-one] \
          [--profile DATASET/CODEC/encode|decode]"
     );
     std::process::exit(2)
@@ -283,6 +286,53 @@ fn table(dataset: &Dataset, budget: Duration) {
             );
         }
     }
+    if let Some(envelope) = dataset.cases.iter().find(|c| c.codec == "kimera::binary") {
+        checksum_line(&envelope.encoded, budget);
+    }
+}
+
+/// The CRC-32's own time on a binary envelope's bytes, so that its share of each figure shows.
+fn checksum_line(bytes: &[u8], budget: Duration) {
+    let reps = (1 << 20) / bytes.len().max(1) + 1;
+    let mut samples = Vec::new();
+    let start = Instant::now();
+    while samples.len() < 5 || (start.elapsed() < budget / 4 && samples.len() < 100_000) {
+        let t = Instant::now();
+        for _ in 0..reps {
+            std::hint::black_box(crc32fast::hash(std::hint::black_box(bytes)));
+        }
+        samples.push(t.elapsed().as_nanos() as f64 / reps as f64);
+    }
+    let each = median(samples);
+    println!(
+        "\nThe CRC-32 of the {} bytes of the `kimera::binary` envelope takes {} ({:.1} GB/s), each way.",
+        bytes.len(),
+        match each < 10_000.0 {
+            true => format!("{each:.0} ns"),
+            false => format!("{:.1} µs", each / 1000.0),
+        },
+        bytes.len() as f64 / each,
+    );
+}
+
+/// The cargo profile this runner was built with, from where cargo put it
+/// (`target/<profile>/examples/`), with what it sets.
+fn build_profile() -> String {
+    let exe = std::env::current_exe().ok();
+    let dir = exe.as_deref().and_then(|exe| {
+        exe.parent()?
+            .parent()?
+            .file_name()?
+            .to_str()
+            .map(str::to_owned)
+    });
+    match dir.as_deref() {
+        Some("optimized") => "`optimized` profile (release, fat LTO, 1 codegen unit)".to_owned(),
+        Some("release") => "default `release` profile".to_owned(),
+        Some("debug") => "debug build (figures mean nothing)".to_owned(),
+        Some(other) => format!("`{other}` profile"),
+        None => "unknown profile".to_owned(),
+    }
 }
 
 /// Runs one case's operation over and over, for a profiler to watch.
@@ -329,7 +379,9 @@ fn main() {
         .unwrap_or_else(|| std::env::consts::ARCH.to_owned());
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "Machine: {cpu}, {threads} threads. Median of interleaved rounds, {:.1} s per figure{}.",
+        "Machine: {cpu}, {threads} threads. {}. Median of interleaved rounds, \
+         {:.1} s per figure{}.",
+        build_profile(),
         options.budget.as_secs_f64(),
         if options.scale > 1 {
             ", data scaled down (--quick)"

@@ -92,6 +92,11 @@ pub fn all(scale: usize) -> Vec<Dataset> {
             cases: standard(&datasets::mesh(30_000 / scale)),
         },
         Dataset {
+            name: "mesh-full",
+            about: "125,000 triangles, the size of the public rust_serialization_benchmark",
+            cases: standard(&datasets::mesh(125_000 / scale)),
+        },
+        Dataset {
             name: "events",
             about: "10,000 events: chrono fields, Vec, BTreeMap<String, f64>, enum, Options",
             cases: event_cases,
@@ -104,7 +109,8 @@ pub fn all(scale: usize) -> Vec<Dataset> {
     ]
 }
 
-/// The five codecs every dataset goes through.
+/// The codecs every dataset goes through: the raw crates, Kimera's, and the formats a user
+/// would pick instead (each in its serde mode, compared with bincode).
 fn standard<T>(value: &T) -> Vec<Case>
 where
     T: Serialize + DeserializeOwned + KimeraHandler + Clone + PartialEq + 'static,
@@ -148,9 +154,42 @@ where
         case(
             "kimera::binary no CRC",
             Family::Binary,
-            value,
+            value.clone(),
             move |v| no_crc.encode(v),
             move |bytes| no_crc.decode(bytes),
+        ),
+        case(
+            "postcard",
+            Family::Binary,
+            value.clone(),
+            |v| postcard::to_stdvec(v).map_err(|e| e.to_string()),
+            |bytes| postcard::from_bytes(bytes).map_err(|e| e.to_string()),
+        ),
+        case(
+            "bitcode (serde)",
+            Family::Binary,
+            value.clone(),
+            |v| bitcode::serialize(v).map_err(|e| e.to_string()),
+            |bytes| bitcode::deserialize(bytes).map_err(|e| e.to_string()),
+        ),
+        case(
+            "rmp-serde",
+            Family::Binary,
+            value.clone(),
+            |v| rmp_serde::to_vec(v).map_err(|e| e.to_string()),
+            |bytes| rmp_serde::from_slice(bytes).map_err(|e| e.to_string()),
+        ),
+        case(
+            "ciborium",
+            Family::Binary,
+            value,
+            |v| {
+                let mut out = Vec::new();
+                ciborium::into_writer(v, &mut out)
+                    .map(|()| out)
+                    .map_err(|e| e.to_string())
+            },
+            |bytes| ciborium::from_reader(bytes).map_err(|e| e.to_string()),
         ),
     ]
 }
