@@ -11,7 +11,10 @@ use support::Family;
 
 fn formats(c: &mut Criterion) {
     for dataset in support::all(1) {
-        eprintln!("{}: {}", dataset.name, dataset.about);
+        eprintln!(
+            "{}: {} (each family against its {} case, run first)",
+            dataset.name, dataset.about, dataset.against
+        );
         for family in [Family::Json, Family::Binary] {
             let mut group = c.benchmark_group(format!("{}/{family:?}", dataset.name));
             // The raw crate first, then Kimera's codecs of the same family.

@@ -118,7 +118,7 @@ fn options() -> Options {
 fn usage(problem: &str) -> ! {
     eprintln!(
         "{problem}\nusage: bench_table [--quick] [--seconds N] \
-         [--only log,mesh,mesh-full,events,rpc,resolve,resolve-one] \
+         [--only log,mesh,mesh-full,events,rpc,dispatch,resolve,resolve-one] \
          [--profile DATASET/CODEC/encode|decode]"
     );
     std::process::exit(2)
@@ -236,11 +236,7 @@ fn table(dataset: &Dataset, budget: Duration) {
             family_rows(&cases, budget)
         })
         .collect();
-    // What the ratios are against: the raw crate, or (resolve) Kimera's current-version path.
-    let raw = rows
-        .iter()
-        .any(|r| r.baseline && matches!(r.codec, "serde_json" | "bincode"));
-    let against = if raw { "raw" } else { "current" };
+    let against = dataset.against;
     // Per-message figures in nanoseconds, whole datasets in microseconds.
     let per_message = rows.iter().all(|r| r.encode < 10_000.0);
     let (unit, div) = if per_message {

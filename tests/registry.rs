@@ -438,3 +438,42 @@ mod ticket_b {
         pub x: u8,
     }
 }
+
+/// Routing reads the header without the checksum (the typed decode verifies it, once), so a
+/// damaged envelope must still be named as damaged, whether or not its type is handled.
+#[test]
+fn damaged_binary_envelopes_are_checksum_errors_when_routed() {
+    let mut dispatcher = Dispatcher::new().on(|refund: Refund| refund.cents);
+    let damage = |mut bytes: Vec<u8>| {
+        let last = bytes.len() - 1;
+        bytes[last] ^= 0x40;
+        bytes
+    };
+    let handled = damage(kimera::binary::to_vec(&Refund { order: 1, cents: 5 }).unwrap());
+    let unhandled = damage(
+        kimera::binary::to_vec(&Order {
+            id: 1,
+            skus: vec![],
+        })
+        .unwrap(),
+    );
+    let unknown = damage(kimera::binary::to_vec(&(1u8, 2u8)).unwrap());
+    for bytes in [&handled, &unhandled, &unknown] {
+        let err = dispatcher.dispatch(bytes).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::ChecksumMismatch { .. }),
+            "dispatch: {err}"
+        );
+        let err = registry::decode_any(bytes).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::ChecksumMismatch { .. }),
+            "decode_any: {err}"
+        );
+    }
+    // Undamaged, each is what it was.
+    let intact = kimera::binary::to_vec(&(1u8, 2u8)).unwrap();
+    assert!(matches!(
+        dispatcher.dispatch(&intact).unwrap_err().kind(),
+        ErrorKind::UnknownType { .. }
+    ));
+}

@@ -52,6 +52,9 @@ pub struct Dataset {
     pub name: &'static str,
     /// What the dataset holds, for the table.
     pub about: &'static str,
+    /// What the baseline of each family is: `raw` (the raw crate), `current` (Kimera's
+    /// current-version path), `typed` (Kimera's typed decode).
+    pub against: &'static str,
     pub cases: Vec<Case>,
 }
 
@@ -73,38 +76,52 @@ pub fn all(scale: usize) -> Vec<Dataset> {
         Dataset {
             name: "log",
             about: "10,000 web-server log records",
+            against: "raw",
             cases: standard(&logs),
         },
         Dataset {
             name: "resolve",
             about: "the log records written by an older shape of `bench.Log` (`size: u32`), \
                     read through the writer's schema",
+            against: "current",
             cases: resolving(&logs, old_logs),
         },
         Dataset {
             name: "resolve-one",
             about: "one log record per envelope, the older shape read through the writer's schema",
+            against: "current",
             cases: resolving(&logs[0], datasets::OldLog::from(&logs[0])),
         },
         Dataset {
             name: "mesh",
             about: "30,000 triangles of four f32 3-vectors",
+            against: "raw",
             cases: standard(&datasets::mesh(30_000 / scale)),
         },
         Dataset {
             name: "mesh-full",
             about: "125,000 triangles, the size of the public rust_serialization_benchmark",
+            against: "raw",
             cases: standard(&datasets::mesh(125_000 / scale)),
         },
         Dataset {
             name: "events",
             about: "10,000 events: chrono fields, Vec, BTreeMap<String, f64>, enum, Options",
+            against: "raw",
             cases: event_cases,
         },
         Dataset {
             name: "rpc",
             about: "one ~100-byte request, per message",
+            against: "raw",
             cases: standard(&datasets::request()),
+        },
+        Dataset {
+            name: "dispatch",
+            about: "the rpc request decoded by type name: `registry::Dispatcher` and \
+                    `registry::decode_any` against a typed decode",
+            against: "typed",
+            cases: dispatching(&datasets::request()),
         },
     ]
 }
@@ -243,6 +260,72 @@ where
         ),
     ];
     cases[0].baseline = true;
+    cases
+}
+
+/// Decoding by the type name an envelope carries, in both backends, against Kimera's typed
+/// decode of the same bytes (the baseline of each family).
+fn dispatching<T>(value: &T) -> Vec<Case>
+where
+    T: Serialize + DeserializeOwned + KimeraHandler + Clone + PartialEq + Send + 'static,
+{
+    let value = Rc::new(value.clone());
+    let dispatcher = || {
+        let dispatcher = kimera::registry::Dispatcher::new().on::<T, _>(|value| value);
+        std::cell::RefCell::new(dispatcher)
+    };
+    let (binary, json) = (dispatcher(), dispatcher());
+    let any = |bytes: &[u8]| {
+        kimera::registry::decode_any(bytes)?
+            .downcast::<T>()
+            .map_err(|_| kimera::Error::from(ErrorKind::Unsupported("another type")))
+    };
+    let mut cases = vec![
+        case(
+            "kimera::json",
+            Family::Json,
+            value.clone(),
+            kimera::json::to_vec,
+            |bytes| kimera::json::from_slice(bytes),
+        ),
+        case(
+            "kimera::json, Dispatcher",
+            Family::Json,
+            value.clone(),
+            kimera::json::to_vec,
+            move |bytes| json.borrow_mut().dispatch(bytes),
+        ),
+        case(
+            "kimera::json, decode_any",
+            Family::Json,
+            value.clone(),
+            kimera::json::to_vec,
+            any,
+        ),
+        case(
+            "kimera::binary",
+            Family::Binary,
+            value.clone(),
+            kimera::binary::to_vec,
+            |bytes| kimera::binary::from_slice(bytes),
+        ),
+        case(
+            "kimera::binary, Dispatcher",
+            Family::Binary,
+            value.clone(),
+            kimera::binary::to_vec,
+            move |bytes| binary.borrow_mut().dispatch(bytes),
+        ),
+        case(
+            "kimera::binary, decode_any",
+            Family::Binary,
+            value,
+            kimera::binary::to_vec,
+            any,
+        ),
+    ];
+    cases[0].baseline = true;
+    cases[3].baseline = true;
     cases
 }
 

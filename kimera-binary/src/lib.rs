@@ -138,6 +138,27 @@ impl Binary {
         &self.limits
     }
 
+    /// The header of the envelope filling `bytes`, as [`Format::header`] reads it but without
+    /// computing the checksum: for choosing the type to decode an envelope as, when that
+    /// decode verifies the checksum anyway (as `kimera::registry::Dispatcher` does).
+    ///
+    /// Everything else is checked as `header` checks it; a damaged envelope's header may be
+    /// wrong, so trust nothing from it before the decode has verified the checksum.
+    ///
+    /// ```
+    /// use kimera_binary::Binary;
+    ///
+    /// let mut bytes = kimera_binary::to_vec(&7u8)?;
+    /// *bytes.last_mut().unwrap() ^= 1; // damage the checksum
+    /// assert_eq!(Binary::new().peek_header(&bytes)?.type_name, "u8");
+    /// assert!(kimera_binary::from_slice::<u8>(&bytes).is_err());
+    /// # Ok::<(), kimera_core::Error>(())
+    /// ```
+    pub fn peek_header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>> {
+        envelope::parse_verifying(bytes, &self.limits, self.checksum, false)
+            .map(|parsed| parsed.header)
+    }
+
     /// [`Format::decode`] without the compile-time check of
     /// [`KimeraHandler::BINARY_INCOMPATIBILITY`]: an incompatible type is refused at run time.
     /// For callers that pick a backend at run time, such as `kimera::from_slice`.
