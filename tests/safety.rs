@@ -2111,3 +2111,82 @@ fn forged_lengths_are_refused_without_the_guard() {
         },
     );
 }
+
+/// Types whose serde impl reads more than their schema says written keep the guard: a variant
+/// read but never written, a field written as one type and read by another's impl.
+#[test]
+fn types_read_beyond_their_schema_keep_the_guard() {
+    #[allow(dead_code)] // decoded from hostile bytes only
+    #[derive(Serialize, Deserialize, Kimera, Debug)]
+    enum LegacyText {
+        #[serde(skip_serializing)]
+        Old(String),
+        New(u64),
+    }
+    #[allow(dead_code)] // decoded from hostile bytes only
+    #[derive(Serialize, Deserialize, Kimera, Debug)]
+    enum LegacyUnits {
+        New(u64),
+        #[serde(skip_serializing)]
+        Old(Vec<()>),
+    }
+    #[allow(dead_code)] // decoded from hostile bytes only
+    #[derive(Serialize, Deserialize, Kimera, Debug)]
+    enum LegacyNest {
+        Leaf(u8),
+        #[serde(skip_serializing)]
+        Deeper(Box<LegacyNest>),
+    }
+    #[allow(dead_code)] // decoded from hostile bytes only
+    #[derive(Serialize, Deserialize, Kimera, Debug)]
+    struct Blob {
+        #[kimera(with = Vec<u8>)]
+        #[serde(with = "serde_bytes")]
+        bytes: Vec<u8>,
+    }
+    #[derive(Deserialize)]
+    struct PackedWire {
+        #[serde(with = "serde_bytes")]
+        v: Vec<u8>,
+    }
+    #[allow(dead_code)] // decoded from hostile bytes only
+    #[derive(Serialize, Deserialize, Kimera, Debug)]
+    #[serde(from = "PackedWire")]
+    struct Packed {
+        v: Vec<u8>,
+    }
+    impl From<PackedWire> for Packed {
+        fn from(wire: PackedWire) -> Self {
+            Packed { v: wire.v }
+        }
+    }
+
+    assert_eq!(LegacyText::DECODE_BOUND, None);
+    assert_eq!(LegacyUnits::DECODE_BOUND, None);
+    assert_eq!(LegacyNest::DECODE_BOUND, None);
+    assert_eq!(Blob::DECODE_BOUND, None);
+    assert_eq!(Packed::DECODE_BOUND, None);
+    isolated(
+        "types_read_beyond_their_schema_keep_the_guard",
+        Duration::from_secs(60),
+        || {
+            let claim = huge_varint(1 << 60);
+            let with_variant = |index: u8| [&[index][..], &claim].concat();
+            fn refused<T>(body: &[u8])
+            where
+                T: KimeraHandler + serde::de::DeserializeOwned + std::fmt::Debug,
+            {
+                let bytes = envelope_of::<T>(body, true);
+                let (result, largest) =
+                    largest_allocation_of(|| kimera::binary::from_slice::<T>(&bytes));
+                assert!(result.is_err(), "{}: {result:?}", T::type_name());
+                assert!(largest < ALLOCATION_BOUND, "allocated {largest} bytes");
+            }
+            refused::<LegacyText>(&with_variant(0));
+            refused::<LegacyUnits>(&with_variant(1));
+            refused::<LegacyNest>(&[vec![1u8; 1_000_000], vec![0, 7]].concat());
+            refused::<Blob>(&claim);
+            refused::<Packed>(&claim);
+        },
+    );
+}

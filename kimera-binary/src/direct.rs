@@ -24,11 +24,16 @@ use serde::Deserialize;
 use crate::cursor::Cursor;
 use crate::envelope::config;
 
+/// Sequences nested in each other beyond which the guard is kept: without it, a forged length
+/// at each level costs serde's cautious preallocation (up to ~4 MiB for a hash set) before the
+/// input runs out, where the guard refuses the first one before anything is allocated.
+const MAX_SEQUENCES: u32 = 3;
+
 /// Whether a body of `T` may be decoded by [`decode`] under `limits`.
 #[inline(always)]
 pub(crate) fn applies<T: KimeraHandler + ?Sized>(limits: &Limits) -> bool {
     match T::DECODE_BOUND {
-        Some(bound) => bound.depth <= limits.max_depth,
+        Some(bound) => bound.depth <= limits.max_depth && bound.sequences <= MAX_SEQUENCES,
         None => false,
     }
 }
@@ -74,5 +79,27 @@ impl<'de, T: ?Sized> BorrowReader<'de> for Input<'de, T> {
     #[inline(always)]
     fn take_bytes(&mut self, length: usize) -> Result<&'de [u8], DecodeError> {
         self.0.take_bytes(length)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kimera_core::Limits;
+
+    use super::applies;
+
+    #[test]
+    fn the_guard_stays_where_the_schema_does_not_bound_the_cost() {
+        let limits = Limits::default();
+        assert!(applies::<Vec<(u8, f32, [u16; 3])>>(&limits));
+        assert!(applies::<Vec<Vec<Vec<u8>>>>(&limits));
+        // Deeper nests of sequences: each forged length would cost a preallocation.
+        assert!(!applies::<Vec<Vec<Vec<Vec<u8>>>>>(&limits));
+        // Recursion, zero-sized elements, strings.
+        assert!(!applies::<Vec<()>>(&limits));
+        assert!(!applies::<String>(&limits));
+        // A reader allowing less depth than the type has.
+        assert!(applies::<Option<Option<u8>>>(&limits.with_max_depth(3)));
+        assert!(!applies::<Option<Option<u8>>>(&limits.with_max_depth(2)));
     }
 }

@@ -95,6 +95,8 @@ impl<'de, T: CompactForm> Deserialize<'de> for Compact<T> {
 }
 
 impl<T: CompactForm> KimeraHandler for Compact<T> {
+    // Built in, so its schema is known to cover what it reads.
+    const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
     const SCHEMA: &'static Schema = T::COMPACT_SCHEMA;
 }
 

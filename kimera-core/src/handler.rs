@@ -73,16 +73,29 @@ pub trait KimeraHandler {
     const FINGERPRINT: u64 = Self::SCHEMA.fingerprint();
 
     /// What decoding a value of this type from a binary body can cost, if its schema bounds it
-    /// (no recursion, and no sequence or map of elements that take no bytes); `None` if not.
+    /// (no recursion, no sequence or map of elements that take no bytes, no owned strings);
+    /// `None` if not. See `docs/schema.md`, "Decode bounds".
     ///
     /// Where it is `Some` and within the reader's depth limit, the binary backend decodes with
-    /// bincode's own decoder and no [`Guard`](crate::Guard) around it (the guard could never
-    /// step in, and costs up to several times the decode under fat LTO). It is computed from
-    /// [`SCHEMA`](Self::SCHEMA), so that schema must describe everything the `Deserialize` impl
-    /// reads, as it must for the fingerprint. The default walks `SCHEMA` and gives `None` at a
-    /// [`Schema::Named`] child; a handler whose schema has named children passes their bounds
-    /// to [`Schema::decode_bound_with`], as built-in and derived handlers do.
-    const DECODE_BOUND: Option<DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
+    /// bincode's own decoder and no [`Guard`](crate::Guard) around it: the guard could never
+    /// step in, and costs up to several times the decode under fat LTO. Built-in and derived
+    /// handlers compute it. The default is `None`, since only the handler's author knows that
+    /// [`SCHEMA`](Self::SCHEMA) describes everything its `Deserialize` impl reads; such a
+    /// handler opts in with [`Schema::decode_bound_with`], passing the bounds of its schema's
+    /// named children:
+    ///
+    /// ```
+    /// use kimera_core::{DecodeBound, KimeraHandler, Schema};
+    ///
+    /// struct Celsius(f64); // with serde impls that read and write one f64
+    ///
+    /// impl KimeraHandler for Celsius {
+    ///     const SCHEMA: &'static Schema = &Schema::F64;
+    ///     const DECODE_BOUND: Option<DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
+    /// }
+    /// assert!(Celsius::DECODE_BOUND.is_some());
+    /// ```
+    const DECODE_BOUND: Option<DecodeBound> = None;
 
     /// Why this type cannot go through a non-self-describing format such as the binary backend,
     /// if it cannot: a message naming the serde attribute (`#[serde(untagged)]`, `flatten`, ...).

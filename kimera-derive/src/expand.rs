@@ -60,6 +60,9 @@ struct Expander<'a> {
     nested_fingerprints: Vec<TokenStream>,
     /// The decode bounds of the same children, in the same order.
     nested_bounds: Vec<TokenStream>,
+    /// Whether serde may read more than the schema describes (then the type has no decode
+    /// bound): a variant read but never written, a field read by another type's impl.
+    reads_beyond_schema: bool,
     /// The indices in `nested_fingerprints` of children hashed by reference (recursive fields).
     by_reference: Vec<u32>,
     /// Compile-time checks of the fields, emitted beside the impl.
@@ -110,6 +113,7 @@ impl<'a> Expander<'a> {
             field_incompatibilities: Vec::new(),
             nested_fingerprints: Vec::new(),
             nested_bounds: Vec::new(),
+            reads_beyond_schema: false,
             by_reference: Vec::new(),
             checks: Vec::new(),
             variant_with: false,
@@ -132,7 +136,13 @@ impl<'a> Expander<'a> {
         };
         let fields = &self.field_incompatibilities;
         let nested = &self.nested_fingerprints;
-        let bounds = &self.nested_bounds;
+        let decode_bound = match self.reads_beyond_schema {
+            true => quote!(::core::option::Option::None),
+            false => {
+                let bounds = &self.nested_bounds;
+                quote!(Self::SCHEMA.decode_bound_with(&[#(#bounds),*]))
+            }
+        };
         let by_reference = &self.by_reference;
 
         let ident = &self.container.ident;
@@ -183,8 +193,7 @@ impl<'a> Expander<'a> {
                     definition: #p::schema_of::<Self>,
                 });
                 const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[#(#nested),*]);
-                const DECODE_BOUND: ::core::option::Option<#p::DecodeBound> =
-                    Self::SCHEMA.decode_bound_with(&[#(#bounds),*]);
+                const DECODE_BOUND: ::core::option::Option<#p::DecodeBound> = #decode_bound;
                 const BINARY_INCOMPATIBILITY: ::core::option::Option<&'static str> =
                     #p::first_incompatibility(&[#own #(, #fields)*]);
                 const ALIASES: &'static [#p::Alias] = &[#(#aliases),*];
@@ -289,6 +298,10 @@ impl<'a> Expander<'a> {
     fn shape(&mut self) -> syn::Result<TokenStream> {
         let p = self.private();
         let attrs = &self.container.attrs;
+        // serde reads another type than the one it writes, or than the fields say.
+        self.reads_beyond_schema |= attrs.type_into().is_some()
+            || attrs.type_from().is_some()
+            || attrs.type_try_from().is_some();
         if let Some(into) = attrs.type_into() {
             // `#[serde(into = "T")]`: serde writes a T.
             let schema = self.type_schema(into, &attr::Field::default());
@@ -366,6 +379,8 @@ impl<'a> Expander<'a> {
         for variant in variants {
             attr::reject(&variant.original.attrs, "an enum variant")?;
             if variant.attrs.skip_serializing() {
+                // Never written, so not in the schema; but read if serde reads it.
+                self.reads_beyond_schema |= !variant.attrs.skip_deserializing();
                 continue;
             }
             let untagged = variant.attrs.untagged();
@@ -513,6 +528,8 @@ impl<'a> Expander<'a> {
             return self.opaque(opaque.as_deref().unwrap_or("opaque"));
         }
         if let Some(with) = &f.attrs.with {
+            // `with = T` says what is written, not what the field's impl reads.
+            self.reads_beyond_schema = true;
             if !serde_with {
                 let what = format!("`#[kimera(with = {})]`", type_text(with));
                 self.refuse_if_handled(f.field.ty, &label, &what, Some(with));

@@ -10,6 +10,8 @@ use crate::{KimeraHandler, Schema};
 macro_rules! chrono_handlers {
     ($($ty:ty => $schema:ident),* $(,)?) => {$(
         impl KimeraHandler for $ty {
+            // Built in, so its schema is known to cover what it reads.
+            const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
             const SCHEMA: &'static Schema = &Schema::$schema;
         }
     )*};

@@ -12,6 +12,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 use crate::{EnumRepr, Fields, Foreign, KimeraHandler, Schema, Shape, TypeDef, Variant};
 
 impl KimeraHandler for Ipv4Addr {
+    // Built in, so its schema is known to cover what it reads.
+    const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
     const SCHEMA: &'static Schema = &Schema::Foreign(&Foreign::new(
         "ipv4",
         &Schema::Str,
@@ -20,6 +22,8 @@ impl KimeraHandler for Ipv4Addr {
 }
 
 impl KimeraHandler for Ipv6Addr {
+    // Built in, so its schema is known to cover what it reads.
+    const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
     const SCHEMA: &'static Schema = &Schema::Foreign(&Foreign::new(
         "ipv6",
         &Schema::Str,
@@ -28,6 +32,8 @@ impl KimeraHandler for Ipv6Addr {
 }
 
 impl KimeraHandler for SocketAddrV4 {
+    // Built in, so its schema is known to cover what it reads.
+    const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
     const SCHEMA: &'static Schema = &Schema::Foreign(&Foreign::new(
         "socket_addr_v4",
         &Schema::Str,
@@ -36,6 +42,8 @@ impl KimeraHandler for SocketAddrV4 {
 }
 
 impl KimeraHandler for SocketAddrV6 {
+    // Built in, so its schema is known to cover what it reads.
+    const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
     const SCHEMA: &'static Schema = &Schema::Foreign(&Foreign::new(
         "socket_addr_v6",
         &Schema::Str,
@@ -47,6 +55,8 @@ impl KimeraHandler for SocketAddrV6 {
 macro_rules! v4_or_v6 {
     ($($ty:ty => $name:literal, $enum:literal, $v4:ty, $v6:ty;)*) => {$(
         impl KimeraHandler for $ty {
+            // Built in, so its schema is known to cover what it reads.
+            const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
             const SCHEMA: &'static Schema = &Schema::Foreign(&Foreign::new(
                 $name,
                 &Schema::Str,

@@ -10,6 +10,8 @@ use crate::{KimeraHandler, Schema};
 macro_rules! scalar_handlers {
     ($($ty:ty => $schema:ident),* $(,)?) => {$(
         impl KimeraHandler for $ty {
+            // Built in, so its schema is known to cover what it reads.
+            const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
             const SCHEMA: &'static Schema = &Schema::$schema;
         }
 
@@ -37,6 +39,8 @@ scalar_handlers! {
 }
 
 impl<T: ?Sized> KimeraHandler for std::marker::PhantomData<T> {
+    // Built in, so its schema is known to cover what it reads.
+    const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
     const SCHEMA: &'static Schema = &Schema::Unit;
 }
 

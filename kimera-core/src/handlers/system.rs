@@ -29,6 +29,8 @@ const NO_ATTRS: FieldAttrs = FieldAttrs {
 };
 
 impl KimeraHandler for SystemTime {
+    // Built in, so its schema is known to cover what it reads.
+    const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
     const SCHEMA: &'static Schema = &Schema::Type(&TypeDef {
         name: "system_time",
         version: 1,

@@ -12,6 +12,8 @@ use crate::{Foreign, KimeraHandler, Schema};
 macro_rules! time_handlers {
     ($($ty:ty => $name:literal ($($item:ident),+);)*) => {$(
         impl KimeraHandler for $ty {
+            // Built in, so its schema is known to cover what it reads.
+            const DECODE_BOUND: Option<crate::DecodeBound> = Self::SCHEMA.decode_bound_with(&[]);
             const SCHEMA: &'static Schema = &Schema::Foreign(&Foreign::new(
                 $name,
                 &Schema::Str,

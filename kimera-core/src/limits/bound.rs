@@ -36,6 +36,10 @@ pub struct DecodeBound {
     pub depth: u32,
     /// The fewest bytes a value takes in a body (saturating).
     pub min_bytes: u64,
+    /// Sequences and maps nested in each other, at most: a forged length at each of them costs
+    /// serde's cautious preallocation (at most about 1 MiB for a `Vec`, 4 MiB for a hash set)
+    /// before the input runs out.
+    pub sequences: u32,
 }
 
 impl DecodeBound {
@@ -44,14 +48,29 @@ impl DecodeBound {
     /// Nothing: the start of a sequence of fields.
     const NONE: DecodeBound = DecodeBound::new(0, 0);
 
-    /// A bound of `depth` levels and `min_bytes` bytes.
+    /// A bound of `depth` levels and `min_bytes` bytes, with no sequence.
     pub const fn new(depth: u32, min_bytes: u64) -> DecodeBound {
-        DecodeBound { depth, min_bytes }
+        DecodeBound {
+            depth,
+            min_bytes,
+            sequences: 0,
+        }
+    }
+
+    /// These bounds with `sequences` nested sequences and maps.
+    pub const fn with_sequences(mut self, sequences: u32) -> DecodeBound {
+        self.sequences = sequences;
+        self
     }
 
     /// One level around `self`, taking `min_bytes`.
     const fn around(self, min_bytes: u64) -> DecodeBound {
-        DecodeBound::new(self.depth + 1, min_bytes)
+        DecodeBound::new(self.depth + 1, min_bytes).with_sequences(self.sequences)
+    }
+
+    /// A sequence or map of `self` (a length and its elements).
+    const fn sequence(self) -> DecodeBound {
+        DecodeBound::new(self.depth + 1, 1).with_sequences(self.sequences + 1)
     }
 
     /// `self` followed by `next`: the deeper of the two, and both their bytes.
@@ -60,6 +79,7 @@ impl DecodeBound {
             max(self.depth, next.depth),
             self.min_bytes.saturating_add(next.min_bytes),
         )
+        .with_sequences(max(self.sequences, next.sequences))
     }
 
     /// `self` or `other`: the deeper of the two, and the fewer bytes.
@@ -71,6 +91,7 @@ impl DecodeBound {
                 false => other.min_bytes,
             },
         )
+        .with_sequences(max(self.sequences, other.sequences))
     }
 }
 
@@ -182,11 +203,13 @@ impl Children<'_> {
                 None => return None,
             },
             Schema::List(item) | Schema::Set(item) => match self.child(item) {
-                Some(item) if item.min_bytes > 0 => item.around(1),
+                Some(item) if item.min_bytes > 0 => item.sequence(),
                 _ => return None,
             },
             Schema::Map(key, value) => match (self.child(key), self.child(value)) {
-                (Some(key), Some(value)) if key.then(value).min_bytes > 0 => key.or(value).around(1),
+                (Some(key), Some(value)) if key.then(value).min_bytes > 0 => {
+                    key.or(value).sequence()
+                }
                 _ => return None,
             },
             Schema::Tuple(items) => match self.all(items) {
@@ -313,6 +336,13 @@ mod tests {
         assert_eq!(depth::<Vec<u8>>(), Some(2));
         assert_eq!(depth::<Option<Vec<(u8, f32)>>>(), Some(4));
         assert_eq!(depth::<BTreeMap<u32, Vec<i64>>>(), Some(3));
+        let sequences = |bound: Option<DecodeBound>| bound.map(|bound| bound.sequences);
+        assert_eq!(sequences(u8::DECODE_BOUND), Some(0));
+        assert_eq!(sequences(<BTreeMap<u32, Vec<i64>>>::DECODE_BOUND), Some(2));
+        assert_eq!(
+            sequences(<(Vec<u8>, Option<Vec<Vec<u8>>>)>::DECODE_BOUND),
+            Some(2)
+        );
         // Pointers and wrappers are their content.
         assert_eq!(<Box<Vec<u8>>>::DECODE_BOUND, <Vec<u8>>::DECODE_BOUND);
         // A fixed number of zero-sized values claims nothing from the input.
@@ -343,7 +373,7 @@ mod tests {
         let list = Schema::List(&Schema::U8);
         assert_eq!(
             list.decode_bound_with(&[Some(DecodeBound::new(7, 1))]),
-            Some(DecodeBound::new(8, 1))
+            Some(DecodeBound::new(8, 1).with_sequences(1))
         );
         assert_eq!(list.decode_bound_with(&[None]), None);
         assert_eq!(
