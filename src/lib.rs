@@ -177,24 +177,16 @@ where
     }
 }
 
-/// The header of an envelope of any enabled backend, detected as [`from_slice`] does, to
-/// choose the type it is decoded as: a binary checksum is not computed, since that decode
-/// verifies it. A caller that reports something from the header without decoding first asks
-/// [`verified_header`], so that a damaged envelope is named as damaged.
-fn routing_header(bytes: &[u8]) -> Result<Header<'_>> {
+/// The header of an envelope of any enabled backend, detected as [`from_slice`] does. Without
+/// `verify`, a binary checksum is not computed: for choosing the type an envelope is decoded
+/// as, when that decode verifies it. A caller that reports something from the header without
+/// decoding verifies it first, so that a damaged envelope is named as damaged.
+fn read_header(bytes: &[u8], verify: bool) -> Result<Header<'_>> {
     match Backend::of(bytes)? {
+        #[cfg(feature = "binary")]
+        Backend::Binary if verify => Binary::new().header(bytes),
         #[cfg(feature = "binary")]
         Backend::Binary => Binary::new().peek_header(bytes),
-        #[cfg(feature = "json")]
-        Backend::Json => Json::new().header(bytes),
-    }
-}
-
-/// The header of an envelope of any enabled backend, checksum verified.
-fn verified_header(bytes: &[u8]) -> Result<Header<'_>> {
-    match Backend::of(bytes)? {
-        #[cfg(feature = "binary")]
-        Backend::Binary => Binary::new().header(bytes),
         #[cfg(feature = "json")]
         Backend::Json => Json::new().header(bytes),
     }

@@ -175,38 +175,26 @@ where
             move |v| no_crc.encode(v),
             move |bytes| no_crc.decode(bytes),
         ),
-        case(
-            "postcard",
-            Family::Binary,
-            value.clone(),
-            |v| postcard::to_stdvec(v).map_err(|e| e.to_string()),
-            |bytes| postcard::from_bytes(bytes).map_err(|e| e.to_string()),
-        ),
-        case(
+        peer("postcard", value.clone(), postcard::to_stdvec, |bytes| {
+            postcard::from_bytes(bytes)
+        }),
+        peer(
             "bitcode (serde)",
-            Family::Binary,
             value.clone(),
-            |v| bitcode::serialize(v).map_err(|e| e.to_string()),
-            |bytes| bitcode::deserialize(bytes).map_err(|e| e.to_string()),
+            bitcode::serialize,
+            |bytes| bitcode::deserialize(bytes),
         ),
-        case(
-            "rmp-serde",
-            Family::Binary,
-            value.clone(),
-            |v| rmp_serde::to_vec(v).map_err(|e| e.to_string()),
-            |bytes| rmp_serde::from_slice(bytes).map_err(|e| e.to_string()),
-        ),
-        case(
+        peer("rmp-serde", value.clone(), rmp_serde::to_vec, |bytes| {
+            rmp_serde::from_slice(bytes)
+        }),
+        peer(
             "ciborium",
-            Family::Binary,
             value,
             |v| {
                 let mut out = Vec::new();
-                ciborium::into_writer(v, &mut out)
-                    .map(|()| out)
-                    .map_err(|e| e.to_string())
+                ciborium::into_writer(v, &mut out).map(|()| out)
             },
-            |bytes| ciborium::from_reader(bytes).map_err(|e| e.to_string()),
+            |bytes| ciborium::from_reader(bytes),
         ),
     ]
 }
@@ -270,63 +258,80 @@ where
     T: Serialize + DeserializeOwned + KimeraHandler + Clone + PartialEq + Send + 'static,
 {
     let value = Rc::new(value.clone());
-    let dispatcher = || {
-        let dispatcher = kimera::registry::Dispatcher::new().on::<T, _>(|value| value);
-        std::cell::RefCell::new(dispatcher)
-    };
-    let (binary, json) = (dispatcher(), dispatcher());
+    let json = by_name(
+        Family::Json,
+        [
+            "kimera::json",
+            "kimera::json, Dispatcher",
+            "kimera::json, decode_any",
+        ],
+        &value,
+        kimera::json::to_vec,
+        |bytes| kimera::json::from_slice(bytes),
+    );
+    let binary = by_name(
+        Family::Binary,
+        [
+            "kimera::binary",
+            "kimera::binary, Dispatcher",
+            "kimera::binary, decode_any",
+        ],
+        &value,
+        kimera::binary::to_vec,
+        |bytes| kimera::binary::from_slice(bytes),
+    );
+    json.into_iter().chain(binary).collect()
+}
+
+/// One backend's typed decode (the baseline), `Dispatcher::dispatch` and `decode_any`.
+fn by_name<T>(
+    family: Family,
+    codecs: [&'static str; 3],
+    value: &Rc<T>,
+    encode: fn(&T) -> kimera::Result<Vec<u8>>,
+    decode: impl Fn(&[u8]) -> kimera::Result<T> + 'static,
+) -> [Case; 3]
+where
+    T: DeserializeOwned + KimeraHandler + PartialEq + Send + 'static,
+{
+    let dispatcher = std::cell::RefCell::new(kimera::registry::Dispatcher::new().on::<T, _>(|v| v));
     let any = |bytes: &[u8]| {
         kimera::registry::decode_any(bytes)?
             .downcast::<T>()
             .map_err(|_| kimera::Error::from(ErrorKind::Unsupported("another type")))
     };
-    let mut cases = vec![
-        case(
-            "kimera::json",
-            Family::Json,
-            value.clone(),
-            kimera::json::to_vec,
-            |bytes| kimera::json::from_slice(bytes),
-        ),
-        case(
-            "kimera::json, Dispatcher",
-            Family::Json,
-            value.clone(),
-            kimera::json::to_vec,
-            move |bytes| json.borrow_mut().dispatch(bytes),
-        ),
-        case(
-            "kimera::json, decode_any",
-            Family::Json,
-            value.clone(),
-            kimera::json::to_vec,
-            any,
-        ),
-        case(
-            "kimera::binary",
-            Family::Binary,
-            value.clone(),
-            kimera::binary::to_vec,
-            |bytes| kimera::binary::from_slice(bytes),
-        ),
-        case(
-            "kimera::binary, Dispatcher",
-            Family::Binary,
-            value.clone(),
-            kimera::binary::to_vec,
-            move |bytes| binary.borrow_mut().dispatch(bytes),
-        ),
-        case(
-            "kimera::binary, decode_any",
-            Family::Binary,
-            value,
-            kimera::binary::to_vec,
-            any,
-        ),
-    ];
-    cases[0].baseline = true;
-    cases[3].baseline = true;
-    cases
+    let [typed, dispatched, found] = codecs;
+    let mut typed = case(typed, family, value.clone(), encode, decode);
+    typed.baseline = true;
+    [
+        typed,
+        case(dispatched, family, value.clone(), encode, move |bytes| {
+            dispatcher.borrow_mut().dispatch(bytes)
+        }),
+        case(found, family, value.clone(), encode, any),
+    ]
+}
+
+/// A format a user would pick instead, compared with bincode.
+fn peer<T, E, F, D>(
+    codec: &'static str,
+    value: Rc<T>,
+    encode: F,
+    decode: impl Fn(&[u8]) -> Result<T, D> + 'static,
+) -> Case
+where
+    T: PartialEq + 'static,
+    E: std::fmt::Display,
+    D: std::fmt::Display,
+    F: Fn(&T) -> Result<Vec<u8>, E> + 'static,
+{
+    case(
+        codec,
+        Family::Binary,
+        value,
+        move |v| encode(v).map_err(|e| e.to_string()),
+        move |bytes| decode(bytes).map_err(|e| e.to_string()),
+    )
 }
 
 fn case<T, E, F, D>(codec: &'static str, family: Family, value: Rc<T>, encode: F, decode: D) -> Case
