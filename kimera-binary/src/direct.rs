@@ -1,7 +1,7 @@
-//! Reading a body with bincode's own decoder, without the [`Guard`](kimera_core::Guard), for the types whose
-//! schema proves that the guard could never step in ([`KimeraHandler::DECODE_BOUND`]: no
-//! recursion, and no sequence or map of elements that take no bytes, so the depth is fixed by
-//! the type and every element a forged length claims must be paid for with input bytes).
+//! Reading a body with bincode's own decoder, without the [`Guard`](kimera_core::Guard), for
+//! the types whose schema proves that the guard could never step in
+//! ([`KimeraHandler::DECODE_BOUND`]; `docs/schema.md`, "Decode bounds"): their depth is fixed
+//! by the type, and every element a forged length claims must be paid for with input bytes.
 //! Through the guard, such a type only pays for it: under fat LTO, bincode's bulk numeric
 //! decoding stops being a copy loop.
 //!
@@ -42,9 +42,7 @@ pub(crate) fn applies<T: KimeraHandler + ?Sized>(limits: &Limits) -> bool {
 /// after the value.
 ///
 /// Only for a `T` that [`applies`]: nothing else bounds the depth or the element count.
-// Out of line: inside the caller, which holds the guarded decoder too, LLVM stopped inlining
-// the element's `Deserialize` into the sequence's loop.
-#[inline(never)]
+#[inline]
 pub(crate) fn decode<'de, T: Deserialize<'de>>(body: &'de [u8]) -> Option<T> {
     let mut de = DecoderImpl::new(Input::<T>(Cursor(body), PhantomData), config(), ());
     let value = bincode::serde::BorrowCompat::<T>::borrow_decode(&mut de).ok()?;
