@@ -178,9 +178,10 @@ where
 }
 
 /// The header of an envelope of any enabled backend, detected as [`from_slice`] does. Without
-/// `verify`, a binary checksum is not computed: for choosing the type an envelope is decoded
-/// as, when that decode verifies it. A caller that reports something from the header without
-/// decoding verifies it first, so that a damaged envelope is named as damaged.
+/// `verify`, only the header is read (a binary checksum is not computed, a JSON value not
+/// parsed): for choosing the type an envelope is decoded as, when that decode checks the rest.
+/// A caller that reports something from the header without decoding verifies it first, so
+/// that a damaged envelope is named as damaged.
 fn read_header(bytes: &[u8], verify: bool) -> Result<Header<'_>> {
     match Backend::of(bytes)? {
         #[cfg(feature = "binary")]
@@ -188,7 +189,9 @@ fn read_header(bytes: &[u8], verify: bool) -> Result<Header<'_>> {
         #[cfg(feature = "binary")]
         Backend::Binary => Binary::new().peek_header(bytes),
         #[cfg(feature = "json")]
-        Backend::Json => Json::new().header(bytes),
+        Backend::Json if verify => Json::new().header(bytes),
+        #[cfg(feature = "json")]
+        Backend::Json => Json::new().peek_header(bytes),
     }
 }
 

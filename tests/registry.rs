@@ -470,6 +470,18 @@ fn damaged_binary_envelopes_are_checksum_errors_when_routed() {
             "decode_any: {err}"
         );
     }
+    // A JSON envelope is routed by its first bytes: a broken one of an unknown type is named
+    // as broken, not as unknown.
+    let broken = br#"{"kimera":1,"type":"nobody.Knows","version":1,"value":[1,"#;
+    for err in [
+        dispatcher.dispatch(broken).unwrap_err(),
+        registry::decode_any(broken).unwrap_err(),
+    ] {
+        assert!(
+            !matches!(err.kind(), ErrorKind::UnknownType { .. }),
+            "a broken envelope: {err}"
+        );
+    }
     // Undamaged, each is what it was.
     let intact = kimera::binary::to_vec(&(1u8, 2u8)).unwrap();
     assert!(matches!(

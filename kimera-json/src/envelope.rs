@@ -121,6 +121,37 @@ fn canonical_body<T: KimeraHandler + ?Sized>(bytes: &[u8]) -> Option<&[u8]> {
     (rest[end] == b'}').then_some(&rest[..end])
 }
 
+/// The header of an envelope written as Kimera writes it compactly (see [`compact_prefix`]),
+/// read from its first bytes alone: the value is not looked at, so the envelope may still be
+/// invalid. `None` for any other text, which [`header`] reads.
+pub(crate) fn compact_header(bytes: &[u8]) -> Option<Header<'_>> {
+    let rest = bytes.strip_prefix(OPEN)?;
+    let rest = rest.strip_prefix(itoa::Buffer::new().format(WIRE_VERSION).as_bytes())?;
+    let rest = rest.strip_prefix(TYPE)?;
+    let quote = rest.iter().position(|&b| b == b'"')?;
+    let name = std::str::from_utf8(&rest[..quote]).ok()?;
+    if name.contains('\\') {
+        return None;
+    }
+    let rest = rest[quote..].strip_prefix(VERSION)?;
+    let digits = rest.iter().position(|b| !b.is_ascii_digit())?;
+    let version = std::str::from_utf8(&rest[..digits]).ok()?.parse().ok()?;
+    let rest = &rest[digits..];
+    let (origin, rest) = match rest.strip_prefix(ORIGIN) {
+        Some(rest) => {
+            let quote = rest.iter().position(|&b| b == b'"')?;
+            let origins = std::str::from_utf8(&rest[..quote]).ok()?;
+            if origins.contains('\\') {
+                return None;
+            }
+            (Some(origin_hash(origins)), &rest[quote + 1..])
+        }
+        None => (None, rest),
+    };
+    rest.strip_prefix(VALUE)?;
+    Some(Header::new(name, version).with_origin(origin))
+}
+
 /// A type name or origins written straight from the schema, without building a `String`.
 struct Text<D>(D);
 
@@ -690,6 +721,34 @@ impl<'de> Visitor<'de> for HeaderOnly {
 #[cfg(test)]
 mod tests {
     use kimera_core::{ErrorKind, Limits};
+
+    #[test]
+    fn the_compact_header_is_the_full_readers_header() {
+        let written = [
+            super::super::to_vec(&(1u8, "x")).unwrap(),
+            super::super::to_vec(&vec![Some(2.5f64)]).unwrap(),
+            br#"{"kimera":1,"type":"Event","version":12,"origin":"app::Event","value":{}}"#
+                .to_vec(),
+        ];
+        for bytes in &written {
+            let fast = super::compact_header(bytes).expect("written compactly");
+            let full = super::header(bytes).unwrap();
+            assert_eq!(
+                (fast.type_name, fast.version, fast.origin),
+                (full.type_name, full.version, full.origin)
+            );
+        }
+        // Anything else goes to the full reader.
+        for text in [
+            r#"{"type":"u8","kimera":1,"version":1,"value":1}"#,
+            r#"{"kimera":1, "type":"u8","version":1,"value":1}"#,
+            r#"{"kimera":1,"type":"a\"b","version":1,"value":1}"#,
+            r#"{"kimera":1,"type":"u8","version":-1,"value":1}"#,
+            r#"{"kimera":1,"type":"u8","version":1,"valu"#,
+        ] {
+            assert!(super::compact_header(text.as_bytes()).is_none(), "{text}");
+        }
+    }
 
     fn decode<'de, T: kimera_core::KimeraHandler + serde::Deserialize<'de>>(
         text: &'de str,

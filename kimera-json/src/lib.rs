@@ -81,6 +81,28 @@ impl Json {
         &self.limits
     }
 
+    /// The header of the envelope in `bytes`, for choosing the type to decode it as (as
+    /// `kimera::registry::Dispatcher` does): read from the first bytes alone when the envelope
+    /// is written as Kimera writes it compactly, else as [`Format::header`] reads it. The
+    /// value is not looked at, so the envelope may still be invalid: the decode says.
+    ///
+    /// ```
+    /// use kimera_json::Json;
+    ///
+    /// let bytes = kimera_json::to_vec(&(1u8, 2u8))?;
+    /// assert_eq!(Json::new().peek_header(&bytes)?.type_name, "tuple<u8,u8>");
+    /// // Any key order is read by the general reader.
+    /// let text = br#"{"version":1,"type":"u8","kimera":1,"value":7}"#;
+    /// assert_eq!(Json::new().peek_header(text)?.type_name, "u8");
+    /// # Ok::<(), kimera_core::Error>(())
+    /// ```
+    pub fn peek_header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>> {
+        match envelope::compact_header(bytes) {
+            Some(header) => Ok(header),
+            None => envelope::header(bytes),
+        }
+    }
+
     fn write<W, T>(&self, writer: W, value: &T) -> Result<()>
     where
         W: io::Write,
