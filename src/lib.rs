@@ -154,13 +154,7 @@ pub fn decode<'de, F: Format, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [
 /// # Ok::<(), kimera::Error>(())
 /// ```
 pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
-    match Backend::of(bytes)? {
-        // Run-time check: a type the binary backend cannot carry may still come in as JSON.
-        #[cfg(feature = "binary")]
-        Backend::Binary => Binary::new().decode_checked_at_run_time(bytes),
-        #[cfg(feature = "json")]
-        Backend::Json => Json::new().decode(bytes),
-    }
+    Backend::of(bytes)?.decode(bytes)
 }
 
 /// Decodes with `format`, and its options, when it wrote `bytes`; else as [`from_slice`] does
@@ -177,25 +171,15 @@ where
     }
 }
 
-/// The header of an envelope of any enabled backend, detected as [`from_slice`] does. Without
-/// `verify`, only the header is read (a binary checksum is not computed, a JSON value not
-/// parsed): for choosing the type an envelope is decoded as, when that decode checks the rest.
-/// A caller that reports something from the header without decoding verifies it first, so
-/// that a damaged envelope is named as damaged.
-fn read_header(bytes: &[u8], verify: bool) -> Result<Header<'_>> {
-    match Backend::of(bytes)? {
-        #[cfg(feature = "binary")]
-        Backend::Binary if verify => Binary::new().header(bytes),
-        #[cfg(feature = "binary")]
-        Backend::Binary => Binary::new().peek_header(bytes),
-        #[cfg(feature = "json")]
-        Backend::Json if verify => Json::new().header(bytes),
-        #[cfg(feature = "json")]
-        Backend::Json => Json::new().peek_header(bytes),
-    }
+/// The backend that wrote `bytes`, and the header of its envelope, detected as [`from_slice`]
+/// does. See [`Backend::header`] for `verify`.
+fn read_header(bytes: &[u8], verify: bool) -> Result<(Backend, Header<'_>)> {
+    let backend = Backend::of(bytes)?;
+    Ok((backend, backend.header(bytes, verify)?))
 }
 
 /// The enabled backend whose envelope `bytes` start like.
+#[derive(Clone, Copy)]
 enum Backend {
     #[cfg(feature = "binary")]
     Binary,
@@ -203,11 +187,11 @@ enum Backend {
     Json,
 }
 
+#[cfg_attr(
+    not(any(feature = "json", feature = "binary")),
+    allow(unused_variables)
+)]
 impl Backend {
-    #[cfg_attr(
-        not(any(feature = "json", feature = "binary")),
-        allow(unused_variables)
-    )]
     fn of(bytes: &[u8]) -> Result<Backend> {
         #[cfg(feature = "binary")]
         if Binary::sniff(bytes) {
@@ -218,6 +202,35 @@ impl Backend {
             return Ok(Backend::Json);
         }
         Err(no_backend())
+    }
+
+    /// Decodes `bytes`, which start like this backend's envelope.
+    fn decode<'de, T: KimeraHandler + Deserialize<'de>>(self, bytes: &'de [u8]) -> Result<T> {
+        match self {
+            // Run-time check: a type the binary backend cannot carry may still come in as JSON.
+            #[cfg(feature = "binary")]
+            Backend::Binary => Binary::new().decode_checked_at_run_time(bytes),
+            #[cfg(feature = "json")]
+            Backend::Json => Json::new().decode(bytes),
+        }
+    }
+
+    /// The header of the envelope `bytes` hold. Without `verify`, only the header is read (a
+    /// binary checksum is not computed, a JSON value not parsed): for choosing the type an
+    /// envelope is decoded as, when that decode checks the rest. A caller that reports
+    /// something from the header without decoding verifies it first, so that a damaged
+    /// envelope is named as damaged.
+    fn header(self, bytes: &[u8], verify: bool) -> Result<Header<'_>> {
+        match self {
+            #[cfg(feature = "binary")]
+            Backend::Binary if verify => Binary::new().header(bytes),
+            #[cfg(feature = "binary")]
+            Backend::Binary => Binary::new().peek_header(bytes),
+            #[cfg(feature = "json")]
+            Backend::Json if verify => Json::new().header(bytes),
+            #[cfg(feature = "json")]
+            Backend::Json => Json::new().peek_header(bytes),
+        }
     }
 }
 

@@ -502,31 +502,28 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    // Inlined, with the errors out of line: `peek_header` and the dispatchers read a header
+    // per message.
+    #[inline]
     fn take(&mut self, n: usize, context: &'static str) -> Result<&'a [u8]> {
         let rest = &self.bytes[self.pos..];
         if rest.len() < n {
-            return Err(ErrorKind::Truncated {
-                context,
-                offset: self.bytes.len() as u64,
-            }
-            .into());
+            return Err(self.truncated(context));
         }
         self.pos += n;
         Ok(&rest[..n])
     }
 
+    #[inline]
     fn varint(&mut self, context: &'static str) -> Result<u64> {
         match self.varint_partial(context)? {
             Some(value) => Ok(value),
-            None => Err(ErrorKind::Truncated {
-                context,
-                offset: self.bytes.len() as u64,
-            }
-            .into()),
+            None => Err(self.truncated(context)),
         }
     }
 
     /// A varint, or `None` if the input ends inside it.
+    #[inline]
     fn varint_partial(&mut self, context: &'static str) -> Result<Option<u64>> {
         match varint::read(&self.bytes[self.pos..]) {
             Ok((value, len)) => {
@@ -534,9 +531,21 @@ impl<'a> Reader<'a> {
                 Ok(Some(value))
             }
             Err(VarintError::Truncated) => Ok(None),
-            Err(VarintError::Overflow) => {
-                Err(not_envelope(format_args!("{context} overflows 64 bits")))
-            }
+            Err(VarintError::Overflow) => Err(overflow(context)),
         }
     }
+
+    #[cold]
+    fn truncated(&self, context: &'static str) -> Error {
+        ErrorKind::Truncated {
+            context,
+            offset: self.bytes.len() as u64,
+        }
+        .into()
+    }
+}
+
+#[cold]
+fn overflow(context: &'static str) -> Error {
+    not_envelope(format_args!("{context} overflows 64 bits"))
 }

@@ -37,7 +37,16 @@ pub(crate) enum VarintError {
 }
 
 /// Reads a varint from the front of `input`: the value and the bytes it took.
+#[inline]
 pub(crate) fn read(input: &[u8]) -> Result<(u64, usize), VarintError> {
+    // Header fields (name length, version) are almost always below 128: one byte, inlined.
+    match input.first() {
+        Some(&byte) if byte < 0x80 => Ok((byte.into(), 1)),
+        _ => read_long(input),
+    }
+}
+
+fn read_long(input: &[u8]) -> Result<(u64, usize), VarintError> {
     let mut value = 0u64;
     for (i, &byte) in input.iter().enumerate().take(MAX_LEN) {
         let bits = u64::from(byte & 0x7f);

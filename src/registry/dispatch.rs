@@ -98,7 +98,7 @@ impl<'h, R> Dispatcher<'h, R> {
     /// Decodes `bytes` (one envelope of any enabled backend) and calls the handler of its type.
     pub fn dispatch(&mut self, bytes: &[u8]) -> Result<R> {
         // The handler's decode verifies the checksum: it is computed once.
-        let header = crate::read_header(bytes, false)?;
+        let (backend, header) = crate::read_header(bytes, false)?;
         if let Some(routes) = self.routes.get(&*header.type_name) {
             // The handler of the envelope's origin; else the only one (whose decoding names a
             // mismatch). Namesakes without the envelope saying which are ambiguous.
@@ -110,7 +110,7 @@ impl<'h, R> Dispatcher<'h, R> {
                     _ => None,
                 });
             let Some(route) = route else {
-                crate::read_header(bytes, true)?;
+                backend.header(bytes, true)?;
                 return Err(ErrorKind::AmbiguousType {
                     type_name: header.type_name.into_owned(),
                     claimants: routes.iter().map(|h| h.rust_type.to_owned()).collect(),
@@ -120,7 +120,7 @@ impl<'h, R> Dispatcher<'h, R> {
             return (self.handlers[route.index])(bytes);
         }
         // No handler decodes it: a damaged envelope is named as such, not by its type name.
-        crate::read_header(bytes, true)?;
+        backend.header(bytes, true)?;
         let handled = self.routes.keys().cloned().collect();
         let name = header.type_name.into_owned();
         let registered = &super::registry().by_name;

@@ -65,6 +65,8 @@ use kimera_core::{ErrorKind, KimeraHandler, Result, Schema};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use crate::Backend;
+
 pub use any::AnyValue;
 pub use dispatch::Dispatcher;
 
@@ -216,9 +218,12 @@ fn envelope_names<T: KimeraHandler + ?Sized>() -> Vec<String> {
     std::iter::once(name.to_string()).chain(aliases).collect()
 }
 
+/// A decoded value of a type known at run time.
+type Boxed = Box<dyn Any + Send>;
+
 /// How the registry decodes one type: monomorphized functions behind pointers.
 struct Decoder {
-    decode: fn(&[u8]) -> Result<Box<dyn Any + Send>>,
+    decode: fn(Backend, &[u8]) -> Result<Boxed>,
     #[cfg(feature = "json")]
     to_json: fn(&(dyn Any + Send)) -> Result<serde_json::Value>,
 }
@@ -226,7 +231,7 @@ struct Decoder {
 impl Decoder {
     fn of<T: KimeraHandler + Serialize + DeserializeOwned + Send + 'static>() -> Self {
         Decoder {
-            decode: |bytes| Ok(Box::new(crate::from_slice::<T>(bytes)?)),
+            decode: |backend, bytes| Ok(Box::new(backend.decode::<T>(bytes)?)),
             #[cfg(feature = "json")]
             to_json: |value| match value.downcast_ref::<T>() {
                 Some(value) => kimera_json::to_plain_value(value),
@@ -267,23 +272,10 @@ pub fn check() -> std::result::Result<(), Conflicts> {
     let conflicts: Vec<Conflict> = registry()
         .by_name
         .iter()
-        .filter_map(|(name, claimants)| {
-            // Types with default names that differ in origin are told apart by envelopes; not
-            // under an alias, whose envelopes carry a former writer's origin.
-            let apart = claimants
-                .iter()
-                .all(|t| t.origin.is_some() && t.name() == name)
-                && by_origin(claimants)
-                    .iter()
-                    .all(|group| resolve_claim(group).is_ok());
-            match apart {
-                true => None,
-                false => resolve_claim(claimants).err().map(|c| (name, c)),
-            }
-        })
-        .map(|(name, claimants)| Conflict {
+        .filter(|(_, claim)| claim.conflict)
+        .map(|(name, claim)| Conflict {
             name: name.clone(),
-            claimants: claimants.iter().map(|t| t.label()).collect(),
+            claimants: claim.claimants.iter().map(|t| t.label()).collect(),
         })
         .collect();
     match conflicts.is_empty() {
@@ -315,11 +307,11 @@ pub fn check() -> std::result::Result<(), Conflicts> {
 pub fn decode_any(bytes: &[u8]) -> Result<AnyValue> {
     // The type's decode verifies the checksum: it is computed once. Where no type decodes
     // it, a damaged envelope is named as such, not by its type name.
-    let header = crate::read_header(bytes, false)?;
+    let (backend, header) = crate::read_header(bytes, false)?;
     let ty = match lookup(&header.type_name, header.origin) {
         Ok(ty) => ty,
         Err(err) => {
-            crate::read_header(bytes, true)?;
+            backend.header(bytes, true)?;
             return Err(err);
         }
     };
@@ -327,7 +319,7 @@ pub fn decode_any(bytes: &[u8]) -> Result<AnyValue> {
         type_name: ty.name().to_owned(),
         rust_type: ty.rust_type,
     })?;
-    let value = (decoder.decode)(bytes)?;
+    let value = (decoder.decode)(backend, bytes)?;
     Ok(AnyValue::new(value, ty, header.version))
 }
 
@@ -335,50 +327,88 @@ pub fn decode_any(bytes: &[u8]) -> Result<AnyValue> {
 /// claiming it, or, among types with default names that share it, the one from that origin.
 fn lookup(name: &str, origin: Option<u32>) -> Result<&'static RegisteredType> {
     let registry = registry();
-    let Some(claimants) = registry.by_name.get(name) else {
+    let Some(claim) = registry.by_name.get(name) else {
         return Err(ErrorKind::UnknownType {
             found: name.to_owned(),
             known: registry.by_name.keys().cloned().collect(),
         }
         .into());
     };
-    let resolved = resolve_claim(claimants).or_else(|all| {
-        let from: Vec<_> = claimants
-            .iter()
-            .copied()
-            .filter(|t| origin.is_some() && t.origin == origin)
-            .collect();
-        match from.is_empty() {
-            true => Err(all),
-            false => resolve_claim(&from).map_err(|_| all),
-        }
-    });
-    resolved.map_err(|claimants| {
+    let from_origin = || {
+        let origin = origin?;
+        let (_, ty) = claim.by_origin.iter().find(|(o, _)| *o == origin)?;
+        Some(*ty)
+    };
+    claim.reader.or_else(from_origin).ok_or_else(|| {
         ErrorKind::AmbiguousType {
             type_name: name.to_owned(),
-            claimants: claimants.iter().map(|t| t.label()).collect(),
+            claimants: claim.claimants.iter().map(|t| t.label()).collect(),
         }
         .into()
     })
 }
 
+/// The types claiming one name, and which of them reads envelopes carrying it: resolved once,
+/// when the registry is built, rather than per decode.
+struct Claim {
+    /// Highest version first.
+    claimants: Vec<&'static RegisteredType>,
+    /// The type reading every envelope of the name: the newest, if the claimants are versions
+    /// of one type.
+    reader: Option<&'static RegisteredType>,
+    /// Else, per origin whose claimants are versions of one type, the type reading envelopes
+    /// from that origin.
+    by_origin: Vec<(u32, &'static RegisteredType)>,
+    /// Whether [`check`] reports the name: envelopes cannot say which claimant wrote them.
+    conflict: bool,
+}
+
+impl Claim {
+    fn new(
+        name: &str,
+        mut claimants: Vec<&'static RegisteredType>,
+        by_id: &HashMap<TypeId, &'static RegisteredType>,
+    ) -> Self {
+        claimants.sort_by_key(|t| std::cmp::Reverse(t.version));
+        let reader = resolve_claim(&claimants, by_id);
+        let groups: Vec<_> = by_origin(&claimants)
+            .iter()
+            .map(|group| (group[0].origin, resolve_claim(group, by_id)))
+            .collect();
+        // Types with default names that differ in origin are told apart by envelopes; not
+        // under an alias, whose envelopes carry a former writer's origin.
+        let apart = claimants
+            .iter()
+            .all(|t| t.origin.is_some() && t.name() == name)
+            && groups.iter().all(|(_, reader)| reader.is_some());
+        Claim {
+            conflict: reader.is_none() && !apart,
+            reader,
+            by_origin: groups
+                .into_iter()
+                .filter_map(|(origin, reader)| Some((origin?, reader?)))
+                .collect(),
+            claimants,
+        }
+    }
+}
+
 /// The type that reads a name claimed by `claimants` (sorted by version, highest first): the
 /// newest, when it is the only one of its version and every other claimant is a link of its
-/// migration chain; else all of them are in conflict.
+/// migration chain; else none, all of them being in conflict.
 fn resolve_claim(
     claimants: &[&'static RegisteredType],
-) -> std::result::Result<&'static RegisteredType, Vec<&'static RegisteredType>> {
+    by_id: &HashMap<TypeId, &'static RegisteredType>,
+) -> Option<&'static RegisteredType> {
     let head = claimants[0];
-    let conflict = || Err(claimants.to_vec());
     if claimants
         .get(1)
         .is_some_and(|next| next.version == head.version)
     {
-        return conflict();
+        return None;
     }
     // The chain, link by link through every registered type (a link may carry another name
     // than the head, such as the one before a rename); each link must be older than the last.
-    let by_id = &registry().by_id;
     let mut chain = HashSet::from([head.type_id]);
     let mut link = head;
     while let Some(previous) = link.previous {
@@ -390,10 +420,10 @@ fn resolve_claim(
             _ => break,
         }
     }
-    match claimants.iter().all(|t| chain.contains(&t.type_id)) {
-        true => Ok(head),
-        false => conflict(),
-    }
+    claimants
+        .iter()
+        .all(|t| chain.contains(&t.type_id))
+        .then_some(head)
 }
 
 /// `claimants` grouped by origin, each group in the order given.
@@ -446,9 +476,8 @@ impl std::error::Error for Conflicts {}
 struct Registry {
     /// Sorted by name, then version; each Rust type once.
     types: &'static [RegisteredType],
-    by_id: HashMap<TypeId, &'static RegisteredType>,
-    /// Every name and alias, with the types claiming it, highest version first.
-    by_name: BTreeMap<String, Vec<&'static RegisteredType>>,
+    /// Every name and alias, with the types claiming it.
+    by_name: BTreeMap<String, Claim>,
 }
 
 fn registry() -> &'static Registry {
@@ -464,21 +493,18 @@ fn registry() -> &'static Registry {
         types.retain(|t| seen.insert(t.type_id));
         // Built once and kept for the life of the program, like the statics it comes from.
         let types: &'static [RegisteredType] = Vec::leak(types);
-        let mut by_name: BTreeMap<String, Vec<&'static RegisteredType>> = BTreeMap::new();
+        let by_id: HashMap<_, _> = types.iter().map(|t| (t.type_id, t)).collect();
+        let mut claimants: BTreeMap<&str, Vec<&'static RegisteredType>> = BTreeMap::new();
         for ty in types {
             for name in ty.names() {
-                by_name.entry(name.to_owned()).or_default().push(ty);
+                claimants.entry(name).or_default().push(ty);
             }
         }
-        for claimants in by_name.values_mut() {
-            claimants.sort_by_key(|t| std::cmp::Reverse(t.version));
-        }
-        let by_id = types.iter().map(|t| (t.type_id, t)).collect();
-        Registry {
-            types,
-            by_id,
-            by_name,
-        }
+        let by_name = claimants
+            .into_iter()
+            .map(|(name, claimants)| (name.to_owned(), Claim::new(name, claimants, &by_id)))
+            .collect();
+        Registry { types, by_name }
     })
 }
 
