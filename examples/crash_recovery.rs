@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => return Err("usage: crash_recovery [DIR] [--steps N]".into()),
     };
 
-    let mut store = SnapshotStore::open_with(&dir, Options::new().keep(3))?;
+    let mut store = SnapshotStore::open_with(&dir, Options::new().with_keep(3))?;
     let mut state = match store.latest::<CounterState>()? {
         Some((generation, state)) => {
             println!(

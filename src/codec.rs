@@ -59,6 +59,7 @@ impl FrameCodec {
     }
 
     /// Refuses frames longer than `max` bytes (after the prefix), from the prefix alone.
+    #[must_use]
     pub fn with_max_frame_len(mut self, max: u32) -> Self {
         self.max_frame_len = max;
         self

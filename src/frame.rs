@@ -211,6 +211,7 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// Refuses frames longer than `max` bytes (after the prefix), before reading them.
+    #[must_use]
     pub fn with_max_frame_len(mut self, max: u32) -> Self {
         self.max_frame_len = max;
         self
@@ -219,6 +220,7 @@ impl<R: Read> FrameReader<R> {
     /// Also reads binary envelopes written without a checksum
     /// (`FrameWriter::new(w, Binary::new().without_checksum())`) in [`read`](Self::read).
     #[cfg(feature = "binary")]
+    #[must_use]
     pub fn without_checksum(mut self) -> Self {
         self.unchecked = true;
         self

@@ -348,7 +348,7 @@ pub fn documents_of(text: &str) -> Vec<Document> {
 macro_rules! schema_history {
     ($path:literal) => {
         const _: () = {
-            fn documents() -> ::std::vec::Vec<$crate::document::Document> {
+            fn documents() -> ::std::vec::Vec<$crate::schema::document::Document> {
                 $crate::history::documents_of(::core::include_str!(::core::concat!(
                     ::core::env!("CARGO_MANIFEST_DIR"),
                     "/",
@@ -356,7 +356,7 @@ macro_rules! schema_history {
                 )))
             }
             $crate::__private::inventory::submit! {
-                $crate::document::KnownSchemas { origin: $path, load: documents }
+                $crate::schema::document::KnownSchemas { origin: $path, load: documents }
             }
         };
     };

@@ -74,13 +74,11 @@
 //! - `python` (feature `python`): the wire format of the Python Kimera library.
 #![deny(missing_docs)]
 
+use kimera_core::Header;
 use serde::{Deserialize, Serialize};
 
 pub use kimera_core::{
-    document, envelope, fingerprint, handlers, migration, path, schema_of, Alias, DecodeBound,
-    DisplayName, EnumRepr, Error, ErrorKind, Field, FieldAttrs, Fields, Foreign, Format, Guard,
-    Guarded, GuardedSeed, Header, KimeraHandler, Limit, Limits, Reading, Result, Schema, Shape,
-    TypeDef, TypeRef, Variant,
+    handlers, Error, ErrorKind, Format, KimeraHandler, Limit, Limits, Result, Schema,
 };
 
 #[cfg(feature = "binary")]
@@ -97,6 +95,7 @@ pub mod compact;
 #[cfg(feature = "derive")]
 mod derive;
 pub mod diff;
+pub mod format;
 pub mod frame;
 #[cfg(feature = "json")]
 pub mod history;
@@ -105,6 +104,7 @@ pub mod json;
 #[cfg(feature = "python")]
 pub mod python;
 pub mod registry;
+pub mod schema;
 #[cfg(feature = "snapshot")]
 pub mod snapshot;
 #[cfg(feature = "rusqlite")]
@@ -276,14 +276,17 @@ fn no_backend() -> Error {
 /// ```
 #[macro_export]
 macro_rules! register {
-    // Used by the derive: `$ty` migrates from `$previous`.
-    (@previous $previous:ty; $ty:ty) => {
-        $crate::register!(
-            @with ::core::option::Option::Some($crate::__private::Previous::of::<$previous>());
-            $ty
-        );
-    };
-    (@with $previous:expr; $ty:ty) => {
+    ($($ty:ty),+ $(,)?) => {$(
+        $crate::__private::register!(::core::option::Option::None; $ty);
+    )+};
+}
+
+/// Registers `$ty`, which migrates from the link `$previous` names (an
+/// `Option<__private::Previous>`): [`register!`] and the derive expand to this.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __register {
+    ($previous:expr; $ty:ty) => {
         const _: () = {
             fn registration() -> $crate::registry::RegisteredType {
                 #[allow(unused_imports)]
@@ -296,14 +299,12 @@ macro_rules! register {
             }
         };
     };
-    ($($ty:ty),+ $(,)?) => {$(
-        $crate::register!(@with ::core::option::Option::None; $ty);
-    )+};
 }
 
 /// Support for `#[derive(Kimera)]`; not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__register as register;
     pub use inventory;
     pub use kimera_core::__private::{
         describes_otherwise, first_incompatibility, names_one_of, schema_of, upgrade,
@@ -311,7 +312,7 @@ pub mod __private {
         NoHandler, Older,
     };
 
-    pub use crate::registry::{Decodable, ListedOnly, Previous, Probe, Registration};
+    pub use crate::registry::register::{Decodable, ListedOnly, Previous, Probe, Registration};
     pub use kimera_core::{
         Alias, DecodeBound, EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Result, Schema,
         Shape, TypeDef, TypeRef, Variant,

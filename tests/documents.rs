@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::ops::{Bound, Range};
 
-use kimera::document::Document;
+use kimera::schema::document::Document;
 use kimera::{Kimera, KimeraHandler};
 use serde::{Deserialize, Serialize};
 
@@ -114,5 +114,5 @@ fn documents_hold_each_named_type_once() {
     let doc = Document::of::<Tree>();
     let names: Vec<_> = doc.types.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["Tree", "shop.Line"]);
-    assert_eq!(doc.root, kimera::document::Node::Named(0));
+    assert_eq!(doc.root, kimera::schema::document::Node::Named(0));
 }

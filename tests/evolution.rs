@@ -672,7 +672,7 @@ mod regressions {
 /// crash, a hang or a runaway allocation (found by review).
 mod forged {
     use super::*;
-    use kimera::document::{Definition, Document, Field, Fields, Node, Shape, Type};
+    use kimera::schema::document::{Definition, Document, Field, Fields, Node, Shape, Type};
 
     /// An envelope named `name` (no checksum) carrying `doc` and `body`, with the document's own
     /// fingerprint, or `fingerprint` if the document has none.
@@ -892,7 +892,8 @@ mod forged {
 /// so snapshots (which carry schemas) still save it.
 #[test]
 fn a_handler_that_cannot_carry_its_schema_still_saves() {
-    use kimera::{schema_of, Schema, TypeRef};
+    use kimera::schema::{schema_of, TypeRef};
+    use kimera::Schema;
     #[derive(Serialize, Deserialize, Debug, PartialEq)]
     struct Lines(Vec<evolution::nested::v1::Line>);
     impl KimeraHandler for Lines {

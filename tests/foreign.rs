@@ -75,7 +75,7 @@ where
 }
 
 fn quick() -> Options {
-    Options::new().fsync(Fsync::Never)
+    Options::new().with_fsync(Fsync::Never)
 }
 
 fn json_round_trip<T>(value: &T) -> Result<(), TestCaseError>
@@ -93,7 +93,10 @@ where
     let back: Held<T> = kimera::json::from_str(&text).unwrap();
     same(&back.value, value)?;
     prop_assert_eq!((back.before, back.after.as_str()), (7, "after"));
-    same(&through_snapshot(quick().format(Json::new()), value), value)
+    same(
+        &through_snapshot(quick().with_format(Json::new()), value),
+        value,
+    )
 }
 
 fn binary_round_trip<T>(value: &T) -> Result<(), TestCaseError>

@@ -353,7 +353,7 @@ fn types_sharing_a_default_name_do_not_read_each_other() {
     let header = kimera::Format::header(&kimera::Binary::new(), &bytes).unwrap();
     assert_eq!(
         header.origin,
-        Some(kimera::envelope::origin_hash("identity::api::Event"))
+        Some(kimera_core::envelope::origin_hash("identity::api::Event"))
     );
     assert_eq!(header.origin, api::Event::REFERENCE.origin_hash());
 }

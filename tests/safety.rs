@@ -1940,7 +1940,7 @@ impl<T: KimeraHandler> KimeraHandler for Guarded<T> {
     const SCHEMA: &'static kimera::Schema = T::SCHEMA;
     const REFERENCE: &'static kimera::Schema = T::REFERENCE;
     const FINGERPRINT: u64 = T::FINGERPRINT;
-    const DECODE_BOUND: Option<kimera::DecodeBound> = None;
+    const DECODE_BOUND: Option<kimera::schema::DecodeBound> = None;
 }
 
 #[derive(Serialize, Deserialize, Kimera, Clone, Debug, PartialEq)]

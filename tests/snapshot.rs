@@ -32,7 +32,7 @@ impl Drop for TempDir {
 }
 
 fn quick() -> Options {
-    Options::new().fsync(Fsync::Never)
+    Options::new().with_fsync(Fsync::Never)
 }
 
 fn file_of(dir: &Path, generation: u64) -> PathBuf {
@@ -42,7 +42,7 @@ fn file_of(dir: &Path, generation: u64) -> PathBuf {
 #[test]
 fn saves_load_back_and_old_generations_are_pruned() {
     let dir = TempDir::new("prune");
-    let mut store = SnapshotStore::open_with(&dir.0, quick().keep(2)).unwrap();
+    let mut store = SnapshotStore::open_with(&dir.0, quick().with_keep(2)).unwrap();
     assert_eq!(store.latest::<Counter>().unwrap(), None);
     for value in 1..=5 {
         assert_eq!(store.save(&counter(value)).unwrap(), Generation(value));
@@ -286,7 +286,8 @@ fn json_snapshots_and_a_change_of_format() {
     let mut store = SnapshotStore::open_with(&dir.0, quick()).unwrap();
     store.save(&counter(1)).unwrap();
     drop(store);
-    let mut store = SnapshotStore::open_with(&dir.0, quick().format(Json::new().pretty())).unwrap();
+    let mut store =
+        SnapshotStore::open_with(&dir.0, quick().with_format(Json::new().with_pretty())).unwrap();
     let generation = store.save(&counter(2)).unwrap();
     let text = std::fs::read(file_of(&dir.0, 2)).unwrap();
     assert!(text[21..].starts_with(b"{\n  \"kimera\": 1"));
@@ -343,7 +344,7 @@ fn odd_files_in_the_directory_are_handled() {
 #[test]
 fn a_state_over_the_size_bound_is_not_written() {
     let dir = TempDir::new("too-big");
-    let mut store = SnapshotStore::open_with(&dir.0, quick().max_size(256)).unwrap();
+    let mut store = SnapshotStore::open_with(&dir.0, quick().with_max_size(256)).unwrap();
     store.save(&counter(1)).unwrap();
     let big = Counter {
         value: 2,

@@ -25,6 +25,7 @@ impl Fnv64 {
     }
 
     /// Feeds raw bytes.
+    #[must_use]
     pub const fn bytes(self, bytes: &[u8]) -> Self {
         let mut hash = self.0;
         let mut i = 0;
@@ -37,22 +38,26 @@ impl Fnv64 {
     }
 
     /// Feeds one byte (used for node tags).
+    #[must_use]
     pub const fn byte(self, byte: u8) -> Self {
         self.bytes(&[byte])
     }
 
     /// Feeds a `u32` as 4 little-endian bytes.
+    #[must_use]
     pub const fn u32(self, value: u32) -> Self {
         self.bytes(&value.to_le_bytes())
     }
 
     /// Feeds a `u64` as 8 little-endian bytes.
+    #[must_use]
     pub const fn u64(self, value: u64) -> Self {
         self.bytes(&value.to_le_bytes())
     }
 
     /// Feeds a string as its UTF-8 length (`u32` LE) followed by its bytes, so that
     /// `("ab", "c")` and `("a", "bc")` hash differently.
+    #[must_use]
     pub const fn str(self, value: &str) -> Self {
         self.u32(value.len() as u32).bytes(value.as_bytes())
     }

@@ -42,7 +42,8 @@ pub use schema::{
 #[doc(hidden)]
 pub mod __private {
     pub use crate::handlers::collections::first_incompatibility;
-    pub use crate::migration::{names_one_of, upgrade, Older};
+    pub use crate::migration::derive::names_one_of;
+    pub use crate::migration::{upgrade, Older};
     pub use crate::schema::schema_of;
     pub use crate::with::{
         describes_otherwise, with_fallback, with_fingerprint, with_incompatibility, with_reference,

@@ -105,45 +105,50 @@ pub fn no_migration<T: KimeraHandler + ?Sized>(version: u32) -> Error {
     .into()
 }
 
-/// Whether `schema` names a type called `name` or one of `aliases`: the compile-time check
-/// that a `previous` link belongs to the same type.
-#[doc(hidden)]
-pub const fn names_one_of(schema: &crate::Schema, name: &str, aliases: &[&str]) -> bool {
-    let found = match schema {
-        crate::Schema::Named(r) => r.name,
-        crate::Schema::Type(t) => t.name,
-        _ => return false,
-    };
-    if str_eq(found, name) {
-        return true;
-    }
-    let mut i = 0;
-    while i < aliases.len() {
-        if str_eq(found, aliases[i]) {
+/// Derive plumbing, reachable from other crates only through `__private`.
+pub(crate) mod derive {
+    use crate::Schema;
+
+    /// Whether `schema` names a type called `name` or one of `aliases`: the compile-time check
+    /// that a `previous` link belongs to the same type.
+    pub const fn names_one_of(schema: &Schema, name: &str, aliases: &[&str]) -> bool {
+        let found = match schema {
+            Schema::Named(r) => r.name,
+            Schema::Type(t) => t.name,
+            _ => return false,
+        };
+        if str_eq(found, name) {
             return true;
         }
-        i += 1;
+        let mut i = 0;
+        while i < aliases.len() {
+            if str_eq(found, aliases[i]) {
+                return true;
+            }
+            i += 1;
+        }
+        false
     }
-    false
-}
 
-const fn str_eq(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < a.len() {
-        if a[i] != b[i] {
+    const fn str_eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
             return false;
         }
-        i += 1;
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
     }
-    true
 }
 
 #[cfg(test)]
 mod tests {
+    use super::derive::names_one_of;
     use super::*;
     use crate::{schema_of, Schema, TypeRef};
 

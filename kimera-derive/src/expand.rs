@@ -277,8 +277,11 @@ impl<'a> Expander<'a> {
         let register = self.container.generics.params.is_empty().then(|| {
             let ident = &self.container.ident;
             match &self.previous {
-                Some(previous) => quote!(#krate::register!(@previous #previous; #ident);),
-                None => quote!(#krate::register!(#ident);),
+                Some(previous) => quote!(#krate::__private::register!(
+                    ::core::option::Option::Some(#krate::__private::Previous::of::<#previous>());
+                    #ident
+                );),
+                None => quote!(#krate::__private::register!(::core::option::Option::None; #ident);),
             }
         });
         quote!(#(#claims)* #register)

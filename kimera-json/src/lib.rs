@@ -41,7 +41,7 @@ pub use envelope::WIRE_VERSION;
 /// use kimera_core::{Format, Limits};
 /// use kimera_json::Json;
 ///
-/// let json = Json::new().pretty().with_limits(Limits::default().with_max_depth(32));
+/// let json = Json::new().with_pretty().with_limits(Limits::default().with_max_depth(32));
 /// let mut out = Vec::new();
 /// json.encode_into(&("a", 1u8), &mut out)?;
 /// assert!(out.starts_with(b"{\n  \"kimera\": 1"));
@@ -65,12 +65,14 @@ impl Json {
     }
 
     /// Indented JSON, as `serde_json::to_string_pretty` writes it.
-    pub const fn pretty(mut self) -> Self {
+    #[must_use]
+    pub const fn with_pretty(mut self) -> Self {
         self.pretty = true;
         self
     }
 
     /// These options with other decoding limits.
+    #[must_use]
     pub const fn with_limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
         self
@@ -219,7 +221,7 @@ pub fn to_string<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Str
 /// ```
 pub fn to_string_pretty<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<String> {
     let mut out = Vec::with_capacity(128);
-    Json::new().pretty().encode_into(value, &mut out)?;
+    Json::new().with_pretty().encode_into(value, &mut out)?;
     into_string(out)
 }
 

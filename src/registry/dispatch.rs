@@ -73,6 +73,7 @@ impl<'h, R> Dispatcher<'h, R> {
     /// for one of those names replaces the earlier one for that name, except that types with
     /// default names from different modules (`api::Event`, `db::Event`) each keep theirs: an
     /// envelope's origin picks.
+    #[must_use]
     pub fn on<T, F>(mut self, mut handler: F) -> Self
     where
         T: KimeraHandler + DeserializeOwned + 'h,

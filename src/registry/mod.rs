@@ -55,6 +55,7 @@
 
 mod any;
 mod dispatch;
+pub(crate) mod register;
 
 use std::any::{Any, TypeId};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -69,6 +70,7 @@ use crate::Backend;
 
 pub use any::AnyValue;
 pub use dispatch::Dispatcher;
+use register::{Previous, Registration};
 
 /// A registered type: its identity, as [`types`] lists it.
 pub struct RegisteredType {
@@ -85,23 +87,6 @@ pub struct RegisteredType {
     origin: Option<u32>,
     previous: Option<Previous>,
     decoder: Option<Decoder>,
-}
-
-/// The link a type migrates from (`#[kimera(previous = ...)]`), as the derive registers it.
-#[doc(hidden)]
-#[derive(Clone, Copy, Debug)]
-pub struct Previous {
-    version: u32,
-    type_id: TypeId,
-}
-
-impl Previous {
-    pub fn of<P: KimeraHandler + 'static>() -> Self {
-        Previous {
-            version: P::VERSION,
-            type_id: TypeId::of::<P>(),
-        }
-    }
 }
 
 impl RegisteredType {
@@ -506,43 +491,4 @@ fn registry() -> &'static Registry {
             .collect();
         Registry { types, by_name }
     })
-}
-
-/// One registration, submitted by the derive or [`register!`](crate::register).
-#[doc(hidden)]
-pub struct Registration(pub fn() -> RegisteredType);
-
-inventory::collect!(Registration);
-
-/// Chooses, per type, whether the registry can decode it: autoref specialization, resolved at
-/// the registration site where the type is concrete.
-#[doc(hidden)]
-pub struct Probe<T: ?Sized>(std::marker::PhantomData<T>);
-
-impl<T: ?Sized> Default for Probe<T> {
-    fn default() -> Self {
-        Probe(std::marker::PhantomData)
-    }
-}
-
-#[doc(hidden)]
-pub trait Decodable {
-    fn registered(&self, previous: Option<Previous>) -> RegisteredType;
-}
-
-impl<T: KimeraHandler + Serialize + DeserializeOwned + Send + 'static> Decodable for &Probe<T> {
-    fn registered(&self, previous: Option<Previous>) -> RegisteredType {
-        RegisteredType::of::<T>(previous, Some(Decoder::of::<T>()))
-    }
-}
-
-#[doc(hidden)]
-pub trait ListedOnly {
-    fn registered(&self, previous: Option<Previous>) -> RegisteredType;
-}
-
-impl<T: KimeraHandler + ?Sized + 'static> ListedOnly for Probe<T> {
-    fn registered(&self, previous: Option<Previous>) -> RegisteredType {
-        RegisteredType::of::<T>(previous, None)
-    }
 }

@@ -78,7 +78,7 @@ pub enum Fsync {
 /// use kimera::snapshot::{Fsync, Options};
 /// use kimera::Json;
 ///
-/// let options = Options::new().keep(5).fsync(Fsync::Never).format(Json::new());
+/// let options = Options::new().with_keep(5).with_fsync(Fsync::Never).with_format(Json::new());
 /// assert_eq!(options.kept(), 5);
 /// ```
 #[derive(Clone, Debug)]
@@ -112,7 +112,8 @@ impl Default for Options {
 impl<F: Format> Options<F> {
     /// Writes snapshots in `format` (`Json::new()`, `Binary::new().without_checksum()`, ...).
     /// Files of either backend are read whatever the format.
-    pub fn format<G: Format>(self, format: G) -> Options<G> {
+    #[must_use]
+    pub fn with_format<G: Format>(self, format: G) -> Options<G> {
         Options {
             format,
             keep: self.keep,
@@ -123,13 +124,15 @@ impl<F: Format> Options<F> {
 
     /// Keeps the newest `keep` generations (at least 1); older ones are deleted once a newer
     /// one is durable.
-    pub fn keep(mut self, keep: usize) -> Self {
+    #[must_use]
+    pub fn with_keep(mut self, keep: usize) -> Self {
         self.keep = keep.max(1);
         self
     }
 
     /// When saves wait for the disk.
-    pub fn fsync(mut self, fsync: Fsync) -> Self {
+    #[must_use]
+    pub fn with_fsync(mut self, fsync: Fsync) -> Self {
         self.fsync = fsync;
         self
     }
@@ -137,7 +140,8 @@ impl<F: Format> Options<F> {
     /// Refuses to write or read snapshot files larger than `max_size` bytes. The envelope
     /// inside is also bounded by the format's own [`Limits`] (256 MiB by default): give the
     /// format larger ones to store larger states.
-    pub fn max_size(mut self, max_size: u64) -> Self {
+    #[must_use]
+    pub fn with_max_size(mut self, max_size: u64) -> Self {
         self.max_size = max_size;
         self
     }

@@ -3,7 +3,8 @@
 //! schema's readable shapes. A handler whose schema lies fails here even when its values
 //! round-trip (serde reads back what serde wrote, whatever the schema says).
 
-use kimera::{EnumRepr, Fields, Schema, Shape};
+use kimera::schema::{EnumRepr, Fields, Shape};
+use kimera::Schema;
 use serde_json::Value;
 
 /// Walks `body` (bincode, standard configuration) as `schema` says; an error names what did

@@ -12,7 +12,7 @@ const NOT_IN_BINARY: &str =
     "`serde_json::Value` (and `Map`, `Number`), and any type containing it, \
     cannot be used with the binary backend: it reads itself with serde's `deserialize_any`, which \
     bincode does not support. Use the JSON backend for this type (for a snapshot store, \
-    `SnapshotStore::open_with(dir, Options::new().format(kimera::Json::new()))`), or hold the \
+    `SnapshotStore::open_with(dir, Options::new().with_format(kimera::Json::new()))`), or hold the \
     JSON as text (a `String` from `value.to_string()`, read back with `serde_json::from_str`).";
 
 impl KimeraHandler for Value {

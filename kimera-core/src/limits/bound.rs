@@ -58,6 +58,7 @@ impl DecodeBound {
     }
 
     /// These bounds with `sequences` nested sequences and maps.
+    #[must_use]
     pub const fn with_sequences(mut self, sequences: u32) -> DecodeBound {
         self.sequences = sequences;
         self

@@ -48,12 +48,14 @@ impl Limits {
     };
 
     /// These limits with another maximum depth.
+    #[must_use]
     pub const fn with_max_depth(mut self, max_depth: u32) -> Self {
         self.max_depth = max_depth;
         self
     }
 
     /// These limits with another maximum body size.
+    #[must_use]
     pub const fn with_max_size(mut self, max_size: u64) -> Self {
         self.max_size = max_size;
         self

@@ -1,0 +1,23 @@
+//! For code that reads envelopes by hand or implements a format: the header of an envelope,
+//! and the guard that bounds a deserializer.
+//!
+//! [`Format::header`](crate::Format::header) reads an envelope's [`Header`] without decoding its
+//! value, and [`Header::reading`] says how a type would read it:
+//!
+//! ```
+//! use kimera::format::Reading;
+//! use kimera::{Format, Json};
+//!
+//! let bytes = kimera::json::to_vec(&7u32)?;
+//! let header = Json::new().header(&bytes)?;
+//! assert_eq!((&*header.type_name, header.version), ("u32", 1));
+//! assert!(matches!(header.reading::<u32>()?, Reading::Current));
+//! assert!(header.reading::<String>().is_err());
+//! # Ok::<(), kimera::Error>(())
+//! ```
+//!
+//! A format of your own implements [`Format`](crate::Format) with the rest of the
+//! `kimera-core` crate: envelope checks (`kimera_core::envelope`), migrations
+//! (`kimera_core::migration`) and field paths (`kimera_core::path`).
+
+pub use kimera_core::{Guard, Guarded, GuardedSeed, Header, Reading};
