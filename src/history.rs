@@ -53,6 +53,7 @@ pub struct History {
 /// One recorded schema of a type at a version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct Entry {
     /// The type's name, as envelopes carry it.
     pub name: String,

@@ -900,13 +900,8 @@ fn a_handler_that_cannot_carry_its_schema_still_saves() {
         // The default `FINGERPRINT` hashes the line type by reference.
         const SCHEMA: &'static Schema =
             &Schema::List(<evolution::nested::v1::Line as KimeraHandler>::REFERENCE);
-        const REFERENCE: &'static Schema = &Schema::Named(&TypeRef {
-            name: "h.Lines",
-            version: 1,
-            params: &[],
-            origin: None,
-            definition: schema_of::<Lines>,
-        });
+        const REFERENCE: &'static Schema =
+            &Schema::Named(&TypeRef::new("h.Lines", 1, schema_of::<Lines>));
     }
     let value = Lines(vec![values::nested_line1("a", 1)]);
     let bytes = Binary::new().with_schema().encode(&value).unwrap();

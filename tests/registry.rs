@@ -277,13 +277,19 @@ fn check_reports_names_claimed_by_unrelated_types_only() {
     // default-named namesakes `alpha::Signal` and `beta::Signal`; `Ticket`, a default name and
     // another type's alias, is.
     assert_eq!(conflicts.0.len(), 2, "{conflicts}");
-    let Conflict { name, claimants } = &conflicts.0[1];
+    let Conflict {
+        name, claimants, ..
+    } = &conflicts.0[1];
     assert_eq!(name, "test.Clash");
     assert_eq!(claimants.len(), 2, "{claimants:?}");
-    let Conflict { name, claimants } = &conflicts.0[0];
+    let Conflict {
+        name, claimants, ..
+    } = &conflicts.0[0];
     assert_eq!(name, "Ticket");
     assert_eq!(claimants.len(), 2, "{claimants:?}");
-    let Conflict { name, claimants } = &conflicts.0[1];
+    let Conflict {
+        name, claimants, ..
+    } = &conflicts.0[1];
     assert_eq!(name, "test.Clash");
     assert_eq!(claimants.len(), 2);
     assert!(claimants[0].starts_with("test.Clash v2 ("), "{claimants:?}");

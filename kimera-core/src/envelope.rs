@@ -14,6 +14,7 @@ use crate::{KimeraHandler, Schema};
 /// assert!(header.check::<u32>().is_err());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Header<'a> {
     /// The type name (`shop.Order`, `list<u8>`).
     pub type_name: Cow<'a, str>,

@@ -33,13 +33,7 @@ use crate::schema::Schema;
 ///     const VERSION: u32 = 1;
 ///     const SCHEMA: &'static Schema = &Schema::Str;
 ///     // How the type is named inside other schemas and in envelopes.
-///     const REFERENCE: &'static Schema = &Schema::Named(&TypeRef {
-///         name: "Email",
-///         version: 1,
-///         params: &[],
-///         origin: None,
-///         definition: schema_of::<Email>,
-///     });
+///     const REFERENCE: &'static Schema = &Schema::Named(&TypeRef::new("Email", 1, schema_of::<Email>));
 /// }
 ///
 /// assert_eq!(Email::type_name(), "Email");
@@ -146,6 +140,7 @@ pub trait KimeraHandler {
 /// assert_eq!(alias.fingerprint, <Vec<u8>>::FINGERPRINT);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Alias {
     /// The former name.
     pub name: &'static str,

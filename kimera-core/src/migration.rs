@@ -20,9 +20,8 @@
 //! #   impl KimeraHandler for $t {
 //! #       const VERSION: u32 = $v;
 //! #       const SCHEMA: &'static Schema = &Schema::F64;
-//! #       const REFERENCE: &'static Schema = &Schema::Named(&TypeRef {
-//! #           name: "temp", version: $v, params: &[], origin: None, definition: schema_of::<$t>,
-//! #       });
+//! #       const REFERENCE: &'static Schema =
+//! #           &Schema::Named(&TypeRef::new("temp", $v, schema_of::<$t>));
 //! #   }
 //! # } }
 //! # named!(Celsius, 1);
@@ -158,25 +157,13 @@ mod tests {
 
     impl KimeraHandler for V1 {
         const SCHEMA: &'static Schema = &Schema::U8;
-        const REFERENCE: &'static Schema = &Schema::Named(&TypeRef {
-            name: "t",
-            version: 1,
-            params: &[],
-            origin: None,
-            definition: schema_of::<V1>,
-        });
+        const REFERENCE: &'static Schema = &Schema::Named(&TypeRef::new("t", 1, schema_of::<V1>));
     }
 
     impl KimeraHandler for V2 {
         const VERSION: u32 = 2;
         const SCHEMA: &'static Schema = &Schema::U8;
-        const REFERENCE: &'static Schema = &Schema::Named(&TypeRef {
-            name: "t",
-            version: 2,
-            params: &[],
-            origin: None,
-            definition: schema_of::<V2>,
-        });
+        const REFERENCE: &'static Schema = &Schema::Named(&TypeRef::new("t", 2, schema_of::<V2>));
     }
 
     impl TryFrom<V1> for V2 {

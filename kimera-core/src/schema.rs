@@ -160,7 +160,16 @@ impl Foreign {
 /// A named type as seen from inside another schema.
 ///
 /// Two references are equal when they name the same type, version and arguments.
+///
+/// ```
+/// use kimera_core::{schema_of, Schema, TypeRef};
+///
+/// static PAGE: TypeRef = TypeRef::new("docs.Page", 2, schema_of::<Vec<u8>>)
+///     .with_params(&[&Schema::U8]);
+/// assert_eq!(Schema::Named(&PAGE).type_name(), "docs.Page<u8>");
+/// ```
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct TypeRef {
     /// The type's Kimera name (`shop.Order`).
     pub name: &'static str,
@@ -174,6 +183,38 @@ pub struct TypeRef {
     /// The type's full schema, fetched when a tool walks into it (a function, so that
     /// recursive types stay finite): `kimera_core::schema_of::<T>`.
     pub definition: fn() -> &'static Schema,
+}
+
+impl TypeRef {
+    /// A reference to the type named `name` at `version`, with no generic arguments and an
+    /// explicit name (no origin), whose full schema `definition` returns.
+    pub const fn new(
+        name: &'static str,
+        version: u32,
+        definition: fn() -> &'static Schema,
+    ) -> Self {
+        TypeRef {
+            name,
+            version,
+            params: &[],
+            origin: None,
+            definition,
+        }
+    }
+
+    /// This reference with the schemas of the type's generic arguments.
+    #[must_use]
+    pub const fn with_params(mut self, params: &'static [&'static Schema]) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// This reference with the path where a type with a default name is defined.
+    #[must_use]
+    pub const fn with_origin(mut self, origin: Option<&'static str>) -> Self {
+        self.origin = origin;
+        self
+    }
 }
 
 /// `T`'s full schema, as a function for [`TypeRef::definition`].
@@ -212,7 +253,19 @@ impl fmt::Debug for TypeRef {
 }
 
 /// The full description of a named type.
+///
+/// ```
+/// use kimera_core::{Field, Fields, Schema, Shape, TypeDef};
+///
+/// static POINT: TypeDef = TypeDef::new(
+///     "geo.Point",
+///     1,
+///     Shape::Struct(Fields::Named(&[Field::new("x", &Schema::F64), Field::new("y", &Schema::F64)])),
+/// );
+/// assert_eq!(Schema::Type(&POINT).type_name(), "geo.Point");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct TypeDef {
     /// The type's Kimera name (`shop.Order`).
     pub name: &'static str,
@@ -231,6 +284,43 @@ pub struct TypeDef {
     /// fingerprint was computed, so that a [schema document](crate::document) can compute it
     /// again.
     pub by_reference: &'static [u32],
+}
+
+impl TypeDef {
+    /// The type named `name` at `version`, of `shape`, with no generic arguments, an explicit
+    /// name (no origin) and no child hashed by reference.
+    pub const fn new(name: &'static str, version: u32, shape: Shape) -> Self {
+        TypeDef {
+            name,
+            version,
+            params: &[],
+            origin: None,
+            shape,
+            by_reference: &[],
+        }
+    }
+
+    /// This definition with the schemas of the type's generic arguments.
+    #[must_use]
+    pub const fn with_params(mut self, params: &'static [&'static Schema]) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// This definition with the path where a type with a default name is defined.
+    #[must_use]
+    pub const fn with_origin(mut self, origin: Option<&'static str>) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// This definition with the children that enter its fingerprint by reference only (see
+    /// [`by_reference`](Self::by_reference)).
+    #[must_use]
+    pub const fn with_by_reference(mut self, by_reference: &'static [u32]) -> Self {
+        self.by_reference = by_reference;
+        self
+    }
 }
 
 /// The shape of a named type.
@@ -274,7 +364,16 @@ pub enum Fields {
 }
 
 /// A named field.
+///
+/// ```
+/// use kimera_core::{Field, FieldAttrs, Schema};
+///
+/// static NOTE: Field = Field::new("note", &Schema::Str)
+///     .with_attrs(FieldAttrs::new().with_default(true).with_aliases(&["comment"]));
+/// assert!(NOTE.attrs.default && !NOTE.attrs.flatten);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Field {
     /// The name serde writes.
     pub name: &'static str,
@@ -284,8 +383,27 @@ pub struct Field {
     pub attrs: FieldAttrs,
 }
 
+impl Field {
+    /// The field serde writes as `name`, of `schema`, with no attribute.
+    pub const fn new(name: &'static str, schema: &'static Schema) -> Self {
+        Field {
+            name,
+            schema,
+            attrs: FieldAttrs::new(),
+        }
+    }
+
+    /// This field with serde attributes.
+    #[must_use]
+    pub const fn with_attrs(mut self, attrs: FieldAttrs) -> Self {
+        self.attrs = attrs;
+        self
+    }
+}
+
 /// Serde attributes of a field that the schema records.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct FieldAttrs {
     /// `#[serde(default)]`: the field may be missing when reading.
     pub default: bool,
@@ -298,8 +416,56 @@ pub struct FieldAttrs {
     pub aliases: &'static [&'static str],
 }
 
+impl FieldAttrs {
+    /// No attribute (the same as `FieldAttrs::default()`, in a `const`).
+    pub const fn new() -> Self {
+        FieldAttrs {
+            default: false,
+            flatten: false,
+            skip_if: false,
+            aliases: &[],
+        }
+    }
+
+    /// These attributes with `#[serde(default)]` or without.
+    #[must_use]
+    pub const fn with_default(mut self, default: bool) -> Self {
+        self.default = default;
+        self
+    }
+
+    /// These attributes with `#[serde(flatten)]` or without.
+    #[must_use]
+    pub const fn with_flatten(mut self, flatten: bool) -> Self {
+        self.flatten = flatten;
+        self
+    }
+
+    /// These attributes with `#[serde(skip_serializing_if = "...")]` or without.
+    #[must_use]
+    pub const fn with_skip_if(mut self, skip_if: bool) -> Self {
+        self.skip_if = skip_if;
+        self
+    }
+
+    /// These attributes with the names the field is also read under.
+    #[must_use]
+    pub const fn with_aliases(mut self, aliases: &'static [&'static str]) -> Self {
+        self.aliases = aliases;
+        self
+    }
+}
+
 /// An enum variant.
+///
+/// ```
+/// use kimera_core::{Fields, Schema, Variant};
+///
+/// static SHIPPED: Variant = Variant::new("Shipped", Fields::Newtype(&Schema::U64));
+/// assert!(!SHIPPED.untagged && SHIPPED.aliases.is_empty());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct Variant {
     /// The name serde writes.
     pub name: &'static str,
@@ -310,6 +476,33 @@ pub struct Variant {
     /// `#[serde(alias = "...")]`: other names the variant is read under (not hashed, as a
     /// field's).
     pub aliases: &'static [&'static str],
+}
+
+impl Variant {
+    /// The variant serde writes as `name`, holding `fields`, tagged as its enum is, with no
+    /// alias.
+    pub const fn new(name: &'static str, fields: Fields) -> Self {
+        Variant {
+            name,
+            fields,
+            untagged: false,
+            aliases: &[],
+        }
+    }
+
+    /// This variant with `#[serde(untagged)]` or without.
+    #[must_use]
+    pub const fn with_untagged(mut self, untagged: bool) -> Self {
+        self.untagged = untagged;
+        self
+    }
+
+    /// This variant with the names it is also read under.
+    #[must_use]
+    pub const fn with_aliases(mut self, aliases: &'static [&'static str]) -> Self {
+        self.aliases = aliases;
+        self
+    }
 }
 
 /// How serde writes an enum's variant (`#[serde(tag, content, untagged)]`).

@@ -177,21 +177,17 @@ impl<'a> Expander<'a> {
             #[automatically_derived]
             impl #impl_generics #p::KimeraHandler for #ident #ty_generics #where_clause {
                 const VERSION: u32 = #version;
-                const SCHEMA: &'static #p::Schema = &#p::Schema::Type(&#p::TypeDef {
-                    name: #name,
-                    version: #version,
-                    params: #params,
-                    origin: #origin,
-                    shape: #shape,
-                    by_reference: &[#(#by_reference),*],
-                });
-                const REFERENCE: &'static #p::Schema = &#p::Schema::Named(&#p::TypeRef {
-                    name: #name,
-                    version: #version,
-                    params: #params,
-                    origin: #origin,
-                    definition: #p::schema_of::<Self>,
-                });
+                const SCHEMA: &'static #p::Schema = &#p::Schema::Type(
+                    &#p::TypeDef::new(#name, #version, #shape)
+                        .with_params(#params)
+                        .with_origin(#origin)
+                        .with_by_reference(&[#(#by_reference),*]),
+                );
+                const REFERENCE: &'static #p::Schema = &#p::Schema::Named(
+                    &#p::TypeRef::new(#name, #version, #p::schema_of::<Self>)
+                        .with_params(#params)
+                        .with_origin(#origin),
+                );
                 const FINGERPRINT: u64 = Self::SCHEMA.fingerprint_with(&[#(#nested),*]);
                 const DECODE_BOUND: ::core::option::Option<#p::DecodeBound> = #decode_bound;
                 const BINARY_INCOMPATIBILITY: ::core::option::Option<&'static str> =
@@ -405,12 +401,9 @@ impl<'a> Expander<'a> {
                 .iter()
                 .filter(|alias| **alias != name);
             out.push(quote! {
-                #p::Variant {
-                    name: #name,
-                    fields: #fields,
-                    untagged: #untagged,
-                    aliases: &[#(#aliases),*],
-                }
+                #p::Variant::new(#name, #fields)
+                    .with_untagged(#untagged)
+                    .with_aliases(&[#(#aliases),*])
             });
         }
         Ok(quote!(#p::Shape::Enum { repr: #repr, variants: &[#(#out),*] }))
@@ -489,16 +482,13 @@ impl<'a> Expander<'a> {
                             .iter()
                             .filter(|alias| **alias != name);
                         quote! {
-                            #p::Field {
-                                name: #name,
-                                schema: #schema,
-                                attrs: #p::FieldAttrs {
-                                    default: #default,
-                                    flatten: #flatten,
-                                    skip_if: #skip_if,
-                                    aliases: &[#(#aliases),*],
-                                },
-                            }
+                            #p::Field::new(#name, #schema).with_attrs(
+                                #p::FieldAttrs::new()
+                                    .with_default(#default)
+                                    .with_flatten(#flatten)
+                                    .with_skip_if(#skip_if)
+                                    .with_aliases(&[#(#aliases),*]),
+                            )
                         }
                     })
                     .collect();

@@ -58,6 +58,7 @@ pub use value::Value;
 
 /// What happened at a path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ChangeKind {
     /// Present in the new value only.
     Added,

@@ -430,6 +430,7 @@ fn by_origin(claimants: &[&'static RegisteredType]) -> Vec<Vec<&'static Register
 
 /// Two or more registered types claiming one name.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Conflict {
     /// The name (or alias) claimed.
     pub name: String,

@@ -60,6 +60,7 @@ impl fmt::Display for Generation {
 
 /// When a save waits for the disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum Fsync {
     /// Flush the file before the rename and the directory after it (the default): a saved
     /// generation survives a crash of the process and of the machine. (On Windows the
@@ -154,6 +155,7 @@ impl<F: Format> Options<F> {
 
 /// A snapshot file `latest` could not load, and where it was set aside.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Skipped {
     /// Its generation.
     pub generation: Generation,
