@@ -184,7 +184,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         "audit      {} v{}: {} ({err})",
                         any.type_name(),
                         any.version(),
-                        any.to_json()?
+                        any.to_json_value()?
                     ),
                     Err(_) => println!("skipped    {err}"),
                 }

@@ -148,22 +148,51 @@ impl Encoder<&[u8]> for FrameCodec {
     }
 }
 
-/// Frames of envelopes of `T`, encoded with the format `F` and decoded from either backend.
+/// Frames of envelopes: decoded as `T` (from either backend, older versions migrated), and
+/// encoded from a `&S` with the format `F`.
 ///
-/// Decoding gives `T`s (older versions migrated); encoding takes a reference to any handled
-/// value, so one codec can send requests of several types and read replies of one.
+/// `S` is `T` unless given: a stream of one type both ways. A client that sends requests and
+/// reads responses names both (`KimeraCodec<Response, Binary, Request>`); one that sends values
+/// of several types uses [`Mixed`]. With one sent type, `Framed`'s `Sink` methods infer it, so
+/// `framed.flush().await` needs no annotation.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use kimera::codec::{KimeraCodec, Mixed};
+/// use kimera::Binary;
+/// use tokio_util::codec::{Decoder, Encoder};
+///
+/// // Sends `u32`s, reads `String`s.
+/// let mut codec = KimeraCodec::<String, Binary, u32>::binary();
+/// let mut buf = BytesMut::new();
+/// codec.encode(&7u32, &mut buf)?;
+///
+/// // Sends anything handled.
+/// let mut mixed = KimeraCodec::<String, Binary, Mixed>::binary();
+/// mixed.encode(&7u32, &mut buf)?;
+/// let mut text = BytesMut::new();
+/// mixed.encode("text", &mut text)?;
+/// assert_eq!(mixed.decode(&mut text)?, Some("text".to_owned()));
+/// # Ok::<(), kimera::Error>(())
+/// ```
 #[derive(Clone, Debug)]
-pub struct KimeraCodec<T, F> {
+pub struct KimeraCodec<T, F, S: ?Sized = T> {
     frames: FrameCodec,
     format: F,
     /// The schemas the stream has carried, both ways.
     schemas: StreamSchemas,
     send_schemas: bool,
-    marker: PhantomData<fn() -> T>,
+    marker: PhantomData<fn(&S) -> T>,
 }
 
+/// The sent type of a [`KimeraCodec`] that encodes values of any handled type (requests of
+/// several types on one connection). `Framed`'s `Sink` methods then need the item type named:
+/// `SinkExt::<&Add>::flush(&mut framed)`, or flush by sending.
+#[derive(Clone, Copy, Debug)]
+pub enum Mixed {}
+
 #[cfg(feature = "binary")]
-impl<T> KimeraCodec<T, crate::Binary> {
+impl<T, S: ?Sized> KimeraCodec<T, crate::Binary, S> {
     /// Checksummed binary envelopes.
     pub fn binary() -> Self {
         Self::new(crate::Binary::new())
@@ -171,14 +200,14 @@ impl<T> KimeraCodec<T, crate::Binary> {
 }
 
 #[cfg(feature = "json")]
-impl<T> KimeraCodec<T, crate::Json> {
+impl<T, S: ?Sized> KimeraCodec<T, crate::Json, S> {
     /// Compact JSON envelopes.
     pub fn json() -> Self {
         Self::new(crate::Json::new())
     }
 }
 
-impl<T, F: Format> KimeraCodec<T, F> {
+impl<T, F: Format, S: ?Sized> KimeraCodec<T, F, S> {
     /// Envelopes written in `format`.
     pub fn new(format: F) -> Self {
         KimeraCodec {
@@ -207,6 +236,23 @@ impl<T, F: Format> KimeraCodec<T, F> {
         self
     }
 
+    fn encode_value<U: KimeraHandler + Serialize + ?Sized>(
+        &mut self,
+        value: &U,
+        dst: &mut BytesMut,
+    ) -> Result<()> {
+        let mut envelope = Vec::with_capacity(128);
+        match self.send_schemas {
+            true => self
+                .format
+                .encode_into_stream(value, &mut envelope, &mut self.schemas)?,
+            false => self.format.encode_into(value, &mut envelope)?,
+        }
+        self.frames.encode(&envelope[..], dst)?;
+        self.schemas.commit();
+        Ok(())
+    }
+
     fn decode_frame(&mut self, frame: Option<BytesMut>) -> Result<Option<T>>
     where
         T: KimeraHandler + DeserializeOwned,
@@ -222,7 +268,7 @@ impl<T, F: Format> KimeraCodec<T, F> {
     }
 }
 
-impl<T: KimeraHandler + DeserializeOwned, F: Format> Decoder for KimeraCodec<T, F> {
+impl<T: KimeraHandler + DeserializeOwned, F: Format, S: ?Sized> Decoder for KimeraCodec<T, F, S> {
     type Item = T;
     type Error = Error;
 
@@ -237,23 +283,26 @@ impl<T: KimeraHandler + DeserializeOwned, F: Format> Decoder for KimeraCodec<T, 
     }
 }
 
-impl<T, U, F> Encoder<&U> for KimeraCodec<T, F>
+impl<T, F, S> Encoder<&S> for KimeraCodec<T, F, S>
 where
-    U: KimeraHandler + Serialize + ?Sized,
     F: Format,
+    S: KimeraHandler + Serialize + ?Sized,
+{
+    type Error = Error;
+
+    fn encode(&mut self, value: &S, dst: &mut BytesMut) -> Result<()> {
+        self.encode_value(value, dst)
+    }
+}
+
+impl<T, F, U> Encoder<&U> for KimeraCodec<T, F, Mixed>
+where
+    F: Format,
+    U: KimeraHandler + Serialize + ?Sized,
 {
     type Error = Error;
 
     fn encode(&mut self, value: &U, dst: &mut BytesMut) -> Result<()> {
-        let mut envelope = Vec::with_capacity(128);
-        match self.send_schemas {
-            true => self
-                .format
-                .encode_into_stream(value, &mut envelope, &mut self.schemas)?,
-            false => self.format.encode_into(value, &mut envelope)?,
-        }
-        self.frames.encode(&envelope[..], dst)?;
-        self.schemas.commit();
-        Ok(())
+        self.encode_value(value, dst)
     }
 }

@@ -173,6 +173,22 @@ impl<W: Write, F: Format> FrameWriter<W, F> {
     pub fn into_inner(self) -> W {
         self.inner
     }
+
+    /// The underlying writer, by reference.
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The underlying writer, mutably. Writing to it directly puts bytes between frames that
+    /// readers will take for a frame.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// The largest frame this writer writes, in bytes.
+    pub fn max_frame_len(&self) -> u32 {
+        self.max_frame_len
+    }
 }
 
 /// Reads frames from a `Read`, decoding each as a value.
@@ -344,6 +360,21 @@ impl<R: Read> FrameReader<R> {
     /// The underlying reader.
     pub fn into_inner(self) -> R {
         self.inner
+    }
+
+    /// The underlying reader, by reference.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// The underlying reader, mutably. Reading from it directly loses the frame boundaries.
+    pub fn get_mut(&mut self) -> &mut R {
+        &mut self.inner
+    }
+
+    /// The largest frame this reader reads, in bytes.
+    pub fn max_frame_len(&self) -> u32 {
+        self.max_frame_len
     }
 }
 

@@ -16,8 +16,28 @@
 //! assert!(err.to_string().starts_with("cannot encode `list<f64>` at `[1]`: JSON has no NaN"));
 //! # Ok::<(), kimera::Error>(())
 //! ```
+//!
+//! # Plain JSON, without an envelope
+//!
+//! JSON that another program wrote (an HTTP API's response, a config file) has no envelope, so
+//! no type or version to check: [`from_plain_str`] reads it into a type with the same limits
+//! and field-path errors as an envelope, and [`to_json_value`] gives a value alone as a
+//! `serde_json::Value`.
+//!
+//! ```
+//! #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
+//! #[kimera(name = "shop.Line")]
+//! struct Line { sku: String, qty: u32 }
+//!
+//! let line: Line = kimera::json::from_plain_str(r#"{"sku":"A-1","qty":2}"#)?;
+//! assert_eq!(kimera::json::to_json_value(&line)?, serde_json::json!({"sku": "A-1", "qty": 2}));
+//!
+//! let err = kimera::json::from_plain_str::<Line>(r#"{"sku":"A-1","qty":-2}"#).unwrap_err();
+//! assert!(err.to_string().starts_with("invalid `shop.Line` v1 at `qty`: invalid value"));
+//! # Ok::<(), kimera::Error>(())
+//! ```
 
 pub use kimera_json::{
-    from_reader, from_slice, from_str, to_string, to_string_pretty, to_vec, to_writer, Json,
-    WIRE_VERSION,
+    from_plain_slice, from_plain_str, from_reader, from_slice, from_str, to_json_value, to_string,
+    to_string_pretty, to_vec, to_writer, Json, WIRE_VERSION,
 };

@@ -184,6 +184,21 @@ mod codec {
         assert_eq!(codec.decode_eof(&mut buf).unwrap(), None);
     }
 
+    /// A codec of one type both ways: `Framed`'s `Sink` methods infer the item, so `flush` and
+    /// `send` need no annotation.
+    #[tokio::test]
+    async fn a_framed_stream_needs_no_annotations() {
+        use futures_util::{SinkExt, StreamExt};
+        let (a, b) = tokio::io::duplex(1024);
+        let mut left = tokio_util::codec::Framed::new(a, KimeraCodec::<Ping, Binary>::binary());
+        let mut right = tokio_util::codec::Framed::new(b, KimeraCodec::<Ping, Binary>::binary());
+        left.feed(&Ping { seq: 1 }).await.unwrap();
+        left.flush().await.unwrap();
+        assert_eq!(right.next().await.unwrap().unwrap(), Ping { seq: 1 });
+        right.send(&Ping { seq: 2 }).await.unwrap();
+        assert_eq!(left.next().await.unwrap().unwrap(), Ping { seq: 2 });
+    }
+
     #[test]
     fn frames_arrive_in_pieces() {
         let mut bytes = Vec::new();

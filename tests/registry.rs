@@ -228,7 +228,7 @@ fn the_json_view_is_plain_json() {
         registry::decode_any(&kimera::binary::to_vec(&Refund { order: 1, cents: 2 }).unwrap())
             .unwrap();
     assert_eq!(
-        any.to_json().unwrap(),
+        any.to_json_value().unwrap(),
         serde_json::json!({ "order": 1, "cents": 2 })
     );
     assert_eq!(

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use kimera::codec::{FrameCodec, KimeraCodec};
+use kimera::codec::{FrameCodec, KimeraCodec, Mixed};
 use kimera::registry::Dispatcher;
 use kimera::{Binary, Kimera};
 use serde::{Deserialize, Serialize};
@@ -157,7 +157,7 @@ pub async fn handle(socket: TcpStream) -> kimera::Result<()> {
 }
 
 /// A client connection: sends requests of any type, reads responses.
-pub type Client = tokio_util::codec::Framed<TcpStream, KimeraCodec<Response, Binary>>;
+pub type Client = tokio_util::codec::Framed<TcpStream, KimeraCodec<Response, Binary, Mixed>>;
 
 /// Connects to the server at `addr`.
 pub async fn connect(addr: std::net::SocketAddr) -> std::io::Result<Client> {

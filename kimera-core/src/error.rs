@@ -351,15 +351,91 @@ impl From<ErrorKind> for Error {
     }
 }
 
+/// An I/O error for callers that deal in them (an `io::Read` adapter, a `tokio` codec's
+/// caller): I/O failures are given back as they were, truncation is `UnexpectedEof`, an encode
+/// failure `InvalidInput`, every other decode failure `InvalidData`, as serde_json does.
+///
+/// ```
+/// use kimera_core::{Error, ErrorKind};
+/// use std::io;
+///
+/// let err = io::Error::from(Error::from(ErrorKind::TrailingBytes { count: 3 }));
+/// assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+/// assert_eq!(err.to_string(), "3 trailing bytes after the envelope");
+/// ```
+impl From<Error> for std::io::Error {
+    fn from(err: Error) -> Self {
+        use std::io::ErrorKind as Io;
+        let kind = match err.into_kind() {
+            ErrorKind::Io(io) => return io,
+            kind => kind,
+        };
+        let io = match kind {
+            ErrorKind::Truncated { .. } => Io::UnexpectedEof,
+            ErrorKind::Encode { .. } | ErrorKind::Unsupported(_) => Io::InvalidInput,
+            _ => Io::InvalidData,
+        };
+        std::io::Error::new(io, Error::from(kind))
+    }
+}
+
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
         ErrorKind::Io(err).into()
     }
 }
 
+/// The kind's name and the message, as `serde_json::Error` does: what `unwrap` prints reads as
+/// the `Display` text does (fingerprints in hex, paths quoted). [`kind`](Error::kind) has the
+/// fields.
+///
+/// ```
+/// use kimera_core::{Error, ErrorKind};
+///
+/// let err = Error::from(ErrorKind::ChecksumMismatch { stored: 0xdead_beef, computed: 1 });
+/// assert!(format!("{err:?}").starts_with("Error(ChecksumMismatch, \"checksum mismatch: the envelope says deadbeef"));
+/// ```
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.0, f)
+        f.debug_tuple("Error")
+            .field(&format_args!("{}", self.0.name()))
+            .field(&self.to_string())
+            .finish()
+    }
+}
+
+impl ErrorKind {
+    /// The variant's name, for `Debug`.
+    fn name(&self) -> &'static str {
+        match self {
+            ErrorKind::NotAnEnvelope { .. } => "NotAnEnvelope",
+            ErrorKind::UnsupportedWireVersion { .. } => "UnsupportedWireVersion",
+            ErrorKind::TypeMismatch { .. } => "TypeMismatch",
+            ErrorKind::NewerVersion { .. } => "NewerVersion",
+            ErrorKind::NoMigration { .. } => "NoMigration",
+            ErrorKind::Migration { .. } => "Migration",
+            ErrorKind::UnnamedLink { .. } => "UnnamedLink",
+            ErrorKind::NameCollision { .. } => "NameCollision",
+            ErrorKind::FingerprintMismatch { .. } => "FingerprintMismatch",
+            ErrorKind::Unresolvable { .. } => "Unresolvable",
+            ErrorKind::BadSchema { .. } => "BadSchema",
+            ErrorKind::ChecksumMismatch { .. } => "ChecksumMismatch",
+            ErrorKind::ChecksumMissing { .. } => "ChecksumMissing",
+            ErrorKind::Truncated { .. } => "Truncated",
+            ErrorKind::TrailingBytes { .. } => "TrailingBytes",
+            ErrorKind::LimitExceeded { .. } => "LimitExceeded",
+            ErrorKind::Data { .. } => "Data",
+            ErrorKind::Encode { .. } => "Encode",
+            ErrorKind::Unsupported(_) => "Unsupported",
+            ErrorKind::UnknownType { .. } => "UnknownType",
+            ErrorKind::NoHandler { .. } => "NoHandler",
+            ErrorKind::AmbiguousType { .. } => "AmbiguousType",
+            ErrorKind::NotDecodable { .. } => "NotDecodable",
+            ErrorKind::Locked { .. } => "Locked",
+            ErrorKind::CorruptFile { .. } => "CorruptFile",
+            ErrorKind::Python { .. } => "Python",
+            ErrorKind::Io(_) => "Io",
+        }
     }
 }
 
@@ -372,5 +448,49 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         std::error::Error::source(&*self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::{Error, ErrorKind};
+
+    #[test]
+    fn io_errors_come_back_as_they_were_and_others_are_classified() {
+        let original = io::Error::new(io::ErrorKind::BrokenPipe, "peer went away");
+        let back = io::Error::from(Error::from(original));
+        assert_eq!(back.kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(back.to_string(), "peer went away");
+
+        let truncated = io::Error::from(Error::from(ErrorKind::Truncated {
+            context: "binary body",
+            offset: 9,
+        }));
+        assert_eq!(truncated.kind(), io::ErrorKind::UnexpectedEof);
+        // The Kimera error is still there for callers that look.
+        let inner = truncated.get_ref().and_then(|e| e.downcast_ref::<Error>());
+        assert!(matches!(
+            inner.map(Error::kind),
+            Some(ErrorKind::Truncated { offset: 9, .. })
+        ));
+
+        let encode = io::Error::from(Error::from(ErrorKind::Unsupported("no")));
+        assert_eq!(encode.kind(), io::ErrorKind::InvalidInput);
+    }
+
+    #[test]
+    fn debug_reads_as_the_message_does() {
+        let err = Error::from(ErrorKind::FingerprintMismatch {
+            type_name: "shop.Order".into(),
+            version: 3,
+            expected: 0x0123_4567_89ab_cdef,
+            found: 0xfedc_ba98_7654_3210,
+            holds: vec![],
+        });
+        let debug = format!("{err:?}");
+        assert!(debug.starts_with("Error(FingerprintMismatch, "), "{debug}");
+        assert!(debug.contains("fedcba9876543210") && debug.contains("0123456789abcdef"));
     }
 }

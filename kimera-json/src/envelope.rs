@@ -222,7 +222,7 @@ where
     if let Some(kind) = guard.exceeded() {
         return Err(kind.into());
     }
-    let err = match classify(bytes, err) {
+    let err = match classify(bytes, err, "JSON envelope") {
         Ok(kimera) => return Err(kimera),
         Err(err) if !in_body => return Err(not_envelope(err)),
         Err(err) => err,
@@ -260,27 +260,7 @@ impl<'de, T: KimeraHandler + ?Sized> Older<'de> for JsonOlder<'de, '_, T> {
 
     fn decode<U: KimeraHandler + Deserialize<'de>>(self) -> Result<U> {
         check_link::<U>(&self.header)?;
-        let text = self.body.get();
-        let guard = Guard::new(self.limits, text.len());
-        let mut de = serde_json::Deserializer::from_str(text);
-        let err = match U::deserialize(guard.deserializer(&mut de)) {
-            Ok(value) => return Ok(value),
-            Err(err) => err,
-        };
-        if let Some(kind) = guard.exceeded() {
-            return Err(kind.into());
-        }
-        let err = match classify(text.as_bytes(), err) {
-            Ok(kimera) => return Err(kimera),
-            Err(err) => err,
-        };
-        // Error path only: decode again, tracking the field path.
-        let guard = Guard::new(self.limits, text.len());
-        let mut de = serde_json::Deserializer::from_str(text);
-        match serde_path_to_error::deserialize::<_, U>(guard.deserializer(&mut de)) {
-            Err(tracked) => Err(data_error::<U>(tracked.path(), tracked.inner()).into()),
-            Ok(_) => Err(data_error::<U>(".", err).into()),
-        }
+        crate::plain::decode(self.body.get().as_bytes(), self.limits, "JSON envelope")
     }
 
     fn no_migration(&self) -> Error {
@@ -297,7 +277,7 @@ pub(crate) fn header(bytes: &[u8]) -> Result<Header<'_>> {
         .and_then(|h| de.end().map(|()| h));
     match parsed {
         Ok(header) => header.finish(),
-        Err(err) => Err(classify(bytes, err).unwrap_or_else(not_envelope)),
+        Err(err) => Err(classify(bytes, err, "JSON envelope").unwrap_or_else(not_envelope)),
     }
 }
 
@@ -363,12 +343,16 @@ where
 }
 
 /// The Kimera error for serde_json errors that are about the input as a whole (truncation,
-/// trailing bytes, nesting); other errors are handed back.
-fn classify(bytes: &[u8], err: serde_json::Error) -> Result<Error, serde_json::Error> {
+/// trailing bytes, nesting); other errors are handed back. `context` is what the input is.
+pub(crate) fn classify(
+    bytes: &[u8],
+    err: serde_json::Error,
+    context: &'static str,
+) -> Result<Error, serde_json::Error> {
     use serde_json::error::Category;
     if err.classify() == Category::Eof {
         return Ok(ErrorKind::Truncated {
-            context: "JSON envelope",
+            context,
             offset: bytes.len() as u64,
         }
         .into());

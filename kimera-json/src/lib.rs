@@ -22,10 +22,10 @@
 
 mod envelope;
 mod lossless;
+mod plain;
 
 use std::io::{self, Read};
 
-use kimera_core::envelope::encode_error;
 use kimera_core::{Format, Header, KimeraHandler, Limits, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -34,6 +34,7 @@ use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 use crate::lossless::Lossless;
 
 pub use envelope::WIRE_VERSION;
+pub use plain::{from_plain_slice, from_plain_str, to_json_value};
 
 /// The JSON format, with its options.
 ///
@@ -294,30 +295,6 @@ pub fn from_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Re
 /// ```
 pub fn from_reader<R: io::Read, T: KimeraHandler + DeserializeOwned>(reader: R) -> Result<T> {
     Json::new().decode_from_reader(reader)
-}
-
-/// The value alone, without an envelope, as a [`serde_json::Value`]: for logs and tools that
-/// want plain JSON. Refuses, with the field path, what JSON would change (NaN, infinities,
-/// `Some(None)`), as [`to_string`] does.
-///
-/// ```
-/// let value = kimera_json::to_plain_value(&vec![(1u8, "a")])?;
-/// assert_eq!(value, serde_json::json!([[1, "a"]]));
-/// assert!(kimera_json::to_plain_value(&f64::NAN).is_err());
-/// # Ok::<(), kimera_core::Error>(())
-/// ```
-pub fn to_plain_value<T: KimeraHandler + Serialize + ?Sized>(
-    value: &T,
-) -> Result<serde_json::Value> {
-    Lossless(value)
-        .serialize(serde_json::value::Serializer)
-        .map_err(|err| {
-            // Error path only: serialize again, tracking where the failure happens.
-            match serde_path_to_error::serialize(&Lossless(value), serde_json::value::Serializer) {
-                Err(tracked) => encode_error::<T>(tracked.path(), tracked.inner()).into(),
-                Ok(_) => encode_error::<T>(".", err).into(),
-            }
-        })
 }
 
 fn into_string(bytes: Vec<u8>) -> Result<String> {

@@ -158,7 +158,7 @@ impl Diff {
             .map(|change| {
                 let path = &change.path;
                 let json = |value: &Value| {
-                    value.to_json().map_err(|err| -> kimera_core::Error {
+                    value.to_json_value().map_err(|err| -> kimera_core::Error {
                         let message = match err.into_kind() {
                             kimera_core::ErrorKind::Encode { message, .. } => message,
                             other => other.to_string(),

@@ -56,7 +56,7 @@ impl Value {
     /// The value as a [`serde_json::Value`]; an error for what JSON cannot hold exactly (NaN,
     /// infinities, integers beyond 64 bits).
     #[cfg(feature = "json")]
-    pub fn to_json(&self) -> crate::Result<serde_json::Value> {
+    pub fn to_json_value(&self) -> crate::Result<serde_json::Value> {
         use serde_json::Value as Json;
         let unrepresentable = |what: String| -> crate::Error {
             kimera_core::ErrorKind::Encode {
@@ -86,18 +86,20 @@ impl Value {
             Value::List(items) => Json::Array(
                 items
                     .iter()
-                    .map(Value::to_json)
+                    .map(Value::to_json_value)
                     .collect::<crate::Result<_>>()?,
             ),
             Value::Map(entries) => Json::Object(
                 entries
                     .iter()
-                    .map(|(k, v)| Ok((k.clone(), v.to_json()?)))
+                    .map(|(k, v)| Ok((k.clone(), v.to_json_value()?)))
                     .collect::<crate::Result<_>>()?,
             ),
-            Value::Variant(name, content) => {
-                Json::Object([(name.clone(), content.to_json()?)].into_iter().collect())
-            }
+            Value::Variant(name, content) => Json::Object(
+                [(name.clone(), content.to_json_value()?)]
+                    .into_iter()
+                    .collect(),
+            ),
         })
     }
 }

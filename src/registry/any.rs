@@ -15,7 +15,7 @@ use super::RegisteredType;
 /// let bytes = kimera::binary::to_vec(&Reading { sensor: "t1".into(), value: 0.5 })?;
 /// let any = kimera::registry::decode_any(&bytes)?;
 /// assert!(any.is::<Reading>() && !any.is::<String>());
-/// assert_eq!(any.to_json()?, serde_json::json!({ "sensor": "t1", "value": 0.5 }));
+/// assert_eq!(any.to_json_value()?, serde_json::json!({ "sensor": "t1", "value": 0.5 }));
 /// // The wrong type gives the value back.
 /// let any = any.downcast::<String>().unwrap_err();
 /// assert_eq!(any.downcast::<Reading>().unwrap().sensor, "t1");
@@ -66,6 +66,27 @@ impl AnyValue {
         self.value.is::<T>()
     }
 
+    /// The value, if it is a `T`.
+    ///
+    /// ```
+    /// #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera)]
+    /// #[kimera(name = "docs.Batch")]
+    /// struct Batch { ids: Vec<u8> }
+    ///
+    /// let any = kimera::registry::decode_any(&kimera::json::to_vec(&Batch { ids: vec![1, 2] })?)?;
+    /// assert_eq!(any.downcast_ref::<Batch>().map(|b| b.ids.len()), Some(2));
+    /// assert!(any.downcast_ref::<String>().is_none());
+    /// # Ok::<(), kimera::Error>(())
+    /// ```
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        self.value.downcast_ref()
+    }
+
+    /// The value, mutably, if it is a `T`.
+    pub fn downcast_mut<T: Any>(&mut self) -> Option<&mut T> {
+        self.value.downcast_mut()
+    }
+
     /// The value as a `T`, or the `AnyValue` back if it is not one.
     pub fn downcast<T: Any>(self) -> Result<T, AnyValue> {
         match self.value.downcast::<T>() {
@@ -77,7 +98,7 @@ impl AnyValue {
     /// The value as plain JSON (no envelope), for logs. Refuses what JSON cannot hold exactly
     /// (NaN, infinities, `Some(None)`), as the JSON backend does.
     #[cfg(feature = "json")]
-    pub fn to_json(&self) -> kimera_core::Result<serde_json::Value> {
+    pub fn to_json_value(&self) -> kimera_core::Result<serde_json::Value> {
         let decoder =
             self.ty
                 .decoder
@@ -86,7 +107,7 @@ impl AnyValue {
                     type_name: self.ty.name().to_owned(),
                     rust_type: self.ty.rust_type(),
                 })?;
-        (decoder.to_json)(&*self.value)
+        (decoder.to_json_value)(&*self.value)
     }
 }
 

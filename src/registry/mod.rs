@@ -210,7 +210,7 @@ type Boxed = Box<dyn Any + Send>;
 struct Decoder {
     decode: fn(Backend, &[u8]) -> Result<Boxed>,
     #[cfg(feature = "json")]
-    to_json: fn(&(dyn Any + Send)) -> Result<serde_json::Value>,
+    to_json_value: fn(&(dyn Any + Send)) -> Result<serde_json::Value>,
 }
 
 impl Decoder {
@@ -218,8 +218,8 @@ impl Decoder {
         Decoder {
             decode: |backend, bytes| Ok(Box::new(backend.decode::<T>(bytes)?)),
             #[cfg(feature = "json")]
-            to_json: |value| match value.downcast_ref::<T>() {
-                Some(value) => kimera_json::to_plain_value(value),
+            to_json_value: |value| match value.downcast_ref::<T>() {
+                Some(value) => kimera_json::to_json_value(value),
                 None => Err(kimera_core::envelope::encode_error::<T>(
                     ".",
                     "the value is not of its registered type",

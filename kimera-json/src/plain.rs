@@ -1,0 +1,148 @@
+//! Values without an envelope: plain JSON that another program wrote, read into a type, and a
+//! value as a [`serde_json::Value`].
+
+use kimera_core::envelope::{data_error, encode_error};
+use kimera_core::{ErrorKind, Guard, KimeraHandler, Limit, Limits, Result};
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::classify;
+use crate::lossless::Lossless;
+
+/// Reads plain JSON (a value alone, as any JSON library writes it: no envelope, so no type
+/// or version is checked) as a `T`, within the default [`Limits`], with the field path in
+/// errors.
+///
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// let stock: BTreeMap<String, u32> = kimera_json::from_plain_str(r#"{"A-1": 2}"#)?;
+/// assert_eq!(stock["A-1"], 2);
+///
+/// let err = kimera_json::from_plain_str::<BTreeMap<String, u32>>(r#"{"A-1": -2}"#).unwrap_err();
+/// assert!(err.to_string().starts_with("invalid `map<str,u32>` v1 at `A-1`: invalid value"));
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn from_plain_str<'a, T: KimeraHandler + Deserialize<'a>>(text: &'a str) -> Result<T> {
+    from_plain_slice(text.as_bytes())
+}
+
+/// [`from_plain_str`] from bytes.
+///
+/// ```
+/// let pair: (u8, bool) = kimera_json::from_plain_slice(b"[7, true]")?;
+/// assert_eq!(pair, (7, true));
+/// assert!(kimera_json::from_plain_slice::<(u8, bool)>(b"[7, true] []").is_err());
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn from_plain_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
+    decode(bytes, &Limits::DEFAULT, "JSON value")
+}
+
+/// The value alone, without an envelope, as a [`serde_json::Value`]: for logs and tools that
+/// want plain JSON. Refuses, with the field path, what JSON would change (NaN, infinities,
+/// `Some(None)`), as [`to_string`](crate::to_string) does.
+///
+/// ```
+/// let value = kimera_json::to_json_value(&vec![(1u8, "a")])?;
+/// assert_eq!(value, serde_json::json!([[1, "a"]]));
+/// assert!(kimera_json::to_json_value(&f64::NAN).is_err());
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn to_json_value<T: KimeraHandler + Serialize + ?Sized>(
+    value: &T,
+) -> Result<serde_json::Value> {
+    Lossless(value)
+        .serialize(serde_json::value::Serializer)
+        .map_err(|err| {
+            // Error path only: serialize again, tracking where the failure happens.
+            match serde_path_to_error::serialize(&Lossless(value), serde_json::value::Serializer) {
+                Err(tracked) => encode_error::<T>(tracked.path(), tracked.inner()).into(),
+                Ok(_) => encode_error::<T>(".", err).into(),
+            }
+        })
+}
+
+/// Decodes `bytes`, one JSON value and nothing after it, as a `T` under `limits`; on failure
+/// decodes again to name the field path. `context` says what the bytes are, for truncation.
+pub(crate) fn decode<'de, T>(bytes: &'de [u8], limits: &Limits, context: &'static str) -> Result<T>
+where
+    T: KimeraHandler + Deserialize<'de>,
+{
+    if bytes.len() as u64 > limits.max_size {
+        return Err(ErrorKind::LimitExceeded {
+            limit: Limit::Size,
+            max: limits.max_size,
+        }
+        .into());
+    }
+    let guard = Guard::new(limits, bytes.len());
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let err = match T::deserialize(guard.deserializer(&mut de)).and_then(|v| de.end().map(|()| v)) {
+        Ok(value) => return Ok(value),
+        Err(err) => err,
+    };
+    if let Some(kind) = guard.exceeded() {
+        return Err(kind.into());
+    }
+    let err = match classify(bytes, err, context) {
+        Ok(kimera) => return Err(kimera),
+        Err(err) => err,
+    };
+    // Error path only: decode again, tracking the field path.
+    let guard = Guard::new(limits, bytes.len());
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(guard.deserializer(&mut de)) {
+        Err(tracked) => Err(data_error::<T>(tracked.path(), tracked.inner()).into()),
+        Ok(_) => Err(data_error::<T>(".", err).into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kimera_core::{ErrorKind, Limit, Limits};
+
+    use super::{decode, from_plain_slice};
+
+    #[test]
+    fn whole_input_errors_are_named_as_a_plain_value() {
+        let kind = |bytes: &[u8]| from_plain_slice::<Vec<u8>>(bytes).unwrap_err().into_kind();
+        assert!(matches!(
+            kind(b"[1, 2"),
+            ErrorKind::Truncated {
+                context: "JSON value",
+                offset: 5
+            }
+        ));
+        assert!(matches!(
+            kind(b"[1] [2]"),
+            ErrorKind::TrailingBytes { count: 3 }
+        ));
+        assert!(matches!(
+            kind(br#"{"kimera":1,"type":"list<u8>","version":1,"value":[1]}"#),
+            ErrorKind::Data { .. }
+        ));
+    }
+
+    #[test]
+    fn the_limits_apply() {
+        let nested = b"[[[[1]]]]";
+        let limits = Limits::default().with_max_depth(3);
+        let err = decode::<Vec<Vec<Vec<Vec<u8>>>>>(nested, &limits, "JSON value").unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            ErrorKind::LimitExceeded {
+                limit: Limit::Depth,
+                max: 3
+            }
+        ));
+        let err =
+            decode::<u8>(b"1    ", &Limits::default().with_max_size(4), "JSON value").unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            ErrorKind::LimitExceeded {
+                limit: Limit::Size,
+                max: 4
+            }
+        ));
+    }
+}
