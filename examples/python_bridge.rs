@@ -27,7 +27,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let at = NaiveDate::from_ymd_opt(2024, 3, 1)
         .and_then(|d| d.and_hms_micro_opt(12, 30, 45, 123_456))
         .ok_or("a valid time")?;
-    let from_python = python::to_string(&Value::Dict(vec![
+    let from_python = python::Value::to_wire(&Value::Dict(vec![
         ("sensor".into(), Value::Str("t-17".into())),
         ("at".into(), Value::DateTime(at)),
         (
@@ -42,14 +42,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ]))?;
     println!("from Python:\n  {from_python}\n");
 
-    let reading: Reading = python::from_str_typed(&from_python)?;
+    let reading: Reading = python::from_str(&from_python)?;
     println!("as a Rust struct:\n  {reading:?}\n");
 
     // And back, for the Python service to read with KimeraSerializer().deserialize(...).
     let mut reply = reading;
     reply.calibrated = NaiveDate::from_ymd_opt(2024, 2, 1);
-    let for_python = python::to_string_typed(&reply)?;
+    let for_python = python::to_string(&reply)?;
     println!("for Python:\n  {for_python}");
-    assert_eq!(python::from_str_typed::<Reading>(&for_python)?, reply);
+    assert_eq!(python::from_str::<Reading>(&for_python)?, reply);
     Ok(())
 }

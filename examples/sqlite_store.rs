@@ -5,7 +5,7 @@
 //! cargo run --example sqlite_store [DATABASE_FILE]   # default: an in-memory database
 //! ```
 
-use kimera::sqlite::{Stored, StoredJson};
+use kimera::sqlite::{BinaryColumn, JsonColumn};
 use kimera::Kimera;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     db.execute(
         "INSERT INTO customers (blob, doc) VALUES (?1, ?2)",
-        (Stored(&ada), StoredJson(&ada)),
+        (BinaryColumn(&ada), JsonColumn(&ada)),
     )?;
     // A row an older release wrote.
     let old = CustomerV1 {
@@ -61,15 +61,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     db.execute(
         "INSERT INTO customers (blob, doc) VALUES (?1, ?2)",
-        (Stored(&old), StoredJson(&old)),
+        (BinaryColumn(&old), JsonColumn(&old)),
     )?;
 
     let mut select = db.prepare("SELECT id, blob, doc FROM customers ORDER BY id")?;
     let rows = select.query_map((), |row| {
         Ok((
             row.get::<_, i64>(0)?,
-            row.get::<_, Stored<Customer>>(1)?,
-            row.get::<_, StoredJson<Customer>>(2)?,
+            row.get::<_, BinaryColumn<Customer>>(1)?,
+            row.get::<_, JsonColumn<Customer>>(2)?,
         ))
     })?;
     for row in rows {

@@ -39,5 +39,5 @@
 
 pub use kimera_json::{
     from_plain_slice, from_plain_str, from_reader, from_slice, from_str, to_json_value, to_string,
-    to_string_pretty, to_vec, to_writer, Json, WIRE_VERSION,
+    to_string_pretty, to_vec, to_vec_pretty, to_writer, to_writer_pretty, Json, WIRE_VERSION,
 };

@@ -65,7 +65,7 @@
 //!   [`derive@Kimera`] and `docs/versioning.md`).
 //! - [`registry`]: decode a value whose type only its envelope says ([`registry::decode_any`]),
 //!   or route values to typed handlers ([`registry::Dispatcher`]).
-//! - [`diff`](mod@diff): what changed between two values, with JSON Pointer paths and an RFC
+//! - [`diff`]: what changed between two values, with JSON Pointer paths and an RFC
 //!   6902 patch.
 //! - [`frame`]: envelopes over `Read`/`Write` streams with length prefixes; `codec` (feature
 //!   `tokio`): the same frames for tokio's `Framed`.
@@ -112,7 +112,6 @@ pub mod sqlite;
 
 #[cfg(feature = "derive")]
 pub use derive::Kimera;
-pub use diff::{diff, diff_encoded, Diff};
 
 /// Encodes `value` in the format `F` with its default options.
 ///

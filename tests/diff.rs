@@ -64,7 +64,7 @@ fn doc() -> Doc {
 
 /// Applies the diff's patch to `old`'s JSON with the `json-patch` crate.
 fn patched(old: &Doc, new: &Doc) -> serde_json::Value {
-    let patch = kimera::diff(old, new)
+    let patch = kimera::diff::between(old, new)
         .expect("diffs")
         .to_json_patch()
         .expect("finite values have a JSON patch");
@@ -118,7 +118,7 @@ fn any_doc() -> impl Strategy<Value = Doc> {
 proptest! {
     #[test]
     fn the_patch_turns_old_into_new(old in any_doc(), new in any_doc()) {
-        let diff = kimera::diff(&old, &new).unwrap();
+        let diff = kimera::diff::between(&old, &new).unwrap();
         prop_assert_eq!(patched(&old, &new), serde_json::to_value(&new).unwrap());
         prop_assert_eq!(diff.is_empty(), old == new && old.score.to_bits() == new.score.to_bits()
             && old.tags.values().zip(new.tags.values()).all(|(a, b)| a.to_bits() == b.to_bits()));
@@ -131,7 +131,7 @@ proptest! {
 
     #[test]
     fn a_value_has_no_changes_from_itself(doc in any_doc()) {
-        prop_assert!(kimera::diff(&doc, &doc.clone()).unwrap().is_empty());
+        prop_assert!(kimera::diff::between(&doc, &doc.clone()).unwrap().is_empty());
     }
 }
 
@@ -147,7 +147,7 @@ fn changes_have_paths_kinds_and_both_values() {
     new.tags.remove("a");
     new.tags.insert("c/d~e".into(), 3.0);
     new.flags.insert(2, true);
-    let diff = kimera::diff(&old, &new).unwrap();
+    let diff = kimera::diff::between(&old, &new).unwrap();
     let summary: Vec<_> = diff
         .changes()
         .iter()
@@ -179,7 +179,7 @@ fn changes_have_paths_kinds_and_both_values() {
 
 #[test]
 fn shorter_sequences_are_removed_from_the_end() {
-    let diff = kimera::diff(&vec![1, 2, 3, 4], &vec![9]).unwrap();
+    let diff = kimera::diff::between(&vec![1, 2, 3, 4], &vec![9]).unwrap();
     assert_eq!(
         diff.to_string(),
         "changed /0: 1 -> 9\nremoved /3: 4\nremoved /2: 3\nremoved /1: 2"
@@ -195,7 +195,7 @@ fn enums_options_and_whole_values() {
         parcels: 1,
     };
     new.note = Some("gift".into());
-    let diff = kimera::diff(&old, &new).unwrap();
+    let diff = kimera::diff::between(&old, &new).unwrap();
     assert_eq!(
         diff.to_string(),
         "changed /status: \"Open\" -> {\"Shipped\": {\"carrier\": \"DHL\", \"parcels\": 1}}\n\
@@ -209,21 +209,24 @@ fn enums_options_and_whole_values() {
         carrier: "UPS".into(),
         parcels: 1,
     };
-    let diff = kimera::diff(&new, &newer).unwrap();
+    let diff = kimera::diff::between(&new, &newer).unwrap();
     assert_eq!(
         diff.to_string(),
         "changed /status/Shipped/carrier: \"DHL\" -> \"UPS\""
     );
 
     // A top-level scalar changes as a whole, at the empty pointer.
-    let diff = kimera::diff(&1u8, &2u8).unwrap();
+    let diff = kimera::diff::between(&1u8, &2u8).unwrap();
     assert_eq!(diff.changes()[0].path(), "");
     assert_eq!(diff.to_string(), "changed (the whole value): 1 -> 2");
     assert_eq!(
         diff.to_json_patch().unwrap(),
         serde_json::json!([{ "op": "replace", "path": "", "value": 2 }])
     );
-    assert_eq!(kimera::diff(&1u8, &1u8).unwrap().to_string(), "no changes");
+    assert_eq!(
+        kimera::diff::between(&1u8, &1u8).unwrap().to_string(),
+        "no changes"
+    );
 }
 
 #[test]
@@ -232,13 +235,13 @@ fn floats_nan_and_signed_zero() {
     old.score = f64::NAN;
     let mut new = old.clone();
     // NaN staying NaN is no change.
-    assert!(kimera::diff(&old, &new).unwrap().is_empty());
+    assert!(kimera::diff::between(&old, &new).unwrap().is_empty());
     new.score = 1.0;
-    let diff = kimera::diff(&old, &new).unwrap();
+    let diff = kimera::diff::between(&old, &new).unwrap();
     assert_eq!(diff.to_string(), "changed /score: NaN -> 1.0");
     // The patch can say 1.0 but not NaN: the reverse patch is refused, not written as null.
     assert!(diff.to_json_patch().is_ok());
-    let err = kimera::diff(&new, &old)
+    let err = kimera::diff::between(&new, &old)
         .unwrap()
         .to_json_patch()
         .unwrap_err();
@@ -247,17 +250,17 @@ fn floats_nan_and_signed_zero() {
         "{err}"
     );
     // 0.0 and -0.0 are written differently, so they differ.
-    let diff = kimera::diff(&0.0f64, &-0.0f64).unwrap();
+    let diff = kimera::diff::between(&0.0f64, &-0.0f64).unwrap();
     assert_eq!(diff.to_string(), "changed (the whole value): 0.0 -> -0.0");
-    let diff = kimera::diff(&f64::INFINITY, &f64::NEG_INFINITY).unwrap();
+    let diff = kimera::diff::between(&f64::INFINITY, &f64::NEG_INFINITY).unwrap();
     assert_eq!(diff.to_string(), "changed (the whole value): inf -> -inf");
     // Integers JSON cannot hold are diffed exactly, and refused in a patch.
-    let diff = kimera::diff(&u128::MAX, &0u128).unwrap();
+    let diff = kimera::diff::between(&u128::MAX, &0u128).unwrap();
     assert_eq!(
         diff.to_string(),
         "changed (the whole value): 340282366920938463463374607431768211455 -> 0"
     );
-    assert!(kimera::diff(&0u128, &u128::MAX)
+    assert!(kimera::diff::between(&0u128, &u128::MAX)
         .unwrap()
         .to_json_patch()
         .is_err());
@@ -290,10 +293,10 @@ fn encoded_snapshots_in_any_backend_and_version() {
             skus: vec!["a".into(), "b".into()],
         })
         .unwrap();
-    let diff = kimera::diff_encoded::<Cart>(&old, &new).unwrap();
+    let diff = kimera::diff::between_encoded::<Cart>(&old, &new).unwrap();
     assert_eq!(diff.to_string(), "added /skus/1: \"b\"");
     // Bad input is the decode error.
-    assert!(kimera::diff_encoded::<Cart>(&old, b"junk").is_err());
+    assert!(kimera::diff::between_encoded::<Cart>(&old, b"junk").is_err());
 }
 
 /// A flattened map holding a field's name: serde_json keeps the last value of the key, and so
@@ -315,7 +318,10 @@ fn keys_are_those_serde_json_writes() {
     let mut new = old.clone();
     new.rest.insert("x".into(), 5);
     new.rest.remove("a");
-    let patch = kimera::diff(&old, &new).unwrap().to_json_patch().unwrap();
+    let patch = kimera::diff::between(&old, &new)
+        .unwrap()
+        .to_json_patch()
+        .unwrap();
     let patch: json_patch::Patch = serde_json::from_value(patch).unwrap();
     let mut doc = serde_json::to_value(&old).unwrap();
     json_patch::patch(&mut doc, &patch).unwrap();
@@ -331,7 +337,7 @@ fn keys_are_those_serde_json_writes() {
         s.serialize_f32(f32::from_bits(*bits))
     }
     let key = Key(0.1f32.to_bits());
-    let diff = kimera::diff(
+    let diff = kimera::diff::between(
         &FloatKeys(BTreeMap::from([(key, 1)])),
         &FloatKeys(BTreeMap::from([(Key(0.1f32.to_bits()), 2)])),
     )
@@ -342,9 +348,12 @@ fn keys_are_those_serde_json_writes() {
 #[test]
 fn integers_json_can_hold_are_in_the_patch() {
     let big = i128::from(u64::MAX);
-    let patch = kimera::diff(&0i128, &big).unwrap().to_json_patch().unwrap();
+    let patch = kimera::diff::between(&0i128, &big)
+        .unwrap()
+        .to_json_patch()
+        .unwrap();
     assert_eq!(patch[0]["value"], serde_json::json!(u64::MAX));
-    let err = kimera::diff(&0i128, &(big + 1))
+    let err = kimera::diff::between(&0i128, &(big + 1))
         .unwrap()
         .to_json_patch()
         .unwrap_err();

@@ -64,9 +64,9 @@ fn every_vector_reads_as_its_value_and_writes_back_byte_for_byte() {
     let vectors = vectors();
     assert_eq!(vectors.len(), 135);
     for (id, value, wire) in vectors {
-        let read = python::from_str(&wire).unwrap_or_else(|e| panic!("vector {id}: {e}"));
+        let read = Value::from_wire(&wire).unwrap_or_else(|e| panic!("vector {id}: {e}"));
         assert_eq!(read, value, "vector {id} read");
-        let written = python::to_string(&value).unwrap_or_else(|e| panic!("vector {id}: {e}"));
+        let written = Value::to_wire(&value).unwrap_or_else(|e| panic!("vector {id}: {e}"));
         assert_eq!(written, wire, "vector {id} written");
     }
 }
@@ -85,8 +85,8 @@ fn floats_keep_every_bit() {
         f64::NAN,
         f64::INFINITY,
     ] {
-        let wire = python::to_string(&Value::Float(x)).unwrap();
-        match python::from_str(&wire).unwrap() {
+        let wire = Value::to_wire(&Value::Float(x)).unwrap();
+        match Value::from_wire(&wire).unwrap() {
             Value::Float(y) => assert!(
                 x.to_bits() == y.to_bits() || (x.is_nan() && y.is_nan()),
                 "{x:?} -> {wire} -> {y:?}"
@@ -95,7 +95,7 @@ fn floats_keep_every_bit() {
         }
     }
     assert_eq!(
-        python::to_string(&Value::Float(f64::NEG_INFINITY)).unwrap(),
+        Value::to_wire(&Value::Float(f64::NEG_INFINITY)).unwrap(),
         r#"{"data": -Infinity, "serializer": "DefaultSerializerHandler"}"#
     );
 }
@@ -142,8 +142,8 @@ fn member() -> Member {
 
 #[test]
 fn a_rust_struct_is_a_python_dict() {
-    let wire = python::to_string_typed(&member()).unwrap();
-    let Value::Dict(fields) = python::from_str(&wire).unwrap() else {
+    let wire = python::to_string(&member()).unwrap();
+    let Value::Dict(fields) = Value::from_wire(&wire).unwrap() else {
         panic!("a dict");
     };
     let names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
@@ -188,10 +188,10 @@ fn a_rust_struct_is_a_python_dict() {
         )])
     );
     // What a Python service sends back reads into the struct.
-    let back: Member = python::from_str_typed(&wire).unwrap();
+    let back: Member = python::from_str(&wire).unwrap();
     assert_eq!(back, member());
     // Text the Python side wrote by hand, keys in another order.
-    let by_python = python::to_string(&Value::Dict(vec![
+    let by_python = Value::to_wire(&Value::Dict(vec![
         ("status".into(), Value::Str("Active".into())),
         ("attributes".into(), Value::Dict(vec![])),
         (
@@ -206,9 +206,9 @@ fn a_rust_struct_is_a_python_dict() {
         ("name".into(), Value::Str("Ada".into())),
     ]))
     .unwrap();
-    let read: Member = python::from_str_typed(&by_python).unwrap();
+    let read: Member = python::from_str(&by_python).unwrap();
     assert_eq!((read.age, read.status), (37, Status::Active));
-    let err = python::from_str_typed::<Member>(&wire.replace("36", "-36")).unwrap_err();
+    let err = python::from_str::<Member>(&wire.replace("36", "-36")).unwrap_err();
     assert!(
         err.to_string()
             .starts_with("invalid `crm.Member` v1 at `age`"),
@@ -217,7 +217,7 @@ fn a_rust_struct_is_a_python_dict() {
 }
 
 fn python_error(wire: &str) -> String {
-    let err = python::from_str(wire).unwrap_err();
+    let err = Value::from_wire(wire).unwrap_err();
     assert!(
         matches!(
             err.kind(),
@@ -296,19 +296,19 @@ fn bad_wire_text_is_a_clear_error_saying_where() {
 #[test]
 fn depth_and_size_are_bounded() {
     // Each level escapes the one inside it again: a deep value is built from the inside out.
-    let mut wire = python::to_string(&Value::Int(1)).unwrap();
+    let mut wire = Value::to_wire(&Value::Int(1)).unwrap();
     for _ in 0..12 {
-        wire = python::to_string(&Value::List(vec![python::from_str(&wire).unwrap()])).unwrap();
+        wire = Value::to_wire(&Value::List(vec![Value::from_wire(&wire).unwrap()])).unwrap();
     }
     let strict = kimera::Limits::default().with_max_depth(8);
-    let err = python::from_str_with(&wire, &strict).unwrap_err();
+    let err = Value::from_wire_with(&wire, &strict).unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
         "{err}"
     );
-    assert!(python::from_str(&wire).is_ok());
+    assert!(Value::from_wire(&wire).is_ok());
     let small = kimera::Limits::default().with_max_size(16);
-    let err = python::from_str_with(&wire, &small).unwrap_err();
+    let err = Value::from_wire_with(&wire, &small).unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
         "{err}"
@@ -321,23 +321,23 @@ fn values_python_could_not_hold_are_refused_when_written() {
         .unwrap()
         .and_hms_nano_opt(1, 2, 3, 123_456_789)
         .unwrap();
-    let err = python::to_string(&Value::List(vec![Value::DateTime(fine)])).unwrap_err();
+    let err = Value::to_wire(&Value::List(vec![Value::DateTime(fine)])).unwrap_err();
     assert!(
         err.to_string().contains("at `$[0]`")
             && err.to_string().contains("finer than microseconds"),
         "{err}"
     );
     let ancient = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
-    assert!(python::to_string(&Value::Date(ancient)).is_err());
+    assert!(Value::to_wire(&Value::Date(ancient)).is_err());
     // Years below 1000 are written with four digits, unlike the Python library.
     let early = Value::Date(NaiveDate::from_ymd_opt(964, 12, 10).unwrap());
-    let wire = python::to_string(&early).unwrap();
+    let wire = Value::to_wire(&early).unwrap();
     assert_eq!(
         wire,
         r#"{"data": "09641210", "serializer": "DateSerializerHandler"}"#
     );
-    assert_eq!(python::from_str(&wire).unwrap(), early);
-    assert!(python::to_string_typed(&u64::MAX)
+    assert_eq!(Value::from_wire(&wire).unwrap(), early);
+    assert!(python::to_string(&u64::MAX)
         .unwrap_err()
         .to_string()
         .contains("64-bit range"));
@@ -349,21 +349,21 @@ fn hostile_input_costs_what_it_weighs() {
     let entries: Vec<(String, Value)> = (0..100_000)
         .map(|i| (format!("k{i}"), Value::Int(i)))
         .collect();
-    let wire = python::to_string(&Value::Dict(entries)).unwrap();
+    let wire = Value::to_wire(&Value::Dict(entries)).unwrap();
     let started = std::time::Instant::now();
-    let Value::Dict(read) = python::from_str(&wire).unwrap() else {
+    let Value::Dict(read) = Value::from_wire(&wire).unwrap() else {
         panic!("a dict")
     };
     assert_eq!(read.len(), 100_000);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 
     // A large payload nested a few levels deep is counted at every level it is decoded.
-    let mut wire = python::to_string(&Value::Str("a".repeat(100_000))).unwrap();
+    let mut wire = Value::to_wire(&Value::Str("a".repeat(100_000))).unwrap();
     for _ in 0..5 {
-        wire = python::to_string(&Value::List(vec![python::from_str(&wire).unwrap()])).unwrap();
+        wire = Value::to_wire(&Value::List(vec![Value::from_wire(&wire).unwrap()])).unwrap();
     }
     let limits = kimera::Limits::default().with_max_size(3 * wire.len() as u64);
-    let err = python::from_str_with(&wire, &limits).unwrap_err();
+    let err = Value::from_wire_with(&wire, &limits).unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
         "{err}"
@@ -374,7 +374,7 @@ fn hostile_input_costs_what_it_weighs() {
     for _ in 0..100_000 {
         deep = Value::List(vec![deep]);
     }
-    let err = python::to_string(&deep).unwrap_err();
+    let err = Value::to_wire(&deep).unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
         "{err}"
@@ -384,7 +384,7 @@ fn hostile_input_costs_what_it_weighs() {
         doubling = Value::List(vec![doubling]);
     }
     let small = kimera::Limits::default().with_max_size(1 << 20);
-    let err = python::to_string_with(&doubling, &small).unwrap_err();
+    let err = Value::to_wire_with(&doubling, &small).unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
         "{err}"

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use kimera::sqlite::{Stored, StoredJson};
+use kimera::sqlite::{BinaryColumn, JsonColumn};
 use kimera::Kimera;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
@@ -93,7 +93,7 @@ fn thousands_of_values_round_trip_through_a_database_file() {
         for id in 0..ROWS {
             let order = order(id);
             insert
-                .execute((id as i64, Stored(&order), StoredJson(&order)))
+                .execute((id as i64, BinaryColumn(&order), JsonColumn(&order)))
                 .unwrap();
         }
     }
@@ -108,8 +108,8 @@ fn thousands_of_values_round_trip_through_a_database_file() {
         .query_map((), |row| {
             Ok((
                 row.get::<_, i64>(0)?,
-                row.get::<_, Stored<Order>>(1)?,
-                row.get::<_, StoredJson<Order>>(2)?,
+                row.get::<_, BinaryColumn<Order>>(1)?,
+                row.get::<_, JsonColumn<Order>>(2)?,
                 row.get::<_, String>(3)?,
                 row.get::<_, String>(4)?,
             ))
@@ -134,7 +134,7 @@ fn the_json_column_is_json_sqlite_itself_can_query() {
         let order = order(id);
         db.1.execute(
             "INSERT INTO orders (id, blob, doc) VALUES (?1, ?2, ?3)",
-            (id as i64, Stored(&order), StoredJson(&order)),
+            (id as i64, BinaryColumn(&order), JsonColumn(&order)),
         )
         .unwrap();
     }
@@ -173,10 +173,10 @@ fn rows_written_by_an_older_version_migrate_on_read() {
     };
     db.1.execute(
         "INSERT INTO orders (id, blob, doc) VALUES (1, ?1, ?2)",
-        (Stored(&old), StoredJson(&old)),
+        (BinaryColumn(&old), JsonColumn(&old)),
     )
     .unwrap();
-    let (blob, doc): (Stored<Order>, StoredJson<Order>) =
+    let (blob, doc): (BinaryColumn<Order>, JsonColumn<Order>) =
         db.1.query_row("SELECT blob, doc FROM orders", (), |row| {
             Ok((row.get(0)?, row.get(1)?))
         })
@@ -192,14 +192,14 @@ fn decode_errors_keep_kimeras_message() {
     db.1.execute(
         "INSERT INTO orders (id, blob, doc) VALUES (1, ?1, ?2)",
         (
-            Stored(&"not an order".to_string()),
+            BinaryColumn(&"not an order".to_string()),
             "{\"no\": \"envelope\"}",
         ),
     )
     .unwrap();
     let err =
         db.1.query_row("SELECT blob FROM orders", (), |row| {
-            row.get::<_, Stored<Order>>(0)
+            row.get::<_, BinaryColumn<Order>>(0)
         })
         .unwrap_err();
     assert!(
@@ -209,7 +209,7 @@ fn decode_errors_keep_kimeras_message() {
     );
     let err =
         db.1.query_row("SELECT doc FROM orders", (), |row| {
-            row.get::<_, StoredJson<Order>>(0)
+            row.get::<_, JsonColumn<Order>>(0)
         })
         .unwrap_err();
     assert!(
@@ -217,8 +217,10 @@ fn decode_errors_keep_kimeras_message() {
         "{err}"
     );
     let err =
-        db.1.query_row("SELECT NULL", (), |row| row.get::<_, Stored<Order>>(0))
-            .unwrap_err();
+        db.1.query_row("SELECT NULL", (), |row| {
+            row.get::<_, BinaryColumn<Order>>(0)
+        })
+        .unwrap_err();
     assert!(
         matches!(err, rusqlite::Error::InvalidColumnType(..)),
         "{err}"

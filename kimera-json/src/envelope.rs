@@ -22,7 +22,7 @@ use serde_json::value::RawValue;
 use crate::lossless::Lossless;
 
 /// The wire version written under the `kimera` key.
-pub const WIRE_VERSION: u32 = 1;
+pub const WIRE_VERSION: u8 = 1;
 
 const FORMAT: &str = "json";
 
@@ -462,11 +462,11 @@ impl<'de> Seen<'de> {
             Key::Kimera => {
                 let wire = map.next_value::<u32>()?;
                 self.wire = Some(wire);
-                Ok((wire != WIRE_VERSION).then(|| {
+                Ok((wire != u32::from(WIRE_VERSION)).then(|| {
                     ErrorKind::UnsupportedWireVersion {
                         format: FORMAT,
                         found: wire,
-                        supported: WIRE_VERSION,
+                        supported: WIRE_VERSION.into(),
                     }
                     .into()
                 }))

@@ -221,9 +221,7 @@ pub fn to_string<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Str
 /// # Ok::<(), kimera_core::Error>(())
 /// ```
 pub fn to_string_pretty<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<String> {
-    let mut out = Vec::with_capacity(128);
-    Json::new().with_pretty().encode_into(value, &mut out)?;
-    into_string(out)
+    into_string(to_vec_pretty(value)?)
 }
 
 /// Encodes `value` as a compact JSON envelope in bytes.
@@ -237,6 +235,35 @@ pub fn to_vec<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8
     let mut out = Vec::with_capacity(128);
     Json::new().encode_into(value, &mut out)?;
     Ok(out)
+}
+
+/// Encodes `value` as an indented JSON envelope in bytes.
+///
+/// ```
+/// let bytes = kimera_json::to_vec_pretty(&[1u8])?;
+/// assert_eq!(bytes, b"{\n  \"kimera\": 1,\n  \"type\": \"array<u8,1>\",\n  \"version\": 1,\n  \"value\": [\n    1\n  ]\n}");
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn to_vec_pretty<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(128);
+    Json::new().with_pretty().encode_into(value, &mut out)?;
+    Ok(out)
+}
+
+/// Streams `value` as an indented JSON envelope to `writer` (see [`to_writer`] on values
+/// refused halfway).
+///
+/// ```
+/// let mut out = Vec::new();
+/// kimera_json::to_writer_pretty(&mut out, &true)?;
+/// assert!(out.starts_with(b"{\n  \"kimera\": 1,"));
+/// # Ok::<(), kimera_core::Error>(())
+/// ```
+pub fn to_writer_pretty<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+) -> Result<()> {
+    Json::new().with_pretty().encode_to_writer(writer, value)
 }
 
 /// Streams `value` as a compact JSON envelope to `writer`.

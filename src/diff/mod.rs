@@ -1,6 +1,6 @@
 //! Change detection: which fields of a value changed between two points in time.
 //!
-//! [`diff`] compares two values of one type as serde writes them, [`diff_encoded`] two encoded
+//! [`between`] compares two values of one type as serde writes them, [`between_encoded`] two encoded
 //! snapshots (of either backend, of any versions: both are decoded and migrated first). The
 //! result lists each change with its path, an RFC 6901 JSON Pointer built from the field names
 //! serde writes (`/lines/2/qty`), its kind, and the old and new values; it prints one line per
@@ -23,7 +23,7 @@
 //! new.lines.push(Line { sku: "b".into(), qty: 1 });
 //! new.note = Some("gift".into());
 //!
-//! let diff = kimera::diff(&old, &new)?;
+//! let diff = kimera::diff::between(&old, &new)?;
 //! assert_eq!(diff.changes()[0].path(), "/lines/0/qty");
 //! assert_eq!(diff.changes()[0].kind(), ChangeKind::Changed);
 //! assert_eq!(diff.to_string(), "\
@@ -140,7 +140,7 @@ impl Diff {
     /// bits): nothing is written differently from what it is.
     ///
     /// ```
-    /// let diff = kimera::diff(&vec![1, 2, 3], &vec![1, 5])?;
+    /// let diff = kimera::diff::between(&vec![1, 2, 3], &vec![1, 5])?;
     /// assert_eq!(
     ///     diff.to_json_patch()?,
     ///     serde_json::json!([
@@ -203,7 +203,7 @@ impl fmt::Display for Diff {
 /// The changes from `old` to `new`, two values of one handled type.
 ///
 /// An error only if a `Serialize` impl fails. See the [module](self) for an example.
-pub fn diff<T: KimeraHandler + Serialize + ?Sized>(old: &T, new: &T) -> Result<Diff> {
+pub fn between<T: KimeraHandler + Serialize + ?Sized>(old: &T, new: &T) -> Result<Diff> {
     let (old, new) = (Value::of(old)?, Value::of(new)?);
     let mut changes = Vec::new();
     compare(&mut String::new(), &old, &new, &mut changes);
@@ -216,17 +216,17 @@ pub fn diff<T: KimeraHandler + Serialize + ?Sized>(old: &T, new: &T) -> Result<D
 /// ```
 /// let old = kimera::json::to_vec(&vec!["a".to_string()])?;
 /// let new = kimera::binary::to_vec(&vec!["a".to_string(), "b".to_string()])?;
-/// let diff = kimera::diff_encoded::<Vec<String>>(&old, &new)?;
+/// let diff = kimera::diff::between_encoded::<Vec<String>>(&old, &new)?;
 /// assert_eq!(diff.to_string(), r#"added /1: "b""#);
 /// # Ok::<(), kimera::Error>(())
 /// ```
-pub fn diff_encoded<T>(old: &[u8], new: &[u8]) -> Result<Diff>
+pub fn between_encoded<T>(old: &[u8], new: &[u8]) -> Result<Diff>
 where
     T: KimeraHandler + Serialize + DeserializeOwned,
 {
     let old: T = crate::from_slice(old)?;
     let new: T = crate::from_slice(new)?;
-    diff(&old, &new)
+    between(&old, &new)
 }
 
 /// Appends the changes from `old` to `new` at `path` (restored before returning).

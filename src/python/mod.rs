@@ -10,9 +10,9 @@
 //! use kimera::python::{self, Value};
 //!
 //! let wire = r#"{"data": ["{\"data\": 1, \"serializer\": \"DefaultSerializerHandler\"}"], "serializer": "ListSerializerHandler"}"#;
-//! let value = python::from_str(wire)?;
+//! let value = python::Value::from_wire(wire)?;
 //! assert_eq!(value, Value::List(vec![Value::Int(1)]));
-//! assert_eq!(python::to_string(&value)?, wire);
+//! assert_eq!(python::Value::to_wire(&value)?, wire);
 //! # Ok::<(), kimera::Error>(())
 //! ```
 //!
@@ -45,7 +45,7 @@
 //!
 //! # Typed values
 //!
-//! [`to_string_typed`] and [`from_str_typed`] bridge any handled Rust type: structs and maps
+//! [`to_string`] and [`from_str`] bridge any handled Rust type: structs and maps
 //! are dicts keyed by serde's names, sequences lists, tuples tuples, `None` and `()` None, and
 //! fields the type's [`Schema`](crate::Schema) says are chrono `NaiveDateTime` or `NaiveDate`
 //! the date handlers. What does not cross, or not both ways:
@@ -63,7 +63,7 @@
 //! - Reading into a map type keeps no order of its own beyond serde's (dict order is kept by
 //!   the dynamic [`Value`]).
 //!
-//! Writing is bounded like reading ([`to_string_with`]): each level of nesting escapes the text
+//! Writing is bounded like reading ([`Value::to_wire_with`]): each level of nesting escapes the text
 //! inside it again and so doubles it.
 
 mod text;
@@ -72,7 +72,7 @@ mod typed;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use kimera_core::{Error, ErrorKind, Limits, Result};
 
-pub use typed::{from_str_typed, to_string_typed};
+pub use typed::{from_str, to_string};
 
 use text::Json;
 
@@ -101,56 +101,70 @@ pub enum Value {
     Date(NaiveDate),
 }
 
-/// Reads a value from the Python library's wire text.
-///
-/// ```
-/// let v = kimera::python::from_str(r#"{"data": "20240301", "serializer": "DateSerializerHandler"}"#)?;
-/// assert_eq!(v, kimera::python::Value::Date(chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()));
-/// # Ok::<(), kimera::Error>(())
-/// ```
-pub fn from_str(wire: &str) -> Result<Value> {
-    from_str_with(wire, &Limits::DEFAULT)
-}
-
-/// [`from_str`] with other [`Limits`]: `max_size` bounds the text, `max_depth` the nesting of
-/// values (each level of wire text within wire text counts once).
-pub fn from_str_with(wire: &str, limits: &Limits) -> Result<Value> {
-    if wire.len() as u64 > limits.max_size {
-        return Err(ErrorKind::LimitExceeded {
-            limit: kimera_core::Limit::Size,
-            max: limits.max_size,
-        }
-        .into());
+impl Value {
+    /// Reads a value from the Python library's wire text.
+    ///
+    /// ```
+    /// use kimera::python::Value;
+    ///
+    /// let v = Value::from_wire(r#"{"data": "20240301", "serializer": "DateSerializerHandler"}"#)?;
+    /// assert_eq!(v, Value::Date(chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()));
+    /// # Ok::<(), kimera::Error>(())
+    /// ```
+    pub fn from_wire(wire: &str) -> Result<Value> {
+        Value::from_wire_with(wire, &Limits::DEFAULT)
     }
-    let reader = Reader {
-        limits,
-        // Every level's text counts: nested wire text is decoded again at each level, and
-        // without a total bound deep nesting would multiply the memory an input costs.
-        text_left: std::cell::Cell::new(limits.max_size),
-    };
-    reader.wire(wire, &mut String::from("$"), limits.max_depth)
-}
 
-/// Writes a value as the Python library's wire text, byte for byte as it writes it.
-///
-/// Errors for what the Python side could not read back as the same value: a `DateTime` with a
-/// fraction finer than microseconds, a date outside years 1 to 9999.
-pub fn to_string(value: &Value) -> Result<String> {
-    to_string_with(value, &Limits::DEFAULT)
-}
+    /// [`from_wire`](Value::from_wire) with other [`Limits`]: `max_size` bounds the text,
+    /// `max_depth` the nesting of values (each level of wire text within wire text counts once).
+    pub fn from_wire_with(wire: &str, limits: &Limits) -> Result<Value> {
+        if wire.len() as u64 > limits.max_size {
+            return Err(ErrorKind::LimitExceeded {
+                limit: kimera_core::Limit::Size,
+                max: limits.max_size,
+            }
+            .into());
+        }
+        let reader = Reader {
+            limits,
+            // Every level's text counts: nested wire text is decoded again at each level, and
+            // without a total bound deep nesting would multiply the memory an input costs.
+            text_left: std::cell::Cell::new(limits.max_size),
+        };
+        reader.wire(wire, &mut String::from("$"), limits.max_depth)
+    }
 
-/// [`to_string`] within [`Limits`]: nesting at most `max_depth` deep (deeper values would
-/// exhaust the stack) and text at most `max_size` bytes (each level escapes the text inside it
-/// again, so the text doubles with every level of nesting), as a reader with the same limits
-/// requires.
-pub fn to_string_with(value: &Value, limits: &Limits) -> Result<String> {
-    let mut writer = Writer {
-        limits,
-        depth_left: limits.max_depth,
-    };
-    let mut out = String::new();
-    writer.write(&mut out, value, &mut String::from("$"))?;
-    Ok(out)
+    /// Writes the value as the Python library's wire text, byte for byte as it writes it.
+    ///
+    /// Errors for what the Python side could not read back as the same value: a `DateTime`
+    /// with a fraction finer than microseconds, a date outside years 1 to 9999.
+    ///
+    /// ```
+    /// use kimera::python::Value;
+    ///
+    /// assert_eq!(
+    ///     Value::Int(1).to_wire()?,
+    ///     r#"{"data": 1, "serializer": "DefaultSerializerHandler"}"#
+    /// );
+    /// # Ok::<(), kimera::Error>(())
+    /// ```
+    pub fn to_wire(&self) -> Result<String> {
+        self.to_wire_with(&Limits::DEFAULT)
+    }
+
+    /// [`to_wire`](Value::to_wire) within [`Limits`]: nesting at most `max_depth` deep (deeper
+    /// values would exhaust the stack) and text at most `max_size` bytes (each level escapes
+    /// the text inside it again, so the text doubles with every level of nesting), as a reader
+    /// with the same limits requires.
+    pub fn to_wire_with(&self, limits: &Limits) -> Result<String> {
+        let mut writer = Writer {
+            limits,
+            depth_left: limits.max_depth,
+        };
+        let mut out = String::new();
+        writer.write(&mut out, self, &mut String::from("$"))?;
+        Ok(out)
+    }
 }
 
 const DEFAULT: &str = "DefaultSerializerHandler";

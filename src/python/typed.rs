@@ -25,22 +25,22 @@ use crate::diff::Value as Tree;
 ///     joined: NaiveDate::from_ymd_opt(2024, 3, 1).unwrap(),
 ///     scores: (7, 9),
 /// };
-/// let wire = kimera::python::to_string_typed(&member)?;
+/// let wire = kimera::python::to_string(&member)?;
 /// assert!(wire.ends_with(r#""serializer": "DictSerializerHandler"}"#));
-/// let back: Member = kimera::python::from_str_typed(&wire)?;
+/// let back: Member = kimera::python::from_str(&wire)?;
 /// assert_eq!(back, member);
 /// # Ok::<(), kimera::Error>(())
 /// ```
-pub fn to_string_typed<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<String> {
+pub fn to_string<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<String> {
     let tree = Tree::of(value)?;
     let value = convert(&tree, T::SCHEMA, &mut String::from("$"))?;
-    super::to_string(&value)
+    value.to_wire()
 }
 
-/// Reads a `T` from the Python library's wire text, as [`to_string_typed`] writes it (or as
+/// Reads a `T` from the Python library's wire text, as [`to_string`] writes it (or as
 /// the Python side writes the same shapes).
-pub fn from_str_typed<T: KimeraHandler + DeserializeOwned>(wire: &str) -> Result<T> {
-    let value = super::from_str(wire)?;
+pub fn from_str<T: KimeraHandler + DeserializeOwned>(wire: &str) -> Result<T> {
+    let value = Value::from_wire(wire)?;
     let json = to_json(&value, &mut String::from("$"))?;
     serde_path_to_error::deserialize::<_, T>(json)
         .map_err(|err| data_error::<T>(err.path(), err.inner()).into())
