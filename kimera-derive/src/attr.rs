@@ -1,5 +1,6 @@
 //! `#[kimera(...)]` attributes: parsing and validation, with errors at the user's span.
 
+use syn::meta::ParseNestedMeta;
 use syn::{Attribute, Lit, LitStr, Path, Type};
 
 /// Container attributes: `#[kimera(name = "shop.Order", version = 3, previous = OrderV2,
@@ -36,8 +37,13 @@ impl Container {
             register: true,
             krate: syn::parse_quote!(::kimera),
         };
+        let mut given = Given::default();
         for attr in kimera_attrs(attrs) {
             attr.parse_nested_meta(|meta| {
+                // `alias` may be given several times; every other key once.
+                if !meta.path.is_ident("alias") {
+                    given.once(&meta)?;
+                }
                 if meta.path.is_ident("name") {
                     let lit: LitStr = meta.value()?.parse()?;
                     validate_name(&lit)?;
@@ -91,8 +97,10 @@ impl Container {
 impl Field {
     pub fn parse(attrs: &[Attribute]) -> syn::Result<Self> {
         let mut out = Field::default();
+        let mut given = Given::default();
         for attr in kimera_attrs(attrs) {
             attr.parse_nested_meta(|meta| {
+                given.once(&meta)?;
                 if meta.path.is_ident("with") {
                     out.with = Some(meta.value()?.parse()?);
                 } else if meta.path.is_ident("opaque") {
@@ -127,6 +135,24 @@ impl Field {
             }
         }
         Ok(out)
+    }
+}
+
+/// The keys given so far on one item, across its `#[kimera]` attributes: a key given twice is
+/// an error at the second, as serde's are (a later value would silently win otherwise).
+#[derive(Default)]
+struct Given(Vec<String>);
+
+impl Given {
+    fn once(&mut self, meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+        let key = path_text(&meta.path);
+        if self.0.contains(&key) {
+            return Err(meta.error(format_args!(
+                "duplicate kimera attribute `{key}`: give it once"
+            )));
+        }
+        self.0.push(key);
+        Ok(())
     }
 }
 
