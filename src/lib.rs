@@ -73,6 +73,7 @@
 //! - `sqlite` (feature `rusqlite`): values in SQLite BLOB and TEXT columns.
 //! - `python` (feature `python`): the wire format of the Python Kimera library.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 use kimera_core::Header;
 use serde::{Deserialize, Serialize};

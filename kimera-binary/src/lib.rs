@@ -23,6 +23,7 @@
 //! internally or adjacently tagged enums, `flatten`, `skip_serializing_if`) cannot go through
 //! bincode; using one with this backend is a compile error that names the attribute.
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod cursor;
 mod direct;

@@ -12,6 +12,7 @@
 //! assert_eq!(<Vec<u8>>::SCHEMA, &Schema::List(&Schema::U8));
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "chrono")]
 pub mod compact;

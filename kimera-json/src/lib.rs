@@ -19,6 +19,7 @@
 //! # Ok::<(), kimera_core::Error>(())
 //! ```
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod envelope;
 mod lossless;
