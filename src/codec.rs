@@ -66,11 +66,7 @@ impl FrameCodec {
     }
 
     fn too_long(&self) -> Error {
-        ErrorKind::LimitExceeded {
-            limit: Limit::Size,
-            max: self.max_frame_len.into(),
-        }
-        .into()
+        Limit::Size.exceeded(self.max_frame_len.into()).into()
     }
 }
 

@@ -148,13 +148,7 @@ impl<W: Write, F: Format> FrameWriter<W, F> {
         let len = self.buf.len() - PREFIX_LEN;
         let len = match u32::try_from(len) {
             Ok(len) if len <= self.max_frame_len => len,
-            _ => {
-                return Err(ErrorKind::LimitExceeded {
-                    limit: Limit::Size,
-                    max: self.max_frame_len.into(),
-                }
-                .into())
-            }
+            _ => return Err(Limit::Size.exceeded(self.max_frame_len.into()).into()),
         };
         self.buf[..PREFIX_LEN].copy_from_slice(&len.to_le_bytes());
         self.inner.write_all(&self.buf)?;
@@ -326,11 +320,7 @@ impl<R: Read> FrameReader<R> {
             self.skip = len.into();
             self.skip_len = len.into();
             self.in_sync = true;
-            return Err(ErrorKind::LimitExceeded {
-                limit: Limit::Size,
-                max: self.max_frame_len.into(),
-            }
-            .into());
+            return Err(Limit::Size.exceeded(self.max_frame_len.into()).into());
         }
         self.buf.clear();
         let len = len as usize;

@@ -273,6 +273,10 @@ fn unknown_undecodable_and_ambiguous_names_are_errors() {
 #[test]
 fn check_reports_names_claimed_by_unrelated_types_only() {
     let conflicts = registry::check().expect_err("test.Clash is claimed twice");
+    // With `?` in a function returning kimera::Result, they stay what they were.
+    let err = (|| -> kimera::Result<()> { Ok(registry::check()?) })().unwrap_err();
+    assert_eq!(err.to_string(), conflicts.to_string());
+    assert_eq!(err.downcast_ref::<registry::Conflicts>(), Some(&conflicts));
     // The chain of shop.Order (v2 migrating from v1) is not a conflict, nor are the
     // default-named namesakes `alpha::Signal` and `beta::Signal`; `Ticket`, a default name and
     // another type's alias, is.

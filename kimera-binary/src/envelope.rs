@@ -480,11 +480,7 @@ pub(crate) fn extent(bytes: &[u8], limits: &Limits, require_checksum: bool) -> R
 fn within_size(len: u64, limits: &Limits) -> Result<u64> {
     match len <= limits.max_size {
         true => Ok(len),
-        false => Err(ErrorKind::LimitExceeded {
-            limit: Limit::Size,
-            max: limits.max_size,
-        }
-        .into()),
+        false => Err(Limit::Size.exceeded(limits.max_size).into()),
     }
 }
 

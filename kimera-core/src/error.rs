@@ -269,6 +269,11 @@ pub enum ErrorKind {
     /// Reading or writing the underlying stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    /// An error of a module built on the core, in its own type (the registry's
+    /// `Conflicts`, for one), so that `?` turns it into an [`Error`]; see
+    /// [`Error::downcast_ref`].
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// "Kimera json", or plain "Kimera" for `kimera::from_slice`, which tried every backend.
@@ -323,6 +328,20 @@ pub enum Limit {
     Elements,
 }
 
+impl Limit {
+    /// The error for this limit, whose maximum is `max`, being exceeded.
+    ///
+    /// ```
+    /// use kimera_core::{ErrorKind, Limit};
+    ///
+    /// let kind = Limit::Depth.exceeded(128);
+    /// assert!(matches!(kind, ErrorKind::LimitExceeded { limit: Limit::Depth, max: 128 }));
+    /// ```
+    pub fn exceeded(self, max: u64) -> ErrorKind {
+        ErrorKind::LimitExceeded { limit: self, max }
+    }
+}
+
 impl fmt::Display for Limit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -342,6 +361,32 @@ impl Error {
     /// What went wrong, by value.
     pub fn into_kind(self) -> ErrorKind {
         *self.0
+    }
+
+    /// A module's error of type `E` (see [`ErrorKind::Other`]), if this is one.
+    ///
+    /// ```
+    /// use kimera_core::{Error, ErrorKind};
+    ///
+    /// #[derive(Debug)]
+    /// struct Full;
+    /// impl std::fmt::Display for Full {
+    ///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    ///         f.write_str("the store is full")
+    ///     }
+    /// }
+    /// impl std::error::Error for Full {}
+    ///
+    /// let err = Error::from(ErrorKind::Other(Box::new(Full)));
+    /// assert_eq!(err.to_string(), "the store is full");
+    /// assert!(err.downcast_ref::<Full>().is_some());
+    /// assert!(err.downcast_ref::<std::io::Error>().is_none());
+    /// ```
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match &*self.0 {
+            ErrorKind::Other(other) => other.downcast_ref(),
+            _ => None,
+        }
     }
 }
 
@@ -435,6 +480,7 @@ impl ErrorKind {
             ErrorKind::CorruptFile { .. } => "CorruptFile",
             ErrorKind::Python { .. } => "Python",
             ErrorKind::Io(_) => "Io",
+            ErrorKind::Other(_) => "Other",
         }
     }
 }

@@ -183,11 +183,7 @@ where
     T: KimeraHandler + Deserialize<'de>,
 {
     if bytes.len() as u64 > limits.max_size {
-        return Err(ErrorKind::LimitExceeded {
-            limit: Limit::Size,
-            max: limits.max_size,
-        }
-        .into());
+        return Err(Limit::Size.exceeded(limits.max_size).into());
     }
     if let Some(body) = canonical_body::<T>(bytes) {
         // The common case, without parsing the header: one comparison against what Kimera
@@ -367,11 +363,7 @@ pub(crate) fn classify(
     }
     if message.starts_with("recursion limit exceeded") {
         // serde_json's own bound (128 levels, the envelope included) fired before Kimera's.
-        return Ok(ErrorKind::LimitExceeded {
-            limit: kimera_core::Limit::Depth,
-            max: 127,
-        }
-        .into());
+        return Ok(kimera_core::Limit::Depth.exceeded(127).into());
     }
     Err(err)
 }

@@ -2,7 +2,7 @@
 //! value as a [`serde_json::Value`].
 
 use kimera_core::envelope::{data_error, encode_error};
-use kimera_core::{ErrorKind, Guard, KimeraHandler, Limit, Limits, Result};
+use kimera_core::{Guard, KimeraHandler, Limit, Limits, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::classify;
@@ -69,11 +69,7 @@ where
     T: KimeraHandler + Deserialize<'de>,
 {
     if bytes.len() as u64 > limits.max_size {
-        return Err(ErrorKind::LimitExceeded {
-            limit: Limit::Size,
-            max: limits.max_size,
-        }
-        .into());
+        return Err(Limit::Size.exceeded(limits.max_size).into());
     }
     let guard = Guard::new(limits, bytes.len());
     let mut de = serde_json::Deserializer::from_slice(bytes);

@@ -119,11 +119,7 @@ impl Value {
     /// `max_depth` the nesting of values (each level of wire text within wire text counts once).
     pub fn from_wire_with(wire: &str, limits: &Limits) -> Result<Value> {
         if wire.len() as u64 > limits.max_size {
-            return Err(ErrorKind::LimitExceeded {
-                limit: kimera_core::Limit::Size,
-                max: limits.max_size,
-            }
-            .into());
+            return Err(kimera_core::Limit::Size.exceeded(limits.max_size).into());
         }
         let reader = Reader {
             limits,
@@ -207,20 +203,16 @@ impl Reader<'_> {
     /// One wire text: an envelope object, parsed, then read.
     fn wire(&self, text: &str, path: &mut String, depth_left: u32) -> Result<Value> {
         if depth_left == 0 {
-            return Err(ErrorKind::LimitExceeded {
-                limit: kimera_core::Limit::Depth,
-                max: self.limits.max_depth.into(),
-            }
-            .into());
+            return Err(kimera_core::Limit::Depth
+                .exceeded(self.limits.max_depth.into())
+                .into());
         }
         match self.text_left.get().checked_sub(text.len() as u64) {
             Some(left) => self.text_left.set(left),
             None => {
-                return Err(ErrorKind::LimitExceeded {
-                    limit: kimera_core::Limit::Size,
-                    max: self.limits.max_size,
-                }
-                .into())
+                return Err(kimera_core::Limit::Size
+                    .exceeded(self.limits.max_size)
+                    .into())
             }
         }
         // The envelope and its data: an object holding at most an array or object.
@@ -351,11 +343,9 @@ struct Writer<'l> {
 impl Writer<'_> {
     fn write(&mut self, out: &mut String, value: &Value, path: &mut String) -> Result<()> {
         if self.depth_left == 0 {
-            return Err(ErrorKind::LimitExceeded {
-                limit: kimera_core::Limit::Depth,
-                max: self.limits.max_depth.into(),
-            }
-            .into());
+            return Err(kimera_core::Limit::Depth
+                .exceeded(self.limits.max_depth.into())
+                .into());
         }
         out.push_str("{\"data\": ");
         let serializer = match value {
@@ -425,11 +415,9 @@ impl Writer<'_> {
         text::write_string(out, serializer);
         out.push('}');
         if out.len() as u64 > self.limits.max_size {
-            return Err(ErrorKind::LimitExceeded {
-                limit: kimera_core::Limit::Size,
-                max: self.limits.max_size,
-            }
-            .into());
+            return Err(kimera_core::Limit::Size
+                .exceeded(self.limits.max_size)
+                .into());
         }
         Ok(())
     }

@@ -252,6 +252,14 @@ pub fn types() -> impl Iterator<Item = &'static RegisteredType> {
 ///
 /// ```
 /// kimera::registry::check().expect("no two types claim one name");
+///
+/// // Or with `?`, in a function returning `kimera::Result`.
+/// fn start() -> kimera::Result<()> {
+///     kimera::registry::check()?;
+///     Ok(())
+/// }
+/// start()?;
+/// # Ok::<(), kimera::Error>(())
 /// ```
 pub fn check() -> std::result::Result<(), Conflicts> {
     let conflicts: Vec<Conflict> = registry()
@@ -458,6 +466,14 @@ impl fmt::Display for Conflicts {
 }
 
 impl std::error::Error for Conflicts {}
+
+/// So that `registry::check()?` works in a function returning [`kimera::Result`](crate::Result);
+/// [`Error::downcast_ref`](crate::Error::downcast_ref) gives the conflicts back.
+impl From<Conflicts> for crate::Error {
+    fn from(conflicts: Conflicts) -> Self {
+        ErrorKind::Other(Box::new(conflicts)).into()
+    }
+}
 
 struct Registry {
     /// Sorted by name, then version; each Rust type once.

@@ -264,11 +264,7 @@ impl<F: Format> SnapshotStore<F> {
         let bytes = file::encode(generation, &self.options.format.encode(state)?);
         if bytes.len() as u64 > self.options.max_size {
             // A file this store could not read back is not written.
-            return Err(ErrorKind::LimitExceeded {
-                limit: Limit::Size,
-                max: self.options.max_size,
-            }
-            .into());
+            return Err(Limit::Size.exceeded(self.options.max_size).into());
         }
         let path = self.path(generation);
         let temp = self.dir.join(format!("{}{TEMP}", file_name(generation)));
@@ -413,13 +409,7 @@ impl<F: Format> SnapshotStore<F> {
             .read_to_end(&mut bytes)
             .map_err(|err| Unreadable::Failed(io_error("read", &path, err)))?;
         if bytes.len() as u64 > max {
-            return Err(Unreadable::Failed(
-                ErrorKind::LimitExceeded {
-                    limit: Limit::Size,
-                    max,
-                }
-                .into(),
-            ));
+            return Err(Unreadable::Failed(Limit::Size.exceeded(max).into()));
         }
         match file::decode(&bytes, generation) {
             Ok(envelope) => Ok(envelope.to_vec()),

@@ -86,13 +86,12 @@ impl<M: ?Sized> Guard<M> {
 
     /// The limit that stopped decoding, if one did, as an error kind.
     pub fn exceeded(&self) -> Option<ErrorKind> {
-        self.exceeded.get().map(|limit| ErrorKind::LimitExceeded {
-            limit,
-            max: match limit {
+        self.exceeded.get().map(|limit| {
+            limit.exceeded(match limit {
                 Limit::Depth => self.limits.max_depth.into(),
                 Limit::Size => self.limits.max_size,
                 Limit::Elements => self.elements_max,
-            },
+            })
         })
     }
 
