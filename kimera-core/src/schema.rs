@@ -185,6 +185,26 @@ pub struct TypeRef {
     pub definition: fn() -> &'static Schema,
 }
 
+/// The builders of what [`TypeRef`] and [`TypeDef`] both say of a type: its generic arguments
+/// and its origin.
+macro_rules! identity_builders {
+    ($what:literal) => {
+        #[doc = concat!("This ", $what, " with the schemas of the type's generic arguments.")]
+        #[must_use]
+        pub const fn with_params(mut self, params: &'static [&'static Schema]) -> Self {
+            self.params = params;
+            self
+        }
+
+        #[doc = concat!("This ", $what, " with the path where a type with a default name is defined.")]
+        #[must_use]
+        pub const fn with_origin(mut self, origin: Option<&'static str>) -> Self {
+            self.origin = origin;
+            self
+        }
+    };
+}
+
 impl TypeRef {
     /// A reference to the type named `name` at `version`, with no generic arguments and an
     /// explicit name (no origin), whose full schema `definition` returns.
@@ -202,19 +222,7 @@ impl TypeRef {
         }
     }
 
-    /// This reference with the schemas of the type's generic arguments.
-    #[must_use]
-    pub const fn with_params(mut self, params: &'static [&'static Schema]) -> Self {
-        self.params = params;
-        self
-    }
-
-    /// This reference with the path where a type with a default name is defined.
-    #[must_use]
-    pub const fn with_origin(mut self, origin: Option<&'static str>) -> Self {
-        self.origin = origin;
-        self
-    }
+    identity_builders!("reference");
 }
 
 /// `T`'s full schema, as a function for [`TypeRef::definition`].
@@ -300,19 +308,7 @@ impl TypeDef {
         }
     }
 
-    /// This definition with the schemas of the type's generic arguments.
-    #[must_use]
-    pub const fn with_params(mut self, params: &'static [&'static Schema]) -> Self {
-        self.params = params;
-        self
-    }
-
-    /// This definition with the path where a type with a default name is defined.
-    #[must_use]
-    pub const fn with_origin(mut self, origin: Option<&'static str>) -> Self {
-        self.origin = origin;
-        self
-    }
+    identity_builders!("definition");
 
     /// This definition with the children that enter its fingerprint by reference only (see
     /// [`by_reference`](Self::by_reference)).
