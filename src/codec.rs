@@ -26,6 +26,7 @@
 //! frames of the other backend with that backend's defaults. Memory per connection is bounded
 //! by about twice the maximum frame length (the frame, and the read buffer it is split from).
 
+use std::fmt;
 use std::marker::PhantomData;
 
 use bytes::{Buf, BufMut, BytesMut};
@@ -147,9 +148,11 @@ impl Encoder<&[u8]> for FrameCodec {
 /// Frames of envelopes: decoded as `T` (from either backend, older versions migrated), and
 /// encoded from a `&S` with the format `F`.
 ///
-/// `S` is `T` unless given: a stream of one type both ways. A client that sends requests and
-/// reads responses names both (`KimeraCodec<Response, Binary, Request>`); one that sends values
-/// of several types uses [`Mixed`]. With one sent type, `Framed`'s `Sink` methods infer it, so
+/// A codec is made for one type both ways (`KimeraCodec::<Event, Binary>::binary()`, `S` is `T`;
+/// name the type it reads where only what it sends would say it);
+/// [`sending`](Self::sending) changes what it sends: a client that sends requests and reads
+/// responses is a `KimeraCodec<Response, Binary, Request>`, one that sends values of several
+/// types sends [`Mixed`]. With one sent type, `Framed`'s `Sink` methods infer it, so
 /// `framed.flush().await` needs no annotation.
 ///
 /// ```
@@ -159,19 +162,18 @@ impl Encoder<&[u8]> for FrameCodec {
 /// use tokio_util::codec::{Decoder, Encoder};
 ///
 /// // Sends `u32`s, reads `String`s.
-/// let mut codec = KimeraCodec::<String, Binary, u32>::binary();
+/// let mut codec = KimeraCodec::<String, Binary>::binary().sending::<u32>();
 /// let mut buf = BytesMut::new();
 /// codec.encode(&7u32, &mut buf)?;
 ///
 /// // Sends anything handled.
-/// let mut mixed = KimeraCodec::<String, Binary, Mixed>::binary();
+/// let mut mixed = KimeraCodec::<String, Binary>::binary().sending::<Mixed>();
 /// mixed.encode(&7u32, &mut buf)?;
 /// let mut text = BytesMut::new();
 /// mixed.encode("text", &mut text)?;
 /// assert_eq!(mixed.decode(&mut text)?, Some("text".to_owned()));
 /// # Ok::<(), kimera::Error>(())
 /// ```
-#[derive(Clone, Debug)]
 pub struct KimeraCodec<T, F, S: ?Sized = T> {
     frames: FrameCodec,
     format: F,
@@ -181,14 +183,40 @@ pub struct KimeraCodec<T, F, S: ?Sized = T> {
     marker: PhantomData<fn(&S) -> T>,
 }
 
+// By hand: derived, they would require `T` and `S` to be `Clone` and `Debug`, which only
+// `PhantomData` holds.
+impl<T, F: Clone, S: ?Sized> Clone for KimeraCodec<T, F, S> {
+    fn clone(&self) -> Self {
+        KimeraCodec {
+            frames: self.frames.clone(),
+            format: self.format.clone(),
+            schemas: self.schemas.clone(),
+            send_schemas: self.send_schemas,
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<T, F: fmt::Debug, S: ?Sized> fmt::Debug for KimeraCodec<T, F, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KimeraCodec")
+            .field("frames", &self.frames)
+            .field("format", &self.format)
+            .field("send_schemas", &self.send_schemas)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The sent type of a [`KimeraCodec`] that encodes values of any handled type (requests of
 /// several types on one connection). `Framed`'s `Sink` methods then need the item type named:
 /// `SinkExt::<&Add>::flush(&mut framed)`, or flush by sending.
 #[derive(Clone, Copy, Debug)]
 pub enum Mixed {}
 
+// The constructors make codecs of one type both ways: with the sent type left open, nothing
+// would pick it (a type parameter's default does not guide inference).
 #[cfg(feature = "binary")]
-impl<T, S: ?Sized> KimeraCodec<T, crate::Binary, S> {
+impl<T> KimeraCodec<T, crate::Binary> {
     /// Checksummed binary envelopes.
     pub fn binary() -> Self {
         Self::new(crate::Binary::new())
@@ -196,14 +224,14 @@ impl<T, S: ?Sized> KimeraCodec<T, crate::Binary, S> {
 }
 
 #[cfg(feature = "json")]
-impl<T, S: ?Sized> KimeraCodec<T, crate::Json, S> {
+impl<T> KimeraCodec<T, crate::Json> {
     /// Compact JSON envelopes.
     pub fn json() -> Self {
         Self::new(crate::Json::new())
     }
 }
 
-impl<T, F: Format, S: ?Sized> KimeraCodec<T, F, S> {
+impl<T, F: Format> KimeraCodec<T, F> {
     /// Envelopes written in `format`.
     pub fn new(format: F) -> Self {
         KimeraCodec {
@@ -211,6 +239,20 @@ impl<T, F: Format, S: ?Sized> KimeraCodec<T, F, S> {
             format,
             schemas: StreamSchemas::new(),
             send_schemas: false,
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<T, F: Format, S: ?Sized> KimeraCodec<T, F, S> {
+    /// This codec, sending `&U`s instead (or values of any type, for [`Mixed`]); what it has
+    /// read and sent so far is kept.
+    pub fn sending<U: ?Sized>(self) -> KimeraCodec<T, F, U> {
+        KimeraCodec {
+            frames: self.frames,
+            format: self.format,
+            schemas: self.schemas,
+            send_schemas: self.send_schemas,
             marker: PhantomData,
         }
     }

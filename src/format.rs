@@ -1,5 +1,7 @@
-//! For code that reads envelopes by hand or implements a format: the header of an envelope,
-//! and the guard that bounds a deserializer.
+//! For code that reads envelopes by hand, writes a handler with its own migrations, or
+//! implements a format: the header of an envelope, the older value a migration reads
+//! ([`Older`], what [`KimeraHandler::migrate`](crate::KimeraHandler::migrate) takes), and the
+//! guard that bounds a deserializer.
 //!
 //! [`Format::header`](crate::Format::header) reads an envelope's [`Header`] without decoding its
 //! value, and [`Header::reading`] says how a type would read it:
@@ -17,7 +19,8 @@
 //! ```
 //!
 //! A format of your own implements [`Format`](crate::Format) with the rest of the
-//! `kimera-core` crate: envelope checks (`kimera_core::envelope`), migrations
-//! (`kimera_core::migration`) and field paths (`kimera_core::path`).
+//! `kimera-core` crate: envelope checks (`kimera_core::envelope`), the links of a migration
+//! chain (`kimera_core::migration`) and field paths (`kimera_core::path`).
 
+pub use kimera_core::migration::Older;
 pub use kimera_core::{Guard, Guarded, GuardedSeed, Header, Reading};

@@ -20,8 +20,8 @@
 //! assert_eq!(fields.iter().map(|f| f.name).collect::<Vec<_>>(), ["sku", "qty"]);
 //! ```
 //!
-//! Hand-written handlers build these types too; the other building blocks of handlers and
-//! formats (the guard, envelope checks, migrations) are in the `kimera-core` crate.
+//! Hand-written handlers build these types too; [`format`](crate::format) has the rest of
+//! what a handler or a format of your own needs.
 
 pub use kimera_core::{document, fingerprint};
 pub use kimera_core::{

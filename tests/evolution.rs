@@ -552,7 +552,9 @@ fn the_codec_carries_each_schema_once() {
     use kimera::codec::KimeraCodec;
     use tokio_util::codec::{Decoder, Encoder};
     let (old, new) = values::added();
-    let mut sender = KimeraCodec::<(), Binary, kimera::codec::Mixed>::binary().with_schemas();
+    let mut sender = KimeraCodec::<(), Binary>::binary()
+        .sending::<kimera::codec::Mixed>()
+        .with_schemas();
     let mut wire = bytes::BytesMut::new();
     sender.encode(&old, &mut wire).unwrap();
     let first = wire.len();

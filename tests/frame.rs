@@ -185,18 +185,34 @@ mod codec {
     }
 
     /// A codec of one type both ways: `Framed`'s `Sink` methods infer the item, so `flush` and
-    /// `send` need no annotation.
+    /// `send` need no annotation; and a codec that sends another type than it reads.
     #[tokio::test]
     async fn a_framed_stream_needs_no_annotations() {
         use futures_util::{SinkExt, StreamExt};
         let (a, b) = tokio::io::duplex(1024);
-        let mut left = tokio_util::codec::Framed::new(a, KimeraCodec::<Ping, Binary>::binary());
-        let mut right = tokio_util::codec::Framed::new(b, KimeraCodec::<Ping, Binary>::binary());
+        let mut left = tokio_util::codec::Framed::new(a, KimeraCodec::<Ping, _>::binary());
+        let mut right = tokio_util::codec::Framed::new(b, KimeraCodec::<Ping, _>::binary());
         left.feed(&Ping { seq: 1 }).await.unwrap();
         left.flush().await.unwrap();
         assert_eq!(right.next().await.unwrap().unwrap(), Ping { seq: 1 });
-        right.send(&Ping { seq: 2 }).await.unwrap();
-        assert_eq!(left.next().await.unwrap().unwrap(), Ping { seq: 2 });
+        left.send(&Ping { seq: 2 }).await.unwrap();
+        assert_eq!(right.next().await.unwrap().unwrap(), Ping { seq: 2 });
+
+        let (a, b) = tokio::io::duplex(1024);
+        let mut client = tokio_util::codec::Framed::new(
+            a,
+            KimeraCodec::<Note, Binary>::binary().sending::<Ping>(),
+        );
+        let mut server = tokio_util::codec::Framed::new(
+            b,
+            KimeraCodec::<Ping, Binary>::binary().sending::<Note>(),
+        );
+        client.send(&Ping { seq: 3 }).await.unwrap();
+        assert_eq!(server.next().await.unwrap().unwrap(), Ping { seq: 3 });
+        let note = Note { text: "ok".into() };
+        server.send(&note).await.unwrap();
+        server.flush().await.unwrap();
+        assert_eq!(client.next().await.unwrap().unwrap(), note);
     }
 
     #[test]

@@ -102,7 +102,7 @@ fn json_order() {
 
 #[test]
 fn json_pretty_order() {
-    check(Json::new().with_pretty(), &order(), "order.pretty.json");
+    check(Json::new().with_pretty(true), &order(), "order.pretty.json");
 }
 
 #[test]

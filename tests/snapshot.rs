@@ -287,7 +287,8 @@ fn json_snapshots_and_a_change_of_format() {
     store.save(&counter(1)).unwrap();
     drop(store);
     let mut store =
-        SnapshotStore::open_with(&dir.0, quick().with_format(Json::new().with_pretty())).unwrap();
+        SnapshotStore::open_with(&dir.0, quick().with_format(Json::new().with_pretty(true)))
+            .unwrap();
     let generation = store.save(&counter(2)).unwrap();
     let text = std::fs::read(file_of(&dir.0, 2)).unwrap();
     assert!(text[21..].starts_with(b"{\n  \"kimera\": 1"));

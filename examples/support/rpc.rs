@@ -164,6 +164,6 @@ pub async fn connect(addr: std::net::SocketAddr) -> std::io::Result<Client> {
     let socket = TcpStream::connect(addr).await?;
     Ok(tokio_util::codec::Framed::new(
         socket,
-        KimeraCodec::binary(),
+        KimeraCodec::binary().sending(),
     ))
 }

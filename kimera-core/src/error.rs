@@ -363,7 +363,8 @@ impl Error {
         *self.0
     }
 
-    /// A module's error of type `E` (see [`ErrorKind::Other`]), if this is one.
+    /// The error of type `E` inside: a module's own error (see [`ErrorKind::Other`]), or the
+    /// `io::Error` of an [`ErrorKind::Io`].
     ///
     /// ```
     /// use kimera_core::{Error, ErrorKind};
@@ -381,10 +382,14 @@ impl Error {
     /// assert_eq!(err.to_string(), "the store is full");
     /// assert!(err.downcast_ref::<Full>().is_some());
     /// assert!(err.downcast_ref::<std::io::Error>().is_none());
+    ///
+    /// let io = Error::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+    /// assert_eq!(io.downcast_ref::<std::io::Error>().map(|e| e.kind()), Some(std::io::ErrorKind::BrokenPipe));
     /// ```
     pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
         match &*self.0 {
             ErrorKind::Other(other) => other.downcast_ref(),
+            ErrorKind::Io(io) => (io as &(dyn std::error::Error + 'static)).downcast_ref(),
             _ => None,
         }
     }
@@ -397,8 +402,10 @@ impl From<ErrorKind> for Error {
 }
 
 /// An I/O error for callers that deal in them (an `io::Read` adapter, a `tokio` codec's
-/// caller): I/O failures are given back as they were, truncation is `UnexpectedEof`, an encode
-/// failure `InvalidInput`, every other decode failure `InvalidData`, as serde_json does.
+/// caller), as serde_json does: I/O failures are given back as they were, truncation is
+/// `UnexpectedEof`, a value no format can write (`Encode`, `Unsupported`) `InvalidInput`, a
+/// store locked by another writer `ResourceBusy`, and everything else `InvalidData` (a frame
+/// too long to write included).
 ///
 /// ```
 /// use kimera_core::{Error, ErrorKind};
@@ -418,6 +425,7 @@ impl From<Error> for std::io::Error {
         let io = match kind {
             ErrorKind::Truncated { .. } => Io::UnexpectedEof,
             ErrorKind::Encode { .. } | ErrorKind::Unsupported(_) => Io::InvalidInput,
+            ErrorKind::Locked { .. } => Io::ResourceBusy,
             _ => Io::InvalidData,
         };
         std::io::Error::new(io, Error::from(kind))
@@ -442,10 +450,12 @@ impl From<std::io::Error> for Error {
 /// ```
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Error")
-            .field(&format_args!("{}", self.0.name()))
-            .field(&self.to_string())
-            .finish()
+        let mut tuple = f.debug_tuple("Error");
+        match &*self.0 {
+            ErrorKind::Io(io) => tuple.field(&format_args!("Io({:?})", io.kind())),
+            kind => tuple.field(&format_args!("{}", kind.name())),
+        };
+        tuple.field(&self.to_string()).finish()
     }
 }
 
@@ -538,5 +548,10 @@ mod tests {
         let debug = format!("{err:?}");
         assert!(debug.starts_with("Error(FingerprintMismatch, "), "{debug}");
         assert!(debug.contains("fedcba9876543210") && debug.contains("0123456789abcdef"));
+        let io = Error::from(io::Error::new(io::ErrorKind::BrokenPipe, "peer went away"));
+        assert_eq!(
+            format!("{io:?}"),
+            r#"Error(Io(BrokenPipe), "I/O error: peer went away")"#
+        );
     }
 }

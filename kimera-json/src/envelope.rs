@@ -218,7 +218,7 @@ where
     if let Some(kind) = guard.exceeded() {
         return Err(kind.into());
     }
-    let err = match classify(bytes, err, "JSON envelope") {
+    let err = match classify(bytes, err, Input::Envelope) {
         Ok(kimera) => return Err(kimera),
         Err(err) if !in_body => return Err(not_envelope(err)),
         Err(err) => err,
@@ -256,7 +256,7 @@ impl<'de, T: KimeraHandler + ?Sized> Older<'de> for JsonOlder<'de, '_, T> {
 
     fn decode<U: KimeraHandler + Deserialize<'de>>(self) -> Result<U> {
         check_link::<U>(&self.header)?;
-        crate::plain::decode(self.body.get().as_bytes(), self.limits, "JSON envelope")
+        crate::plain::decode(self.body.get().as_bytes(), self.limits, Input::Body)
     }
 
     fn no_migration(&self) -> Error {
@@ -273,7 +273,7 @@ pub(crate) fn header(bytes: &[u8]) -> Result<Header<'_>> {
         .and_then(|h| de.end().map(|()| h));
     match parsed {
         Ok(header) => header.finish(),
-        Err(err) => Err(classify(bytes, err, "JSON envelope").unwrap_or_else(not_envelope)),
+        Err(err) => Err(classify(bytes, err, Input::Envelope).unwrap_or_else(not_envelope)),
     }
 }
 
@@ -338,17 +338,31 @@ where
     })
 }
 
+/// What the bytes handed to serde_json are, for the errors about them as a whole.
+#[derive(Clone, Copy)]
+pub(crate) enum Input {
+    /// A whole envelope.
+    Envelope,
+    /// The value of an envelope, decoded alone (an older version's body).
+    Body,
+    /// Plain JSON, without an envelope.
+    Value,
+}
+
 /// The Kimera error for serde_json errors that are about the input as a whole (truncation,
-/// trailing bytes, nesting); other errors are handed back. `context` is what the input is.
+/// trailing bytes, nesting); other errors are handed back.
 pub(crate) fn classify(
     bytes: &[u8],
     err: serde_json::Error,
-    context: &'static str,
+    input: Input,
 ) -> Result<Error, serde_json::Error> {
     use serde_json::error::Category;
     if err.classify() == Category::Eof {
         return Ok(ErrorKind::Truncated {
-            context,
+            context: match input {
+                Input::Envelope | Input::Body => "JSON envelope",
+                Input::Value => "JSON value",
+            },
             offset: bytes.len() as u64,
         }
         .into());
@@ -362,14 +376,19 @@ pub(crate) fn classify(
         .into());
     }
     if message.starts_with("recursion limit exceeded") {
-        // serde_json's own bound (128 levels, the envelope included) fired before Kimera's.
-        return Ok(kimera_core::Limit::Depth.exceeded(127).into());
+        // serde_json's own bound fired before Kimera's: 128 levels of the input, of which an
+        // envelope takes one.
+        let max = match input {
+            Input::Envelope => 127,
+            Input::Body | Input::Value => 128,
+        };
+        return Ok(kimera_core::Limit::Depth.exceeded(max).into());
     }
     Err(err)
 }
 
 /// The byte offset of serde_json's 1-based line and column (the column of the offending byte).
-fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
+pub(crate) fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
     let line_start = bytes
         .split_inclusive(|&b| b == b'\n')
         .take(line.saturating_sub(1))

@@ -43,7 +43,7 @@ pub use plain::{from_plain_slice, from_plain_str, to_json_value};
 /// use kimera_core::{Format, Limits};
 /// use kimera_json::Json;
 ///
-/// let json = Json::new().with_pretty().with_limits(Limits::default().with_max_depth(32));
+/// let json = Json::new().with_pretty(true).with_limits(Limits::default().with_max_depth(32));
 /// let mut out = Vec::new();
 /// json.encode_into(&("a", 1u8), &mut out)?;
 /// assert!(out.starts_with(b"{\n  \"kimera\": 1"));
@@ -66,10 +66,10 @@ impl Json {
         }
     }
 
-    /// Indented JSON, as `serde_json::to_string_pretty` writes it.
+    /// Indented JSON, as `serde_json::to_string_pretty` writes it, or compact (the default).
     #[must_use]
-    pub const fn with_pretty(mut self) -> Self {
-        self.pretty = true;
+    pub const fn with_pretty(mut self, pretty: bool) -> Self {
+        self.pretty = pretty;
         self
     }
 
@@ -247,7 +247,7 @@ pub fn to_vec<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8
 /// ```
 pub fn to_vec_pretty<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(128);
-    Json::new().with_pretty().encode_into(value, &mut out)?;
+    Json::new().with_pretty(true).encode_into(value, &mut out)?;
     Ok(out)
 }
 
@@ -264,7 +264,9 @@ pub fn to_writer_pretty<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
     writer: W,
     value: &T,
 ) -> Result<()> {
-    Json::new().with_pretty().encode_to_writer(writer, value)
+    Json::new()
+        .with_pretty(true)
+        .encode_to_writer(writer, value)
 }
 
 /// Streams `value` as a compact JSON envelope to `writer`.

@@ -5,7 +5,7 @@ use kimera_core::envelope::{data_error, encode_error};
 use kimera_core::{Guard, KimeraHandler, Limit, Limits, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::envelope::classify;
+use crate::envelope::{byte_offset, classify, Input};
 use crate::lossless::Lossless;
 
 /// Reads plain JSON (a value alone, as any JSON library writes it: no envelope, so no type
@@ -35,7 +35,7 @@ pub fn from_plain_str<'a, T: KimeraHandler + Deserialize<'a>>(text: &'a str) -> 
 /// # Ok::<(), kimera_core::Error>(())
 /// ```
 pub fn from_plain_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
-    decode(bytes, &Limits::DEFAULT, "JSON value")
+    decode(bytes, &Limits::DEFAULT, Input::Value)
 }
 
 /// The value alone, without an envelope, as a [`serde_json::Value`]: for logs and tools that
@@ -63,8 +63,8 @@ pub fn to_json_value<T: KimeraHandler + Serialize + ?Sized>(
 }
 
 /// Decodes `bytes`, one JSON value and nothing after it, as a `T` under `limits`; on failure
-/// decodes again to name the field path. `context` says what the bytes are, for truncation.
-pub(crate) fn decode<'de, T>(bytes: &'de [u8], limits: &Limits, context: &'static str) -> Result<T>
+/// decodes again to name the field path.
+pub(crate) fn decode<'de, T>(bytes: &'de [u8], limits: &Limits, input: Input) -> Result<T>
 where
     T: KimeraHandler + Deserialize<'de>,
 {
@@ -73,14 +73,21 @@ where
     }
     let guard = Guard::new(limits, bytes.len());
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let err = match T::deserialize(guard.deserializer(&mut de)).and_then(|v| de.end().map(|()| v)) {
-        Ok(value) => return Ok(value),
+    let err = match T::deserialize(guard.deserializer(&mut de)) {
+        Ok(value) => match de.end() {
+            Ok(()) => return Ok(value),
+            Err(err) => {
+                let after = bytes.len() - byte_offset(bytes, err.line(), err.column());
+                let message = format!("{after} bytes follow the JSON value");
+                return Err(data_error::<T>(".", message).into());
+            }
+        },
         Err(err) => err,
     };
     if let Some(kind) = guard.exceeded() {
         return Err(kind.into());
     }
-    let err = match classify(bytes, err, context) {
+    let err = match classify(bytes, err, input) {
         Ok(kimera) => return Err(kimera),
         Err(err) => err,
     };
@@ -97,7 +104,7 @@ where
 mod tests {
     use kimera_core::{ErrorKind, Limit, Limits};
 
-    use super::{decode, from_plain_slice};
+    use super::{decode, from_plain_slice, Input};
 
     #[test]
     fn whole_input_errors_are_named_as_a_plain_value() {
@@ -109,10 +116,11 @@ mod tests {
                 offset: 5
             }
         ));
-        assert!(matches!(
-            kind(b"[1] [2]"),
-            ErrorKind::TrailingBytes { count: 3 }
-        ));
+        let err = from_plain_slice::<Vec<u8>>(b"[1] [2]").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid `list<u8>` v1 at the top level: 3 bytes follow the JSON value"
+        );
         assert!(matches!(
             kind(br#"{"kimera":1,"type":"list<u8>","version":1,"value":[1]}"#),
             ErrorKind::Data { .. }
@@ -123,7 +131,7 @@ mod tests {
     fn the_limits_apply() {
         let nested = b"[[[[1]]]]";
         let limits = Limits::default().with_max_depth(3);
-        let err = decode::<Vec<Vec<Vec<Vec<u8>>>>>(nested, &limits, "JSON value").unwrap_err();
+        let err = decode::<Vec<Vec<Vec<Vec<u8>>>>>(nested, &limits, Input::Value).unwrap_err();
         assert!(matches!(
             err.kind(),
             ErrorKind::LimitExceeded {
@@ -132,7 +140,7 @@ mod tests {
             }
         ));
         let err =
-            decode::<u8>(b"1    ", &Limits::default().with_max_size(4), "JSON value").unwrap_err();
+            decode::<u8>(b"1    ", &Limits::default().with_max_size(4), Input::Value).unwrap_err();
         assert!(matches!(
             err.kind(),
             ErrorKind::LimitExceeded {
