@@ -18,9 +18,11 @@
 //! # Ok::<(), kimera::Error>(())
 //! ```
 //!
-//! After an error, a `Framed` stream yields `None` once; polling it again goes on with the next
-//! frame (an oversized one is skipped as it arrives). The RPC example instead replies with a
-//! typed error and closes the connection.
+//! After an error, tokio-util's `Framed` yields `None` once, and then decodes nothing more until
+//! more bytes arrive, even frames already received: a peer that sent a bad frame and then waits
+//! for a reply waits for ever. Treat a decode error as the end of the connection (the RPC
+//! example replies with a typed error and closes it), or read frames with [`FrameCodec`] and
+//! decode each one, so that a bad one is an item of the stream and the next one follows.
 //!
 //! A codec reads frames of its own format with that format's options (limits, checksum), and
 //! frames of the other backend with that backend's defaults. Memory per connection is bounded
@@ -152,7 +154,8 @@ impl Encoder<&[u8]> for FrameCodec {
 /// name the type it reads where only what it sends would say it);
 /// [`sending`](Self::sending) changes what it sends: a client that sends requests and reads
 /// responses is a `KimeraCodec<Response, Binary, Request>`, one that sends values of several
-/// types sends [`Mixed`]. With one sent type, `Framed`'s `Sink` methods infer it, so
+/// types sends [`Mixed`]: `KimeraCodec::<Response, Binary>::binary().sending::<Request>()`.
+/// With one sent type, `Framed`'s `Sink` methods infer it, so
 /// `framed.flush().await` needs no annotation.
 ///
 /// ```
@@ -208,7 +211,7 @@ impl<T, F: fmt::Debug, S: ?Sized> fmt::Debug for KimeraCodec<T, F, S> {
 }
 
 /// The sent type of a [`KimeraCodec`] that encodes values of any handled type (requests of
-/// several types on one connection). `Framed`'s `Sink` methods then need the item type named:
+/// several types on one connection): `KimeraCodec::<Response, Binary>::binary().sending::<Mixed>()`. `Framed`'s `Sink` methods then need the item type named:
 /// `SinkExt::<&Add>::flush(&mut framed)`, or flush by sending.
 #[derive(Clone, Copy, Debug)]
 pub enum Mixed {}

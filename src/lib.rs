@@ -145,7 +145,9 @@ pub fn decode<'de, F: Format, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [
 ///
 /// A binary envelope starts with the magic bytes `4B E5`, a JSON envelope with `{`. Each is
 /// read with its format's default options: a binary envelope must carry its checksum (read one
-/// written `without_checksum` with `Binary::new().without_checksum()`).
+/// written `without_checksum` with `Binary::new().without_checksum()`). A type the binary
+/// backend cannot carry (one holding a `serde_json::Value`, say) compiles here, since the
+/// bytes may be JSON, and a binary envelope of it is refused with a named error.
 ///
 /// ```
 /// let from_json: Vec<u8> = kimera::from_slice(&kimera::json::to_vec(&vec![1u8])?)?;
@@ -159,7 +161,7 @@ pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) ->
 
 /// Decodes with `format`, and its options, when it wrote `bytes`; else as [`from_slice`] does
 /// (a stream or directory may hold envelopes of the other backend).
-#[cfg(any(feature = "tokio", feature = "snapshot"))]
+#[cfg(feature = "snapshot")]
 fn decode_preferring<'de, F, T>(format: &F, bytes: &'de [u8]) -> Result<T>
 where
     F: Format,
@@ -171,9 +173,28 @@ where
     }
 }
 
+/// The header of the envelope `bytes` hold, of whichever enabled backend wrote it (detected as
+/// [`from_slice`] detects it), without decoding the value; a damaged envelope is an error (a
+/// binary checksum is verified). For tools and logs: the type and version a buffer holds.
+///
+/// ```
+/// let bytes = kimera::binary::to_vec(&("a", 1u8))?;
+/// let header = kimera::read_header(&bytes)?;
+/// assert_eq!((&*header.type_name, header.version), ("tuple<str,u8>", 1));
+/// assert!(header.fingerprint.is_some());
+///
+/// let json = kimera::json::to_vec(&1u8)?;
+/// assert_eq!(kimera::read_header(&json)?.type_name, "u8");
+/// assert!(kimera::read_header(b"not an envelope").is_err());
+/// # Ok::<(), kimera::Error>(())
+/// ```
+pub fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
+    sniff_header(bytes, true).map(|(_, header)| header)
+}
+
 /// The backend that wrote `bytes`, and the header of its envelope, detected as [`from_slice`]
 /// does. See [`Backend::header`] for `verify`.
-fn read_header(bytes: &[u8], verify: bool) -> Result<(Backend, Header<'_>)> {
+fn sniff_header(bytes: &[u8], verify: bool) -> Result<(Backend, Header<'_>)> {
     let backend = Backend::of(bytes)?;
     Ok((backend, backend.header(bytes, verify)?))
 }

@@ -36,13 +36,15 @@
 //! # How values are compared
 //!
 //! Both values are taken as serde writes them, in the JSON data model (structs and maps are
-//! objects keyed by the names serde writes, enums externally tagged, `None` is null), so a
+//! objects keyed by the names serde writes, enums tagged as serde tags them, `None` is null), so a
 //! path points into the value's JSON form and the patch applies to it. Maps are compared key by
 //! key, whatever their order. Sequences are compared **position by position**: inserting an
 //! element at the front of a list shows as every later position changed plus one added at the
 //! end. Matching elements by a key field, or by a longest common subsequence, would give
 //! shorter diffs for such edits; both are possible extensions. An enum that changes variant
-//! is one change of the whole value. Floats are compared by value, except that NaN equals NaN
+//! is one change of the whole value when serde tags it externally (the default); an internally
+//! tagged one (`#[serde(tag = "type")]`) is an object, so a change of variant shows as the tag
+//! changed and the fields removed and added. Floats are compared by value, except that NaN equals NaN
 //! (a field that stays NaN did not change) and `0.0` differs from `-0.0`.
 
 mod value;

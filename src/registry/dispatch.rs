@@ -99,7 +99,7 @@ impl<'h, R> Dispatcher<'h, R> {
     /// Decodes `bytes` (one envelope of any enabled backend) and calls the handler of its type.
     pub fn dispatch(&mut self, bytes: &[u8]) -> Result<R> {
         // The handler's decode verifies the checksum: it is computed once.
-        let (backend, header) = crate::read_header(bytes, false)?;
+        let (backend, header) = crate::sniff_header(bytes, false)?;
         if let Some(routes) = self.routes.get(&*header.type_name) {
             // The handler of the envelope's origin; else the only one (whose decoding names a
             // mismatch). Namesakes without the envelope saying which are ambiguous.

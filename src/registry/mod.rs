@@ -300,7 +300,7 @@ pub fn check() -> std::result::Result<(), Conflicts> {
 pub fn decode_any(bytes: &[u8]) -> Result<AnyValue> {
     // The type's decode verifies the checksum: it is computed once. Where no type decodes
     // it, a damaged envelope is named as such, not by its type name.
-    let (backend, header) = crate::read_header(bytes, false)?;
+    let (backend, header) = crate::sniff_header(bytes, false)?;
     let ty = match lookup(&header.type_name, header.origin) {
         Ok(ty) => ty,
         Err(err) => {
