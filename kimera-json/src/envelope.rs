@@ -220,7 +220,12 @@ where
     }
     let err = match classify(bytes, err, Input::Envelope) {
         Ok(kimera) => return Err(kimera),
-        Err(err) if !in_body => return Err(not_envelope(err)),
+        Err(err) if !in_body => {
+            return Err(match has_kimera_key(bytes) {
+                Some(false) => not_envelope(format_args!("{err}{PLAIN_HINT}")),
+                _ => not_envelope(err),
+            })
+        }
         Err(err) => err,
     };
     // Error path only: decode again, tracking the field path.
@@ -287,6 +292,34 @@ fn sniff_object(bytes: &[u8]) -> Result<()> {
         }
         .into()),
     }
+}
+
+/// Said of a JSON object without a `kimera` key: most likely JSON that another program wrote.
+const PLAIN_HINT: &str =
+    " (the object has no `kimera` key: JSON without an envelope is read with `kimera::json::from_plain_str`)";
+
+/// Whether the JSON object `bytes` hold has a `kimera` key at the top level; `None` if they do
+/// not hold one whole object. Reads the keys only, skipping the values (error paths only).
+pub(crate) fn has_kimera_key(bytes: &[u8]) -> Option<bool> {
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+            // To the end: serde_json refuses a map left half read.
+            let mut found = false;
+            while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                found |= key == "kimera";
+                map.next_value::<IgnoredAny>()?;
+            }
+            Ok(found)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let found = de.deserialize_map(Keys).ok()?;
+    de.end().ok().map(|()| found)
 }
 
 fn not_envelope(reason: impl fmt::Display) -> Error {
@@ -510,7 +543,9 @@ impl<'de> Seen<'de> {
                 }
                 Ok(reading)
             }
-            (None, ..) => Err(not_envelope("missing key `kimera`")),
+            (None, ..) => Err(not_envelope(format_args!(
+                "missing key `kimera`{PLAIN_HINT}"
+            ))),
             (_, None, _) => Err(not_envelope("missing key `type`")),
             (.., None) => Err(not_envelope("missing key `version`")),
         }

@@ -5,7 +5,7 @@ use kimera_core::envelope::{data_error, encode_error};
 use kimera_core::{Guard, KimeraHandler, Limit, Limits, Result};
 use serde::{Deserialize, Serialize};
 
-use crate::envelope::{byte_offset, classify, Input};
+use crate::envelope::{byte_offset, classify, has_kimera_key, Input};
 use crate::lossless::Lossless;
 
 /// Reads plain JSON (a value alone, as any JSON library writes it: no envelope, so no type
@@ -94,10 +94,18 @@ where
     // Error path only: decode again, tracking the field path.
     let guard = Guard::new(limits, bytes.len());
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(guard.deserializer(&mut de)) {
-        Err(tracked) => Err(data_error::<T>(tracked.path(), tracked.inner()).into()),
-        Ok(_) => Err(data_error::<T>(".", err).into()),
-    }
+    let (path, message) =
+        match serde_path_to_error::deserialize::<_, T>(guard.deserializer(&mut de)) {
+            Err(tracked) => (tracked.path().to_string(), tracked.inner().to_string()),
+            Ok(_) => (".".to_owned(), err.to_string()),
+        };
+    let hint = match input {
+        Input::Value if has_kimera_key(bytes) == Some(true) => {
+            " (the input is a Kimera envelope: read it with `kimera::json::from_str`)"
+        }
+        _ => "",
+    };
+    Err(data_error::<T>(path, format_args!("{message}{hint}")).into())
 }
 
 #[cfg(test)]
@@ -116,6 +124,26 @@ mod tests {
                 offset: 5
             }
         ));
+        let err = from_plain_slice::<std::collections::BTreeMap<String, u8>>(
+            br#"{"kimera":1,"type":"map<str,u8>","version":1,"value":{}}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().ends_with(
+                "(the input is a Kimera envelope: read it with `kimera::json::from_str`)"
+            ),
+            "{err}"
+        );
+        // And the other way: plain JSON read as an envelope.
+        let err = crate::from_slice::<std::collections::BTreeMap<String, u8>>(br#"{"qty": 2}"#)
+            .unwrap_err();
+        assert!(
+            err.to_string().ends_with(
+                "(the object has no `kimera` key: JSON without an envelope is read with \
+                 `kimera::json::from_plain_str`)"
+            ),
+            "{err}"
+        );
         let err = from_plain_slice::<Vec<u8>>(b"[1] [2]").unwrap_err();
         assert_eq!(
             err.to_string(),
