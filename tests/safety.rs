@@ -1921,6 +1921,14 @@ fn errors_stay_small_whatever_the_input_quotes() {
         "{} bytes",
         err.to_string().len()
     );
+    // In the envelope's header too: an unknown key of 1 MB.
+    let text = format!(r#"{{"kimera":1,"{huge}":1,"type":"u8","version":1,"value":1}}"#);
+    let err = kimera::json::from_str::<u8>(&text).unwrap_err().to_string();
+    assert!(err.len() < 400, "{} bytes", err.len());
+    assert!(
+        err.starts_with("not a Kimera json envelope: unknown field `xxxx"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -485,11 +485,7 @@ fn within_size(len: u64, limits: &Limits) -> Result<u64> {
 }
 
 fn not_envelope(reason: impl std::fmt::Display) -> Error {
-    ErrorKind::NotAnEnvelope {
-        format: FORMAT,
-        reason: reason.to_string(),
-    }
-    .into()
+    kimera_core::envelope::not_envelope(FORMAT, reason).into()
 }
 
 struct Reader<'a> {

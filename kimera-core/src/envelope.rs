@@ -317,6 +317,23 @@ pub fn data_error<T: KimeraHandler + ?Sized>(
     }
 }
 
+/// The bytes are not an envelope of `format`, for `reason`; the reason is bounded as a data
+/// error's message is, so that a name or key it quotes from the input stays small.
+///
+/// ```
+/// use kimera_core::envelope::not_envelope;
+///
+/// let huge = "x".repeat(1 << 20);
+/// let err = not_envelope("json", format_args!("unknown key `{huge}`"));
+/// assert!(err.to_string().len() < 200);
+/// ```
+pub fn not_envelope(format: &'static str, reason: impl ToString) -> ErrorKind {
+    ErrorKind::NotAnEnvelope {
+        format,
+        reason: bounded(reason.to_string(), MESSAGE_MAX),
+    }
+}
+
 /// An error while encoding a `T`, at `path`.
 pub fn encode_error<T: KimeraHandler + ?Sized>(
     path: impl ToString,

@@ -323,11 +323,7 @@ pub(crate) fn has_kimera_key(bytes: &[u8]) -> Option<bool> {
 }
 
 fn not_envelope(reason: impl fmt::Display) -> Error {
-    ErrorKind::NotAnEnvelope {
-        format: FORMAT,
-        reason: reason.to_string(),
-    }
-    .into()
+    kimera_core::envelope::not_envelope(FORMAT, reason).into()
 }
 
 /// Why a decode failed, before it is turned into a Kimera error.
