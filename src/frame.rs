@@ -263,6 +263,7 @@ impl<R: Read> FrameReader<R> {
     /// each envelope alone: a value of another shape resolves with the schema it carries or
     /// the program's history, not with one an earlier frame carried (use [`read`](Self::read)
     /// for that).
+    #[cfg(feature = "registry")]
     pub fn read_any(&mut self) -> Result<Option<crate::registry::AnyValue>> {
         match self.read_frame()? {
             Some(envelope) => crate::registry::decode_any(envelope).map(Some),

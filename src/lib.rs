@@ -98,16 +98,19 @@ mod derive;
 pub mod diff;
 pub mod format;
 pub mod frame;
-#[cfg(feature = "json")]
+#[cfg(all(feature = "json", feature = "registry"))]
 pub mod history;
 #[cfg(feature = "json")]
 pub mod json;
 #[cfg(feature = "python")]
-pub mod python;
+#[doc(inline)]
+pub use kimera_python as python;
+#[cfg(feature = "registry")]
 pub mod registry;
 pub mod schema;
 #[cfg(feature = "snapshot")]
-pub mod snapshot;
+#[doc(inline)]
+pub use kimera_snapshot as snapshot;
 #[cfg(feature = "rusqlite")]
 pub mod sqlite;
 
@@ -157,20 +160,6 @@ pub fn decode<'de, F: Format, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [
 /// ```
 pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
     Backend::of(bytes)?.decode(bytes)
-}
-
-/// Decodes with `format`, and its options, when it wrote `bytes`; else as [`from_slice`] does
-/// (a stream or directory may hold envelopes of the other backend).
-#[cfg(feature = "snapshot")]
-fn decode_preferring<'de, F, T>(format: &F, bytes: &'de [u8]) -> Result<T>
-where
-    F: Format,
-    T: KimeraHandler + Deserialize<'de>,
-{
-    match F::sniff(bytes) {
-        true => format.decode(bytes),
-        false => from_slice(bytes),
-    }
 }
 
 /// The header of the envelope `bytes` hold, of whichever enabled backend wrote it (detected as
@@ -295,6 +284,7 @@ fn no_backend() -> Error {
 /// assert_eq!(any.downcast::<Page<u32>>().unwrap().items, [1, 2]);
 /// # Ok::<(), kimera::Error>(())
 /// ```
+#[cfg(feature = "registry")]
 #[macro_export]
 macro_rules! register {
     ($($ty:ty),+ $(,)?) => {$(
@@ -304,6 +294,7 @@ macro_rules! register {
 
 /// Registers `$ty`, which migrates from the link `$previous` names (an
 /// `Option<__private::Previous>`): [`register!`] and the derive expand to this.
+#[cfg(feature = "registry")]
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __register {
@@ -322,10 +313,19 @@ macro_rules! __register {
     };
 }
 
+/// Without the registry, the derive registers nothing.
+#[cfg(not(feature = "registry"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __register {
+    ($previous:expr; $ty:ty) => {};
+}
+
 /// Support for `#[derive(Kimera)]`; not public API.
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__register as register;
+    #[cfg(feature = "registry")]
     pub use inventory;
     pub use kimera_core::__private::{
         describes_otherwise, first_incompatibility, names_one_of, schema_of, upgrade,
@@ -333,6 +333,7 @@ pub mod __private {
         NoHandler, Older,
     };
 
+    #[cfg(feature = "registry")]
     pub use crate::registry::register::{Decodable, ListedOnly, Previous, Probe, Registration};
     pub use kimera_core::{
         Alias, DecodeBound, EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Result, Schema,

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use kimera::python::{self, Value};
+use kimera::python::{self, Value, WireError};
 use kimera::{ErrorKind, Kimera};
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -219,10 +219,8 @@ fn a_rust_struct_is_a_python_dict() {
 fn python_error(wire: &str) -> String {
     let err = Value::from_wire(wire).unwrap_err();
     assert!(
-        matches!(
-            err.kind(),
-            ErrorKind::Python { .. } | ErrorKind::LimitExceeded { .. }
-        ),
+        err.downcast_ref::<WireError>().is_some()
+            || matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
         "{err:?}"
     );
     err.to_string()

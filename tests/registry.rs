@@ -1,7 +1,7 @@
 //! The registry: derived types register themselves, `decode_any` and `Dispatcher` find them by
 //! the name their envelope carries, `check` reports names claimed twice.
 
-use kimera::registry::{self, Conflict, Dispatcher};
+use kimera::registry::{self, Conflict, Dispatcher, LookupError};
 use kimera::{Binary, ErrorKind, Format, Json, Kimera, KimeraHandler};
 use serde::{Deserialize, Serialize};
 
@@ -240,8 +240,8 @@ fn the_json_view_is_plain_json() {
 #[test]
 fn unknown_undecodable_and_ambiguous_names_are_errors() {
     let err = registry::decode_any(&kimera::json::to_vec(&(1u8,)).unwrap()).unwrap_err();
-    match err.kind() {
-        ErrorKind::UnknownType { found, known } => {
+    match err.downcast_ref::<LookupError>() {
+        Some(LookupError::UnknownType { found, known }) => {
             assert_eq!(found, "tuple<u8>");
             assert!(known.iter().any(|k| k == "shop.Refund"), "{known:?}");
         }
@@ -254,7 +254,7 @@ fn unknown_undecodable_and_ambiguous_names_are_errors() {
     let err =
         registry::decode_any(&kimera::json::to_vec(&WriteOnly { n: 1 }).unwrap()).unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::NotDecodable { type_name, .. } if type_name == "test.WriteOnly"),
+        matches!(err.downcast_ref(), Some(LookupError::NotDecodable { type_name, .. }) if type_name == "test.WriteOnly"),
         "{err}"
     );
 
@@ -354,7 +354,7 @@ fn a_dispatcher_routes_values_to_typed_handlers() {
         .dispatch(&kimera::json::to_vec(&"text").unwrap())
         .unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::UnknownType { found, .. } if found == "str"),
+        matches!(err.downcast_ref(), Some(LookupError::UnknownType { found, .. }) if found == "str"),
         "{err}"
     );
     // A bad value of a handled type is the decode error of that type.
@@ -422,12 +422,12 @@ fn types_sharing_a_default_name_are_told_apart_by_origin() {
     let text = br#"{"kimera":1,"type":"Signal","version":1,"value":{"level":1}}"#;
     let err = registry::decode_any(text).unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::AmbiguousType { .. }),
+        matches!(err.downcast_ref(), Some(LookupError::AmbiguousType { .. })),
         "{err}"
     );
     let err = dispatcher.dispatch(text).unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::AmbiguousType { claimants, .. } if claimants.len() == 2),
+        matches!(err.downcast_ref(), Some(LookupError::AmbiguousType { claimants, .. }) if claimants.len() == 2),
         "{err}"
     );
 }
@@ -488,14 +488,14 @@ fn damaged_binary_envelopes_are_checksum_errors_when_routed() {
         registry::decode_any(broken).unwrap_err(),
     ] {
         assert!(
-            !matches!(err.kind(), ErrorKind::UnknownType { .. }),
+            !matches!(err.downcast_ref(), Some(LookupError::UnknownType { .. })),
             "a broken envelope: {err}"
         );
     }
     // Undamaged, each is what it was.
     let intact = kimera::binary::to_vec(&(1u8, 2u8)).unwrap();
     assert!(matches!(
-        dispatcher.dispatch(&intact).unwrap_err().kind(),
-        ErrorKind::UnknownType { .. }
+        dispatcher.dispatch(&intact).unwrap_err().downcast_ref(),
+        Some(LookupError::UnknownType { .. })
     ));
 }

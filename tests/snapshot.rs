@@ -9,7 +9,7 @@ mod support;
 use std::path::{Path, PathBuf};
 
 use counter::{counter, Counter};
-use kimera::snapshot::{Fsync, Generation, Options, SnapshotStore};
+use kimera::snapshot::{Fsync, Generation, Options, SnapshotStore, StoreError};
 use kimera::{ErrorKind, Json};
 use support::crc32;
 
@@ -94,7 +94,10 @@ fn one_writer_at_a_time() {
     let dir = TempDir::new("lock");
     let store = SnapshotStore::open(&dir.0).unwrap();
     let err = SnapshotStore::open(&dir.0).unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::Locked { .. }), "{err}");
+    assert!(
+        matches!(err.downcast_ref(), Some(StoreError::Locked { .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("kimera-snapshots.lock"), "{err}");
     assert!(
         err.to_string().contains("locked by another writer"),
@@ -177,7 +180,10 @@ fn a_damaged_file_is_an_error_when_asked_for_by_number() {
     bytes[0] = b'X';
     std::fs::write(&path, bytes).unwrap();
     let err = store.load::<Counter>(generation).unwrap_err();
-    assert!(matches!(err.kind(), ErrorKind::CorruptFile { .. }), "{err}");
+    assert!(
+        matches!(err.downcast_ref(), Some(StoreError::CorruptFile { .. })),
+        "{err}"
+    );
     assert!(err.to_string().contains("expected magic bytes"), "{err}");
     assert!(path.exists(), "load leaves the file where it is");
 }

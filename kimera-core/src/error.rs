@@ -210,62 +210,6 @@ pub enum ErrorKind {
     /// [`KimeraHandler::BINARY_INCOMPATIBILITY`](crate::KimeraHandler::BINARY_INCOMPATIBILITY)).
     #[error("{0}")]
     Unsupported(&'static str),
-    /// No registered type has the name an envelope carries (`kimera::registry`).
-    #[error("no registered type is named `{found}` (registered: {})", list(.known))]
-    UnknownType {
-        /// The name in the envelope.
-        found: String,
-        /// The names the registry knows.
-        known: Vec<String>,
-    },
-    /// A dispatcher has no handler for the envelope's type (`kimera::registry::Dispatcher`).
-    #[error("no handler for `{type_name}` in this dispatcher (it handles: {})", list(.handled))]
-    NoHandler {
-        /// The name in the envelope.
-        type_name: String,
-        /// The names the dispatcher handles.
-        handled: Vec<String>,
-    },
-    /// Several registered types claim the envelope's name, and none of them migrates from the
-    /// others (`kimera::registry::check` lists such conflicts).
-    #[error("`{type_name}` is claimed by several registered types: {}", list(.claimants))]
-    AmbiguousType {
-        /// The name in the envelope.
-        type_name: String,
-        /// The Rust types claiming it, with their versions.
-        claimants: Vec<String>,
-    },
-    /// A registered type that the registry cannot decode into a value of its own.
-    #[error("`{type_name}` ({rust_type}) is registered but cannot be decoded through the registry: it needs `Serialize + DeserializeOwned + Send + 'static`")]
-    NotDecodable {
-        /// The type's Kimera name.
-        type_name: String,
-        /// The Rust type.
-        rust_type: &'static str,
-    },
-    /// Another writer holds the lock (`kimera::snapshot`: one writer per directory).
-    #[error("`{path}` is locked by another writer; one writer at a time may use it")]
-    Locked {
-        /// The lock file.
-        path: String,
-    },
-    /// A stored file failed its checks: torn, truncated or corrupted.
-    #[error("`{path}` is corrupted: {reason}")]
-    CorruptFile {
-        /// The file.
-        path: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// Text in the Python Kimera library's wire format that cannot be read (or a value that
-    /// cannot be written in it), at a path such as `$["lines"][2]`.
-    #[error("Python Kimera wire format, at `{path}`: {message}")]
-    Python {
-        /// Where: `$` for the whole value, then `[index]` or `["key"]` per level.
-        path: String,
-        /// What is wrong.
-        message: String,
-    },
     /// Reading or writing the underlying stream failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -305,14 +249,6 @@ fn held_in(holds: &[String]) -> String {
     match holds {
         [] => String::new(),
         names => format!(", in it or in a type it holds (`{}`)", names.join("`, `")),
-    }
-}
-
-/// A list of names for messages: `a, b, c`, or `none`.
-fn list(names: &[String]) -> String {
-    match names.is_empty() {
-        true => "none".to_owned(),
-        false => names.join(", "),
     }
 }
 
@@ -404,8 +340,8 @@ impl From<ErrorKind> for Error {
 /// An I/O error for callers that deal in them (an `io::Read` adapter, a `tokio` codec's
 /// caller), as serde_json does: I/O failures are given back as they were, truncation is
 /// `UnexpectedEof`, a value no format can write (`Encode`, `Unsupported`) `InvalidInput`, a
-/// store locked by another writer `ResourceBusy`, and everything else `InvalidData` (a frame
-/// too long to write included).
+/// module's own error ([`ErrorKind::Other`]) `Other`, and everything else `InvalidData` (a
+/// frame too long to write included).
 ///
 /// ```
 /// use kimera_core::{Error, ErrorKind};
@@ -425,7 +361,7 @@ impl From<Error> for std::io::Error {
         let io = match kind {
             ErrorKind::Truncated { .. } => Io::UnexpectedEof,
             ErrorKind::Encode { .. } | ErrorKind::Unsupported(_) => Io::InvalidInput,
-            ErrorKind::Locked { .. } => Io::ResourceBusy,
+            ErrorKind::Other(_) => Io::Other,
             _ => Io::InvalidData,
         };
         std::io::Error::new(io, Error::from(kind))
@@ -482,13 +418,6 @@ impl ErrorKind {
             ErrorKind::Data { .. } => "Data",
             ErrorKind::Encode { .. } => "Encode",
             ErrorKind::Unsupported(_) => "Unsupported",
-            ErrorKind::UnknownType { .. } => "UnknownType",
-            ErrorKind::NoHandler { .. } => "NoHandler",
-            ErrorKind::AmbiguousType { .. } => "AmbiguousType",
-            ErrorKind::NotDecodable { .. } => "NotDecodable",
-            ErrorKind::Locked { .. } => "Locked",
-            ErrorKind::CorruptFile { .. } => "CorruptFile",
-            ErrorKind::Python { .. } => "Python",
             ErrorKind::Io(_) => "Io",
             ErrorKind::Other(_) => "Other",
         }

@@ -27,6 +27,7 @@ mod limits;
 pub mod migration;
 pub mod path;
 mod schema;
+pub mod value;
 mod with;
 
 pub use envelope::{Header, Reading};

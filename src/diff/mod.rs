@@ -47,8 +47,6 @@
 //! changed and the fields removed and added. Floats are compared by value, except that NaN equals NaN
 //! (a field that stays NaN did not change) and `0.0` differs from `-0.0`.
 
-mod value;
-
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 
@@ -56,7 +54,7 @@ use kimera_core::{KimeraHandler, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-pub use value::Value;
+pub use kimera_core::value::Value;
 
 /// What happened at a path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

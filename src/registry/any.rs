@@ -99,14 +99,14 @@ impl AnyValue {
     /// (NaN, infinities, `Some(None)`), as the JSON backend does.
     #[cfg(feature = "json")]
     pub fn to_json_value(&self) -> kimera_core::Result<serde_json::Value> {
-        let decoder =
-            self.ty
-                .decoder
-                .as_ref()
-                .ok_or_else(|| kimera_core::ErrorKind::NotDecodable {
-                    type_name: self.ty.name().to_owned(),
-                    rust_type: self.ty.rust_type(),
-                })?;
+        let decoder = self
+            .ty
+            .decoder
+            .as_ref()
+            .ok_or_else(|| super::LookupError::NotDecodable {
+                type_name: self.ty.name().to_owned(),
+                rust_type: self.ty.rust_type(),
+            })?;
         (decoder.to_json_value)(&*self.value)
     }
 }

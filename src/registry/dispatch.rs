@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use kimera_core::{ErrorKind, KimeraHandler, Result};
+use kimera_core::{KimeraHandler, Result};
+
+use super::LookupError;
 use serde::de::DeserializeOwned;
 
 /// Routes each encoded value to the handler of its type.
@@ -13,13 +15,13 @@ use serde::de::DeserializeOwned;
 ///
 /// A type needs no registration to be handled: the dispatcher decodes it through its own
 /// handler. The [registry](super) only sharpens the error for a type the dispatcher does not
-/// handle: [`ErrorKind::NoHandler`] for a registered type, listing the types the dispatcher
-/// handles, and [`ErrorKind::UnknownType`] for a name nothing knows, listing the registered and
+/// handle: [`LookupError::NoHandler`] for a registered type, listing the types the dispatcher
+/// handles, and [`LookupError::UnknownType`] for a name nothing knows, listing the registered and
 /// handled types.
 ///
 /// ```
-/// use kimera::registry::Dispatcher;
-/// use kimera::{ErrorKind, Kimera};
+/// use kimera::registry::{Dispatcher, LookupError};
+/// use kimera::Kimera;
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(Serialize, Deserialize, Kimera)]
@@ -39,7 +41,7 @@ use serde::de::DeserializeOwned;
 /// assert_eq!(balance, 380);
 ///
 /// let err = dispatcher.dispatch(&kimera::json::to_vec("text")?).unwrap_err();
-/// assert!(matches!(err.kind(), ErrorKind::UnknownType { .. }));
+/// assert!(matches!(err.downcast_ref(), Some(LookupError::UnknownType { .. })));
 /// # Ok::<(), kimera::Error>(())
 /// ```
 pub struct Dispatcher<'h, R = ()> {
@@ -112,7 +114,7 @@ impl<'h, R> Dispatcher<'h, R> {
                 });
             let Some(route) = route else {
                 backend.header(bytes, true)?;
-                return Err(ErrorKind::AmbiguousType {
+                return Err(LookupError::AmbiguousType {
                     type_name: header.type_name.into_owned(),
                     claimants: routes.iter().map(|h| h.rust_type.to_owned()).collect(),
                 }
@@ -126,7 +128,7 @@ impl<'h, R> Dispatcher<'h, R> {
         let name = header.type_name.into_owned();
         let registered = &super::registry().by_name;
         Err(match registered.contains_key(&name) {
-            true => ErrorKind::NoHandler {
+            true => LookupError::NoHandler {
                 type_name: name,
                 handled,
             },
@@ -136,7 +138,7 @@ impl<'h, R> Dispatcher<'h, R> {
                 let mut known: Vec<String> = registered.keys().cloned().chain(handled).collect();
                 known.sort();
                 known.dedup();
-                ErrorKind::UnknownType { found: name, known }
+                LookupError::UnknownType { found: name, known }
             }
         }
         .into())

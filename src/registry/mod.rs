@@ -48,13 +48,14 @@
 //! type: the one with the highest version reads the name, and the others must be links of its
 //! migration chain (`#[kimera(previous = ...)]`). Anything else is a conflict:
 //! [`check`] lists them all, so a service can refuse to start with a clear message, and
-//! decoding an ambiguous name is [`ErrorKind::AmbiguousType`]. Within one crate, the derive
+//! decoding an ambiguous name is [`LookupError::AmbiguousType`]. Within one crate, the derive
 //! already refuses two types with the same explicit name and version at compile time. Types
 //! with default names in different modules (`api::Event`, `db::Event`) are no conflict:
 //! envelopes carry their origins, and the registry picks by origin.
 
 mod any;
 mod dispatch;
+mod error;
 pub(crate) mod register;
 
 use std::any::{Any, TypeId};
@@ -62,7 +63,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::OnceLock;
 
-use kimera_core::{ErrorKind, KimeraHandler, Result, Schema};
+use kimera_core::{KimeraHandler, Result, Schema};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -70,6 +71,7 @@ use crate::Backend;
 
 pub use any::AnyValue;
 pub use dispatch::Dispatcher;
+pub use error::{Conflict, Conflicts, LookupError};
 use register::{Previous, Registration};
 
 /// A registered type: its identity, as [`types`] lists it.
@@ -280,7 +282,10 @@ pub fn check() -> std::result::Result<(), Conflicts> {
 /// Decodes a value of any registered type from an envelope of any enabled backend, migrating
 /// an older version to the current one first.
 ///
-/// An unknown name is [`ErrorKind::UnknownType`], listing the registered names.
+/// # Errors
+///
+/// An unknown name is [`LookupError::UnknownType`], listing the registered names; a name
+/// several types claim [`LookupError::AmbiguousType`]; and the envelope's own errors.
 ///
 /// ```
 /// #[derive(serde::Serialize, serde::Deserialize, kimera::Kimera, Debug, PartialEq)]
@@ -308,10 +313,13 @@ pub fn decode_any(bytes: &[u8]) -> Result<AnyValue> {
             return Err(err);
         }
     };
-    let decoder = ty.decoder.as_ref().ok_or_else(|| ErrorKind::NotDecodable {
-        type_name: ty.name().to_owned(),
-        rust_type: ty.rust_type,
-    })?;
+    let decoder = ty
+        .decoder
+        .as_ref()
+        .ok_or_else(|| LookupError::NotDecodable {
+            type_name: ty.name().to_owned(),
+            rust_type: ty.rust_type,
+        })?;
     let value = (decoder.decode)(backend, bytes)?;
     Ok(AnyValue::new(value, ty, header.version))
 }
@@ -321,7 +329,7 @@ pub fn decode_any(bytes: &[u8]) -> Result<AnyValue> {
 fn lookup(name: &str, origin: Option<u32>) -> Result<&'static RegisteredType> {
     let registry = registry();
     let Some(claim) = registry.by_name.get(name) else {
-        return Err(ErrorKind::UnknownType {
+        return Err(LookupError::UnknownType {
             found: name.to_owned(),
             known: registry.by_name.keys().cloned().collect(),
         }
@@ -333,7 +341,7 @@ fn lookup(name: &str, origin: Option<u32>) -> Result<&'static RegisteredType> {
         Some(*ty)
     };
     claim.reader.or_else(from_origin).ok_or_else(|| {
-        ErrorKind::AmbiguousType {
+        LookupError::AmbiguousType {
             type_name: name.to_owned(),
             claimants: claim.claimants.iter().map(|t| t.label()).collect(),
         }
@@ -434,45 +442,6 @@ fn by_origin(claimants: &[&'static RegisteredType]) -> Vec<Vec<&'static Register
                 .collect()
         })
         .collect()
-}
-
-/// Two or more registered types claiming one name.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Conflict {
-    /// The name (or alias) claimed.
-    pub name: String,
-    /// The types claiming it: `name vN (rust::Type)`.
-    pub claimants: Vec<String>,
-}
-
-/// What [`check`] found: every name claimed by types that are not versions of one type.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Conflicts(pub Vec<Conflict>);
-
-impl fmt::Display for Conflicts {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} type names are claimed twice:", self.0.len())?;
-        for conflict in &self.0 {
-            write!(
-                f,
-                "\n  `{}` by {}",
-                conflict.name,
-                conflict.claimants.join(" and ")
-            )?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Conflicts {}
-
-/// So that `registry::check()?` works in a function returning [`kimera::Result`](crate::Result);
-/// [`Error::downcast_ref`](crate::Error::downcast_ref) gives the conflicts back.
-impl From<Conflicts> for crate::Error {
-    fn from(conflicts: Conflicts) -> Self {
-        ErrorKind::Other(Box::new(conflicts)).into()
-    }
 }
 
 struct Registry {

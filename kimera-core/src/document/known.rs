@@ -1,10 +1,11 @@
 //! The schemas a program knows besides its own types': documents of earlier shapes, found by
 //! fingerprint when a value written with one of them is read.
 //!
-//! Each [`KnownSchemas`] submitted with [`inventory`] (the facade's `kimera::schema_history!`
+//! Each [`KnownSchemas`] submitted with `inventory` (the facade's `kimera::schema_history!`
 //! submits the history file it embeds) is loaded on the first lookup; every document is checked
 //! against its fingerprint then, and one that fails is left out (it could only describe bytes
-//! wrongly).
+//! wrongly). Without the `inventory` feature nothing is submitted, and only the schemas that
+//! travel with the data are known.
 
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
@@ -22,6 +23,7 @@ pub struct KnownSchemas {
     pub load: fn() -> Vec<Document>,
 }
 
+#[cfg(feature = "inventory")]
 inventory::collect!(KnownSchemas);
 
 /// The document of the schema whose fingerprint is `fingerprint`, if a [`KnownSchemas`] of
@@ -38,7 +40,9 @@ pub fn known(fingerprint: u64) -> Option<&'static Document> {
 fn store() -> &'static HashMap<u64, Document> {
     static KNOWN: OnceLock<HashMap<u64, Document>> = OnceLock::new();
     KNOWN.get_or_init(|| {
+        #[cfg_attr(not(feature = "inventory"), allow(unused_mut))]
         let mut known = HashMap::new();
+        #[cfg(feature = "inventory")]
         for source in inventory::iter::<KnownSchemas> {
             for doc in (source.load)() {
                 if let Ok(fingerprint) = doc.fingerprint() {

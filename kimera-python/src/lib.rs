@@ -31,8 +31,8 @@
 //! `-Infinity`, which Python's `json` module writes and reads) and parsed correctly rounded, so
 //! every float reads back to the same bits. Integers beyond the 64-bit range, unknown handler
 //! names (a Python user's custom handler) and malformed nesting are errors naming where they
-//! are (`ErrorKind::Python`), and depth and size are bounded like every other decoder
-//! ([`Limits`]).
+//! are (a [`WireError`] inside the `kimera::Error`), and depth and size are bounded like every
+//! other decoder ([`Limits`]).
 //!
 //! # Dates and the short-year defect
 //!
@@ -47,7 +47,7 @@
 //!
 //! [`to_string`] and [`from_str`] bridge any handled Rust type: structs and maps
 //! are dicts keyed by serde's names, sequences lists, tuples tuples, `None` and `()` None, and
-//! fields the type's [`Schema`](crate::Schema) says are chrono `NaiveDateTime` or `NaiveDate`
+//! fields the type's [`Schema`](kimera_core::Schema) says are chrono `NaiveDateTime` or `NaiveDate`
 //! the date handlers. What does not cross, or not both ways:
 //!
 //! - NaN and infinities are written, but reading a typed value goes through serde_json's value
@@ -65,6 +65,9 @@
 //!
 //! Writing is bounded like reading ([`Value::to_wire_with`]): each level of nesting escapes the text
 //! inside it again and so doubles it.
+
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod text;
 mod typed;
@@ -170,9 +173,46 @@ const DICT: &str = "DictSerializerHandler";
 const DATETIME: &str = "DateTimeSerializerHandler";
 const DATE: &str = "DateSerializerHandler";
 
+/// Text in the Python library's wire format that cannot be read, or a value that cannot be
+/// written in it: what a `kimera::Error` from this module holds when the wire text is at fault
+/// (others are the errors every decoder gives: limits, or a typed value's data error).
+///
+/// ```
+/// use kimera::python::{Value, WireError};
+///
+/// let err = Value::from_wire(r#"{"data": 1, "serializer": "MyHandler"}"#).unwrap_err();
+/// let wire = err.downcast_ref::<WireError>().unwrap();
+/// assert_eq!(wire.path(), "$");
+/// assert!(err.to_string().starts_with("Python Kimera wire format, at `$`: unknown handler `MyHandler`"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[error("Python Kimera wire format, at `{path}`: {message}")]
+pub struct WireError {
+    path: String,
+    message: String,
+}
+
+impl WireError {
+    /// Where: `$` for the whole value, then `[index]` or `["key"]` per level.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// What is wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl From<WireError> for Error {
+    fn from(err: WireError) -> Self {
+        ErrorKind::Other(Box::new(err)).into()
+    }
+}
+
 /// An error at `path` (`$`, `$[2]`, `$["key"]`).
 fn error(path: &str, message: impl Into<String>) -> Error {
-    ErrorKind::Python {
+    WireError {
         path: path.to_owned(),
         message: message.into(),
     }

@@ -7,7 +7,7 @@
 //! corrupted file is never loaded: [`SnapshotStore::latest`] skips it, sets it aside (renamed,
 //! not deleted), reports it in [`SnapshotStore::skipped`], and falls back to the newest good
 //! generation. One writer at a time: a second store on the same directory gets
-//! [`ErrorKind::Locked`]. (The lock is an OS file lock held by the store's open lock file; a
+//! [`StoreError::Locked`]. (The lock is an OS file lock held by the store's open lock file; a
 //! child process forked while the store is open shares it until the child execs or exits.)
 //!
 //! ```
@@ -34,6 +34,8 @@
 //! ```
 //!
 //! The file layout is specified in `docs/wire-format.md` ("Snapshot files").
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod file;
 
@@ -46,7 +48,47 @@ use kimera_core::{Error, ErrorKind, Format, KimeraHandler, Limit, Limits, Result
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::Binary;
+use kimera_binary::Binary;
+
+/// A store's own failures, held in the [`Error`] its methods return
+/// ([`Error::downcast_ref`] finds them); I/O and decode failures are that error's own kinds.
+///
+/// ```
+/// use kimera::snapshot::{SnapshotStore, StoreError};
+///
+/// # let dir = std::env::temp_dir().join(format!("kimera-doc-locked-{}", std::process::id()));
+/// let store = SnapshotStore::open(&dir)?;
+/// let err = SnapshotStore::open(&dir).unwrap_err();
+/// assert!(matches!(err.downcast_ref::<StoreError>(), Some(StoreError::Locked { .. })));
+/// assert!(err.to_string().ends_with("is locked by another writer; one writer at a time may use it"));
+/// # drop(store);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Another writer holds the directory's lock.
+    #[error("`{}` is locked by another writer; one writer at a time may use it", .path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+    },
+    /// A snapshot file failed its checks: torn, truncated or corrupted.
+    #[error("`{}` is corrupted: {reason}", .path.display())]
+    CorruptFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl From<StoreError> for Error {
+    fn from(err: StoreError) -> Self {
+        ErrorKind::Other(Box::new(err)).into()
+    }
+}
 
 /// The number of a saved snapshot: 1 for the first save in a directory, then one more for each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -188,7 +230,9 @@ impl SnapshotStore {
     /// Opens (creating it if needed) the snapshot directory `dir` with the default
     /// [`Options`], as its only writer.
     ///
-    /// Errors: [`ErrorKind::Locked`] if another store (in this process or another) has it open;
+    /// # Errors
+    ///
+    /// [`StoreError::Locked`] if another store (in this process or another) has it open;
     /// [`ErrorKind::Io`] naming the path if it cannot be created, written or locked.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         Self::open_with(dir, Options::new())
@@ -220,10 +264,7 @@ impl<F: Format> SnapshotStore<F> {
         match fs4::FileExt::try_lock(&lock) {
             Ok(()) => {}
             Err(fs4::TryLockError::WouldBlock) => {
-                return Err(ErrorKind::Locked {
-                    path: lock_path.display().to_string(),
-                }
-                .into())
+                return Err(StoreError::Locked { path: lock_path }.into())
             }
             Err(fs4::TryLockError::Error(err)) => {
                 return Err(io_error("lock", &lock_path, err));
@@ -348,13 +389,15 @@ impl<F: Format> SnapshotStore<F> {
 
     /// The value saved as `generation`.
     ///
-    /// Errors: [`ErrorKind::CorruptFile`] if the file fails its checks, [`ErrorKind::Io`] if it
+    /// # Errors
+    ///
+    /// [`StoreError::CorruptFile`] if the file fails its checks, [`ErrorKind::Io`] if it
     /// does not exist or cannot be read, and the decode error if it is not a `T`.
     pub fn load<T: KimeraHandler + DeserializeOwned>(&self, generation: Generation) -> Result<T> {
         match self.read(generation) {
             Ok(envelope) => self.decode(&envelope),
-            Err(Unreadable::Corrupt(reason)) => Err(ErrorKind::CorruptFile {
-                path: self.path(generation).display().to_string(),
+            Err(Unreadable::Corrupt(reason)) => Err(StoreError::CorruptFile {
+                path: self.path(generation),
                 reason,
             }
             .into()),
@@ -425,10 +468,19 @@ impl<F: Format> SnapshotStore<F> {
         }
     }
 
-    /// Decodes with the store's format when it wrote the envelope, else with whichever enabled
-    /// backend did (a directory may hold files written before a change of format).
+    /// Decodes with the store's format when it wrote the envelope, else with the default
+    /// options of whichever backend did (a directory may hold files written before a change of
+    /// format; JSON ones with the `json` feature).
     fn decode<T: KimeraHandler + DeserializeOwned>(&self, envelope: &[u8]) -> Result<T> {
-        crate::decode_preferring(&self.options.format, envelope)
+        if F::sniff(envelope) {
+            return self.options.format.decode(envelope);
+        }
+        #[cfg(feature = "json")]
+        if kimera_json::Json::sniff(envelope) {
+            return kimera_json::Json::new().decode(envelope);
+        }
+        // Checked at run time: a type the binary backend cannot carry may be in a JSON store.
+        Binary::new().decode_checked_at_run_time(envelope)
     }
 }
 

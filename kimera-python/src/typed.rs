@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{error, Value};
-use crate::diff::Value as Tree;
+use kimera_core::value::Value as Tree;
 
 /// Writes `value` as the Python library's wire text: structs and maps as dicts keyed by the
 /// names serde writes, sequences as lists, tuples as tuples, `None` and `()` as None, and the

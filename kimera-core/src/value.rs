@@ -1,4 +1,7 @@
 //! [`Value`]: a value as serde writes it, in the JSON data model, built by a serde `Serializer`.
+//!
+//! One model for the modules that look at a value without its type: `kimera::diff` compares
+//! two of them, and the Python format walks one beside the type's schema.
 
 use std::fmt::{self, Write as _};
 
@@ -8,7 +11,8 @@ use serde::ser::{self, Serialize};
 /// objects, enums are externally tagged, `None` and `()` are null), but exact: integers up to
 /// 128 bits and every float, NaN included.
 ///
-/// The old and new sides of a [`Change`](super::Change).
+/// The old and new sides of a `kimera::diff::Change`, and what the Python format writes a typed
+/// value from.
 ///
 /// ```
 /// use kimera::diff::Value;
@@ -44,7 +48,7 @@ impl Value {
     /// The value of `value`, as serde writes it.
     pub fn of<T: Serialize + ?Sized>(value: &T) -> crate::Result<Value> {
         value.serialize(ValueSerializer).map_err(|err| {
-            kimera_core::ErrorKind::Encode {
+            crate::ErrorKind::Encode {
                 type_name: std::any::type_name::<T>().to_owned(),
                 path: ".".to_owned(),
                 message: err.0,
@@ -55,11 +59,11 @@ impl Value {
 
     /// The value as a [`serde_json::Value`]; an error for what JSON cannot hold exactly (NaN,
     /// infinities, integers beyond 64 bits).
-    #[cfg(feature = "json")]
+    #[cfg(feature = "serde_json")]
     pub fn to_json_value(&self) -> crate::Result<serde_json::Value> {
         use serde_json::Value as Json;
         let unrepresentable = |what: String| -> crate::Error {
-            kimera_core::ErrorKind::Encode {
+            crate::ErrorKind::Encode {
                 type_name: "diff value".to_owned(),
                 path: ".".to_owned(),
                 message: format!("JSON cannot hold {what} exactly"),
@@ -191,7 +195,7 @@ fn write_json_string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
 
 /// Why a value could not be turned into a [`Value`]: its `Serialize` impl failed.
 #[derive(Debug)]
-pub(super) struct SerializeError(String);
+struct SerializeError(String);
 
 impl fmt::Display for SerializeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -460,7 +464,7 @@ impl ser::SerializeMap for MapBuilder {
 /// A map key as serde_json writes it (exactly, with the `json` feature: it writes the key),
 /// else strings as they are and anything else as its JSON-like text.
 fn key_text<T: Serialize + ?Sized>(key: &T) -> Result<String> {
-    #[cfg(feature = "json")]
+    #[cfg(feature = "serde_json")]
     if let Some(text) = json_key(key) {
         return Ok(text);
     }
@@ -471,7 +475,7 @@ fn key_text<T: Serialize + ?Sized>(key: &T) -> Result<String> {
 }
 
 /// The text serde_json gives `key` as an object key, if it takes it as one.
-#[cfg(feature = "json")]
+#[cfg(feature = "serde_json")]
 fn json_key<T: Serialize + ?Sized>(key: &T) -> Option<String> {
     struct OneKey<'a, T: ?Sized>(&'a T);
     impl<T: Serialize + ?Sized> Serialize for OneKey<'_, T> {
