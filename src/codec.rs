@@ -33,43 +33,39 @@ use std::marker::PhantomData;
 
 use bytes::{Buf, BufMut, BytesMut};
 use kimera_core::document::StreamSchemas;
-use kimera_core::{Error, ErrorKind, Format, KimeraHandler, Limit, Result};
+use kimera_core::{Error, Format, KimeraHandler, Result};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::frame::{DEFAULT_MAX_FRAME_LEN, PREFIX_LEN};
+use crate::frame::{prefix_for, FrameDecoder, Next, DEFAULT_MAX_FRAME_LEN, PREFIX_LEN};
 
 /// Frames of envelopes, undecoded: each item is one envelope's bytes.
 ///
 /// For servers that route several types ([`Dispatcher`](crate::registry::Dispatcher)).
 #[derive(Clone, Debug)]
 pub struct FrameCodec {
-    max_frame_len: u32,
-    /// Bytes of an oversized frame still to discard, of `skip_len`.
-    skip: u64,
-    skip_len: u64,
+    frames: FrameDecoder,
 }
 
 impl FrameCodec {
     /// Frames up to [`DEFAULT_MAX_FRAME_LEN`] bytes.
     pub fn new() -> Self {
         FrameCodec {
-            max_frame_len: DEFAULT_MAX_FRAME_LEN,
-            skip: 0,
-            skip_len: 0,
+            frames: FrameDecoder::new(DEFAULT_MAX_FRAME_LEN),
         }
     }
 
     /// Refuses frames longer than `max` bytes (after the prefix), from the prefix alone.
     #[must_use]
     pub fn with_max_frame_len(mut self, max: u32) -> Self {
-        self.max_frame_len = max;
+        self.frames.set_max_frame_len(max);
         self
     }
 
-    fn too_long(&self) -> Error {
-        Limit::Size.exceeded(self.max_frame_len.into()).into()
+    /// The largest frame this codec reads or writes, in bytes.
+    pub fn max_frame_len(&self) -> u32 {
+        self.frames.max_frame_len()
     }
 }
 
@@ -84,49 +80,35 @@ impl Decoder for FrameCodec {
     type Error = Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>> {
-        if self.skip > 0 {
-            let n = usize::try_from(self.skip)
-                .unwrap_or(usize::MAX)
-                .min(src.len());
+        if let Next::Skip(left) = self.frames.next() {
+            let n = usize::try_from(left).unwrap_or(usize::MAX).min(src.len());
             src.advance(n);
-            self.skip -= n as u64;
-            if self.skip > 0 {
+            self.frames.skipped(n as u64);
+            if (n as u64) < left {
                 return Ok(None);
             }
         }
         let Some(prefix) = src.first_chunk::<PREFIX_LEN>() else {
             return Ok(None);
         };
-        let len = u32::from_le_bytes(*prefix);
-        if len > self.max_frame_len {
+        let len = self.frames.prefix(*prefix).inspect_err(|_| {
             // Refused from the prefix; the frame itself is skipped as it arrives.
             src.advance(PREFIX_LEN);
-            (self.skip, self.skip_len) = (len.into(), len.into());
-            return Err(self.too_long());
-        }
+        })?;
         // Compared without adding to the length: no overflow on 32-bit targets.
-        if src.len() - PREFIX_LEN < len as usize {
+        if src.len() - PREFIX_LEN < len {
             return Ok(None);
         }
         src.advance(PREFIX_LEN);
-        Ok(Some(src.split_to(len as usize)))
+        Ok(Some(src.split_to(len)))
     }
 
     fn decode_eof(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>> {
         match self.decode(src)? {
             Some(frame) => Ok(Some(frame)),
-            None if src.is_empty() && self.skip == 0 => Ok(None),
+            None if src.is_empty() && self.frames.next() == Next::Prefix => Ok(None),
             // Counted from the frame's first byte, as `FrameReader` counts.
-            None if self.skip > 0 => Err(ErrorKind::Truncated {
-                context: "frame",
-                offset: PREFIX_LEN as u64 + self.skip_len - self.skip,
-            }
-            .into()),
-            None => Err(ErrorKind::Truncated {
-                context: "frame",
-                offset: src.len() as u64,
-            }
-            .into()),
+            None => Err(self.frames.truncated(src.len() as u64)),
         }
     }
 }
@@ -136,12 +118,9 @@ impl Encoder<&[u8]> for FrameCodec {
     type Error = Error;
 
     fn encode(&mut self, envelope: &[u8], dst: &mut BytesMut) -> Result<()> {
-        let len = match u32::try_from(envelope.len()) {
-            Ok(len) if len <= self.max_frame_len => len,
-            _ => return Err(self.too_long()),
-        };
+        let prefix = prefix_for(envelope.len(), self.frames.max_frame_len())?;
         dst.reserve(PREFIX_LEN + envelope.len());
-        dst.put_u32_le(len);
+        dst.put_slice(&prefix);
         dst.put_slice(envelope);
         Ok(())
     }

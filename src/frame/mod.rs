@@ -22,8 +22,8 @@
 //! # Errors, and carrying on after them
 //!
 //! A clean end of stream (before a frame's first byte) is `Ok(None)`; a stream cut inside a
-//! frame is [`ErrorKind::Truncated`]; a frame longer than the maximum (16 MiB by default) is
-//! [`ErrorKind::LimitExceeded`], found from its length prefix before anything is allocated for
+//! frame is [`ErrorKind::Truncated`](crate::ErrorKind::Truncated); a frame longer than the maximum (16 MiB by default) is
+//! [`ErrorKind::LimitExceeded`](crate::ErrorKind::LimitExceeded), found from its length prefix before anything is allocated for
 //! it. A frame whose envelope does not decode gives the decode error. In those last two cases
 //! the reader knows where the frame ends, so it stays usable: the next read starts at the next
 //! frame (an oversized frame is skipped without being buffered). Check
@@ -31,10 +31,14 @@
 //! it is not. An I/O error between frames (a read timeout on an idle socket) consumes nothing
 //! and leaves the reader in sync.
 
+mod decoder;
+
 use std::io::{self, Read, Write};
 
 use kimera_core::document::StreamSchemas;
-use kimera_core::{ErrorKind, Format, KimeraHandler, Limit, Result};
+use kimera_core::{Format, KimeraHandler, Result};
+
+pub(crate) use decoder::{prefix_for, FrameDecoder, Next};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -145,12 +149,8 @@ impl<W: Write, F: Format> FrameWriter<W, F> {
                 .encode_into_stream(value, &mut self.buf, stream)?,
             None => self.format.encode_into(value, &mut self.buf)?,
         }
-        let len = self.buf.len() - PREFIX_LEN;
-        let len = match u32::try_from(len) {
-            Ok(len) if len <= self.max_frame_len => len,
-            _ => return Err(Limit::Size.exceeded(self.max_frame_len.into()).into()),
-        };
-        self.buf[..PREFIX_LEN].copy_from_slice(&len.to_le_bytes());
+        let prefix = prefix_for(self.buf.len() - PREFIX_LEN, self.max_frame_len)?;
+        self.buf[..PREFIX_LEN].copy_from_slice(&prefix);
         self.inner.write_all(&self.buf)?;
         if let Some(stream) = &mut self.stream {
             stream.commit();
@@ -189,11 +189,8 @@ impl<W: Write, F: Format> FrameWriter<W, F> {
 #[derive(Debug)]
 pub struct FrameReader<R> {
     inner: R,
-    max_frame_len: u32,
+    frames: FrameDecoder,
     buf: Vec<u8>,
-    /// Bytes of an oversized frame still to skip before the next frame, of `skip_len`.
-    skip: u64,
-    skip_len: u64,
     in_sync: bool,
     /// Binary envelopes without a checksum are accepted.
     #[cfg(feature = "binary")]
@@ -208,10 +205,8 @@ impl<R: Read> FrameReader<R> {
     pub fn new(inner: R) -> Self {
         FrameReader {
             inner,
-            max_frame_len: DEFAULT_MAX_FRAME_LEN,
+            frames: FrameDecoder::new(DEFAULT_MAX_FRAME_LEN),
             buf: Vec::new(),
-            skip: 0,
-            skip_len: 0,
             in_sync: true,
             #[cfg(feature = "binary")]
             unchecked: false,
@@ -223,7 +218,7 @@ impl<R: Read> FrameReader<R> {
     /// Refuses frames longer than `max` bytes (after the prefix), before reading them.
     #[must_use]
     pub fn with_max_frame_len(mut self, max: u32) -> Self {
-        self.max_frame_len = max;
+        self.frames.set_max_frame_len(max);
         self
     }
 
@@ -286,14 +281,14 @@ impl<R: Read> FrameReader<R> {
             )
             .into());
         }
-        if self.skip > 0 {
+        if let Next::Skip(left) = self.frames.next() {
             // Resumable: what an interrupted skip consumed is not skipped again.
-            let skipped = io::copy(&mut (&mut self.inner).take(self.skip), &mut io::sink());
+            let skipped = io::copy(&mut (&mut self.inner).take(left), &mut io::sink());
             let skipped = skipped.inspect_err(|_| self.in_sync = false)?;
-            self.skip -= skipped;
-            if self.skip > 0 {
+            self.frames.skipped(skipped);
+            if skipped < left {
                 self.in_sync = false;
-                return Err(truncated(PREFIX_LEN as u64 + self.skip_len - self.skip));
+                return Err(self.frames.truncated(0));
             }
         }
         let mut prefix = [0; PREFIX_LEN];
@@ -311,20 +306,14 @@ impl<R: Read> FrameReader<R> {
             PREFIX_LEN => {}
             got => {
                 self.in_sync = false;
-                return Err(truncated(got as u64));
+                return Err(self.frames.truncated(got as u64));
             }
         }
+        // Refused from its prefix, the frame is skipped by the next read: still in sync.
+        let len = self.frames.prefix(prefix)?;
         // Not in sync until this frame has been read whole.
         self.in_sync = false;
-        let len = u32::from_le_bytes(prefix);
-        if len > self.max_frame_len {
-            self.skip = len.into();
-            self.skip_len = len.into();
-            self.in_sync = true;
-            return Err(Limit::Size.exceeded(self.max_frame_len.into()).into());
-        }
         self.buf.clear();
-        let len = len as usize;
         // Grows as bytes arrive, at most doubling each step: a forged length costs no more than
         // the bytes really sent, and the buffer never holds more than the frame.
         while self.buf.len() < len {
@@ -335,7 +324,7 @@ impl<R: Read> FrameReader<R> {
             let got = read_full(&mut self.inner, &mut self.buf[start..]).map_err(|(_, e)| e)?;
             self.buf.truncate(start + got);
             if got < step {
-                return Err(truncated((PREFIX_LEN + self.buf.len()) as u64));
+                return Err(self.frames.truncated((PREFIX_LEN + self.buf.len()) as u64));
             }
         }
         self.in_sync = true;
@@ -365,16 +354,8 @@ impl<R: Read> FrameReader<R> {
 
     /// The largest frame this reader reads, in bytes.
     pub fn max_frame_len(&self) -> u32 {
-        self.max_frame_len
+        self.frames.max_frame_len()
     }
-}
-
-fn truncated(offset: u64) -> kimera_core::Error {
-    ErrorKind::Truncated {
-        context: "frame",
-        offset,
-    }
-    .into()
 }
 
 /// Reads into `buf` until it is full or the stream ends; how many bytes were read, or the
