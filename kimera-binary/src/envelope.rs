@@ -326,34 +326,131 @@ pub(crate) fn parse_verifying<'a>(
     require_checksum: bool,
     verify: bool,
 ) -> Result<Parsed<'a>> {
+    let head = read_header(bytes, limits, require_checksum).map_err(|stop| match stop {
+        Stop::Short { context, .. } => truncated(context, bytes.len()),
+        Stop::Invalid(err) => err,
+    })?;
+    let mut r = Reader {
+        bytes,
+        pos: head.len,
+    };
+    let body = r
+        .take(head.body_len as usize, "binary body")
+        .map_err(|_| truncated("binary body", bytes.len()))?;
+    if head.checksum {
+        let covered = &bytes[..r.pos];
+        let stored = r
+            .take(CHECKSUM_LEN, "checksum")
+            .map_err(|_| truncated("checksum", bytes.len()))?;
+        let stored = u32::from_le_bytes(stored.try_into().expect("4 bytes"));
+        let computed = match verify {
+            true => crc32fast::hash(covered),
+            false => stored,
+        };
+        if stored != computed {
+            return Err(ErrorKind::ChecksumMismatch { stored, computed }.into());
+        }
+    }
+    if r.pos < bytes.len() {
+        return Err(ErrorKind::TrailingBytes {
+            count: (bytes.len() - r.pos) as u64,
+        }
+        .into());
+    }
+    Ok(Parsed {
+        header: head.header,
+        schema: head.schema,
+        body,
+    })
+}
+
+/// The length of the envelope at the front of `bytes` once its header has been read, or the
+/// number of header bytes still missing; used to read one envelope from a stream.
+pub(crate) enum Extent {
+    /// The whole envelope is this many bytes long.
+    Complete(u64),
+    /// The header needs at least this many bytes in all to be parsed.
+    NeedHeader(usize),
+}
+
+/// How long the envelope starting `bytes` is, from as much of its header as is there.
+pub(crate) fn extent(bytes: &[u8], limits: &Limits, require_checksum: bool) -> Result<Extent> {
+    match read_header(bytes, limits, require_checksum) {
+        Ok(head) => {
+            let trailer = if head.checksum { CHECKSUM_LEN } else { 0 };
+            Ok(Extent::Complete(head.len as u64 + head.body_len + trailer as u64))
+        }
+        // At least one byte more than is there, so that reading always makes progress.
+        Err(Stop::Short { need, .. }) => Ok(Extent::NeedHeader(need.max(bytes.len() + 1))),
+        Err(Stop::Invalid(err)) => Err(err),
+    }
+}
+
+/// An envelope's header, read from the front of the input: everything before the body.
+struct Head<'a> {
+    header: Header<'a>,
+    /// The writer's schema document, if the envelope carries it.
+    schema: Option<&'a [u8]>,
+    /// The body's length, within [`Limits::max_size`].
+    body_len: u64,
+    /// A checksum follows the body.
+    checksum: bool,
+    /// The header's own length: where the body starts.
+    len: usize,
+}
+
+/// Why a header could not be read.
+enum Stop {
+    /// The input ends inside the header, in `context`; `need` bytes in all would get further.
+    Short { need: usize, context: &'static str },
+    /// The header is not valid.
+    Invalid(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(err: Error) -> Self {
+        Stop::Invalid(err)
+    }
+}
+
+/// The one reader of binary headers: whole buffers ([`parse`]) and the growing buffer of a
+/// stream ([`extent`]) differ only in what they do when the input stops short.
+#[inline]
+fn read_header<'a>(
+    bytes: &'a [u8],
+    limits: &Limits,
+    require_checksum: bool,
+) -> std::result::Result<Head<'a>, Stop> {
     let mut r = Reader { bytes, pos: 0 };
     let prefix = r.take(3, "binary header")?;
     if prefix[..2] != MAGIC {
         return Err(not_envelope(format_args!(
             "expected magic bytes 4b e5, found {:02x} {:02x}",
             prefix[0], prefix[1]
-        )));
+        ))
+        .into());
     }
     let (wire, flags) = (prefix[2] >> 4, prefix[2] & 0x0f);
     if wire != WIRE_VERSION {
-        return Err(ErrorKind::UnsupportedWireVersion {
+        return Err(Error::from(ErrorKind::UnsupportedWireVersion {
             format: FORMAT,
             found: wire.into(),
             supported: WIRE_VERSION.into(),
-        }
+        })
         .into());
     }
     if flags & !KNOWN_FLAGS != 0 {
-        return Err(not_envelope(format_args!("unknown flags {flags:#06b}")));
+        return Err(not_envelope(format_args!("unknown flags {flags:#06b}")).into());
     }
     if require_checksum && flags & FLAG_CHECKSUM == 0 {
-        return Err(ErrorKind::ChecksumMissing { format: FORMAT }.into());
+        return Err(Error::from(ErrorKind::ChecksumMissing { format: FORMAT }).into());
     }
     let name_len = r.varint("type name length")?;
     if name_len > MAX_NAME_LEN {
         return Err(not_envelope(format_args!(
             "type name of {name_len} bytes (at most {MAX_NAME_LEN})"
-        )));
+        ))
+        .into());
     }
     let name = r.take(name_len as usize, "type name")?;
     let name = std::str::from_utf8(name).map_err(|_| not_envelope("type name is not UTF-8"))?;
@@ -375,104 +472,15 @@ pub(crate) fn parse_verifying<'a>(
         }
     };
     let body_len = within_size(r.varint("body length")?, limits)?;
-    let body_start = r.pos;
-    let body = r.take(body_len as usize, "binary body")?;
-    if flags & FLAG_CHECKSUM != 0 {
-        let covered = &bytes[..r.pos];
-        let stored = u32::from_le_bytes(
-            r.take(CHECKSUM_LEN, "checksum")?
-                .try_into()
-                .expect("4 bytes"),
-        );
-        let computed = match verify {
-            true => crc32fast::hash(covered),
-            false => stored,
-        };
-        if stored != computed {
-            return Err(ErrorKind::ChecksumMismatch { stored, computed }.into());
-        }
-    }
-    if r.pos < bytes.len() {
-        return Err(ErrorKind::TrailingBytes {
-            count: (bytes.len() - r.pos) as u64,
-        }
-        .into());
-    }
-    debug_assert_eq!(body.as_ptr(), bytes[body_start..].as_ptr());
-    Ok(Parsed {
+    Ok(Head {
         header: Header::new(name, version)
             .with_fingerprint(fingerprint)
             .with_origin(origin),
         schema,
-        body,
+        body_len,
+        checksum: flags & FLAG_CHECKSUM != 0,
+        len: r.pos,
     })
-}
-
-/// The length of the envelope at the front of `bytes` once its header has been read, or the
-/// number of header bytes still missing; used to read one envelope from a stream.
-pub(crate) enum Extent {
-    /// The whole envelope is this many bytes long.
-    Complete(u64),
-    /// The header needs at least this many bytes in all to be parsed.
-    NeedHeader(usize),
-}
-
-/// How long the envelope starting `bytes` is, from as much of its header as is there.
-pub(crate) fn extent(bytes: &[u8], limits: &Limits, require_checksum: bool) -> Result<Extent> {
-    let mut r = Reader { bytes, pos: 0 };
-    // At least one byte more than is there, so that reading always makes progress.
-    let more = |r: &Reader<'_>, n: usize| Ok(Extent::NeedHeader((r.pos + n).max(bytes.len() + 1)));
-    let Ok(prefix) = r.take(3, "binary header") else {
-        return more(&r, 3);
-    };
-    // What is there is enough for `parse` to name what is wrong: stop reading.
-    let invalid = Ok(Extent::Complete(bytes.len() as u64));
-    let flags = prefix[2] & 0x0f;
-    if prefix[..2] != MAGIC
-        || prefix[2] >> 4 != WIRE_VERSION
-        || flags & !KNOWN_FLAGS != 0
-        || (require_checksum && flags & FLAG_CHECKSUM == 0)
-    {
-        return invalid;
-    }
-    let name_len = match r.varint_partial("type name length")? {
-        Some(n) if n > MAX_NAME_LEN => return invalid,
-        Some(n) => n as usize,
-        None => return more(&r, 1),
-    };
-    if r.take(name_len, "type name").is_err() {
-        return more(&r, name_len);
-    }
-    if r.varint_partial("version")?.is_none() {
-        return more(&r, 1);
-    }
-    if r.take(8, "fingerprint").is_err() {
-        return more(&r, 8);
-    }
-    if flags & FLAG_ORIGIN != 0 && r.take(ORIGIN_LEN, "origin").is_err() {
-        return more(&r, ORIGIN_LEN);
-    }
-    let schema_len = match flags & FLAG_SCHEMA {
-        0 => 0,
-        _ => match r.varint_partial("schema length")? {
-            Some(n) => within_size(n, limits)?,
-            None => return more(&r, 1),
-        },
-    };
-    // The schema is skipped unread: the body's length follows it.
-    if r.take(schema_len as usize, "schema document").is_err() {
-        return more(&r, schema_len as usize);
-    }
-    let Some(body_len) = r.varint_partial("body length")? else {
-        return more(&r, 1);
-    };
-    let body_len = within_size(body_len, limits)?;
-    let checksum = if flags & FLAG_CHECKSUM != 0 {
-        CHECKSUM_LEN as u64
-    } else {
-        0
-    };
-    Ok(Extent::Complete(r.pos as u64 + body_len + checksum))
 }
 
 /// `len`, a length read from a header, if it is within [`Limits::max_size`]: checked before
@@ -497,44 +505,44 @@ impl<'a> Reader<'a> {
     // Inlined, with the errors out of line: `peek_header` and the dispatchers read a header
     // per message.
     #[inline]
-    fn take(&mut self, n: usize, context: &'static str) -> Result<&'a [u8]> {
+    fn take(&mut self, n: usize, context: &'static str) -> std::result::Result<&'a [u8], Stop> {
         let rest = &self.bytes[self.pos..];
         if rest.len() < n {
-            return Err(self.truncated(context));
+            return Err(self.short(n, context));
         }
         self.pos += n;
         Ok(&rest[..n])
     }
 
     #[inline]
-    fn varint(&mut self, context: &'static str) -> Result<u64> {
-        match self.varint_partial(context)? {
-            Some(value) => Ok(value),
-            None => Err(self.truncated(context)),
-        }
-    }
-
-    /// A varint, or `None` if the input ends inside it.
-    #[inline]
-    fn varint_partial(&mut self, context: &'static str) -> Result<Option<u64>> {
+    fn varint(&mut self, context: &'static str) -> std::result::Result<u64, Stop> {
         match varint::read(&self.bytes[self.pos..]) {
             Ok((value, len)) => {
                 self.pos += len;
-                Ok(Some(value))
+                Ok(value)
             }
-            Err(VarintError::Truncated) => Ok(None),
-            Err(VarintError::Overflow) => Err(overflow(context)),
+            Err(VarintError::Truncated) => Err(self.short(1, context)),
+            Err(VarintError::Overflow) => Err(overflow(context).into()),
         }
     }
 
+    /// Short of `n` more bytes from where it is (at least: a varint may need more).
     #[cold]
-    fn truncated(&self, context: &'static str) -> Error {
-        ErrorKind::Truncated {
+    fn short(&self, n: usize, context: &'static str) -> Stop {
+        Stop::Short {
+            need: self.pos.saturating_add(n),
             context,
-            offset: self.bytes.len() as u64,
         }
-        .into()
     }
+}
+
+#[cold]
+fn truncated(context: &'static str, len: usize) -> Error {
+    ErrorKind::Truncated {
+        context,
+        offset: len as u64,
+    }
+    .into()
 }
 
 #[cold]
