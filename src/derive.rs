@@ -66,6 +66,25 @@
 ///   [registry](crate::registry) and out of the crate's duplicate-name check (types without
 ///   generic parameters are registered, and explicit names and aliases claimed, by default). For
 ///   test doubles of another program's types, which share their names.
+/// - `#[kimera(bound = "T: Trait, T::Key: kimera::KimeraHandler")]`: the impl's
+///   where-predicates, replacing the inferred ones. By default each type parameter that a
+///   written field names gets `KimeraHandler`; parameters only in `PhantomData` or in skipped
+///   fields write nothing, so they need no handler and are not part of the type's name
+///   (`Id<User>` is named `Id`). An associated type (`T::Key`) needs this attribute.
+///
+///   ```
+///   use kimera::{Kimera, KimeraHandler};
+///   use serde::{Deserialize, Serialize};
+///   use std::marker::PhantomData;
+///
+///   struct User; // no handler, no serde
+///
+///   #[derive(Serialize, Deserialize, Kimera)]
+///   #[kimera(register = false)]
+///   struct Id<T> { raw: u64, #[serde(skip)] of: PhantomData<fn() -> T> }
+///
+///   assert_eq!(<Id<User>>::type_name(), "Id");
+///   ```
 /// - `#[kimera(crate = "path::to::kimera")]`: where the `kimera` crate is, if renamed.
 ///
 /// # Field attributes

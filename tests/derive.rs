@@ -101,6 +101,79 @@ fn generic_arguments_are_part_of_the_identity() {
     assert_eq!(<Page<i32>>::FINGERPRINT, <Page<i32>>::SCHEMA.fingerprint());
 }
 
+/// No handler, no serde: only a marker.
+#[derive(Debug, PartialEq)]
+struct Unit;
+
+/// A parameter only in `PhantomData` changes no byte: it needs no handler and is not in the name.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(register = false)]
+struct Id<T> {
+    raw: u64,
+    #[serde(skip)]
+    marker: std::marker::PhantomData<fn() -> T>,
+}
+
+/// A parameter only in a skipped field: the same.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(register = false)]
+struct Cached<T: Default, U> {
+    key: Vec<U>,
+    #[serde(skip)]
+    cache: T,
+}
+
+trait Table {
+    type Key;
+}
+
+impl Table for Unit {
+    type Key = u32;
+}
+
+/// The inferred `T: KimeraHandler` is not the bound this type needs: `bound` replaces it.
+#[derive(Serialize, Deserialize, Kimera)]
+#[kimera(register = false, bound = "T: Table, T::Key: kimera::KimeraHandler")]
+#[serde(bound = "T::Key: Serialize + serde::de::DeserializeOwned")]
+struct Row<T: Table> {
+    key: T::Key,
+}
+
+#[derive(Serialize, Deserialize, Kimera)]
+#[kimera(name = "Row", register = false)]
+struct RowOfU32 {
+    key: u32,
+}
+
+#[test]
+fn parameters_that_write_nothing_need_no_handler() {
+    assert_eq!(<Id<Unit>>::type_name(), "Id");
+    assert_eq!(<Id<Unit>>::FINGERPRINT, <Id<String>>::FINGERPRINT);
+    let id = Id::<Unit> {
+        raw: 7,
+        marker: std::marker::PhantomData,
+    };
+    let back: Id<Unit> = kimera::binary::from_slice(&kimera::binary::to_vec(&id).unwrap()).unwrap();
+    assert_eq!(back, id);
+
+    // Only the written parameter is in the name, and needs a handler.
+    assert_eq!(<Cached<std::cell::Cell<u8>, u8>>::type_name(), "Cached<u8>");
+    let cached = Cached {
+        key: vec![1u8],
+        cache: std::cell::Cell::new(9u8),
+    };
+    let back: Cached<std::cell::Cell<u8>, u8> =
+        kimera::json::from_slice(&kimera::json::to_vec(&cached).unwrap()).unwrap();
+    assert_eq!((back.key, back.cache.get()), (vec![1], 0));
+
+    // `T` itself writes nothing: its key does, and the schema says so.
+    assert_eq!(<Row<Unit>>::type_name(), "Row");
+    assert_eq!(<Row<Unit>>::FINGERPRINT, <RowOfU32>::FINGERPRINT);
+    let back: Row<Unit> =
+        kimera::json::from_slice(&kimera::json::to_vec(&Row::<Unit> { key: 3 }).unwrap()).unwrap();
+    assert_eq!(back.key, 3);
+}
+
 #[test]
 fn fingerprints_hash_the_schema_with_nested_fingerprints() {
     assert_eq!(

@@ -378,7 +378,9 @@ pub(crate) fn extent(bytes: &[u8], limits: &Limits, require_checksum: bool) -> R
     match read_header(bytes, limits, require_checksum) {
         Ok(head) => {
             let trailer = if head.checksum { CHECKSUM_LEN } else { 0 };
-            Ok(Extent::Complete(head.len as u64 + head.body_len + trailer as u64))
+            Ok(Extent::Complete(
+                head.len as u64 + head.body_len + trailer as u64,
+            ))
         }
         // At least one byte more than is there, so that reading always makes progress.
         Err(Stop::Short { need, .. }) => Ok(Extent::NeedHeader(need.max(bytes.len() + 1))),

@@ -13,6 +13,8 @@ pub struct Container {
     /// `register = false`: stay out of the registry and the crate's duplicate-name check.
     pub register: bool,
     pub krate: Path,
+    /// `bound = "T: KimeraHandler"`: the impl's where-predicates instead of the inferred ones.
+    pub bound: Option<Vec<syn::WherePredicate>>,
 }
 
 /// Field attributes: `#[kimera(with = T)]`, `#[kimera(opaque)]`, `#[kimera(recursive)]`.
@@ -24,7 +26,7 @@ pub struct Field {
 }
 
 const CONTAINER_KEYS: &str =
-    "`name = \"...\"`, `version = N`, `previous = Type`, `alias = \"...\"`, `register = false` or `crate = \"...\"`";
+    "`name = \"...\"`, `version = N`, `previous = Type`, `alias = \"...\"`, `register = false`, `bound = \"...\"` or `crate = \"...\"`";
 const FIELD_KEYS: &str = "`with = Type`, `opaque`, `opaque = \"name\"` or `recursive`";
 
 impl Container {
@@ -36,6 +38,7 @@ impl Container {
             aliases: Vec::new(),
             register: true,
             krate: syn::parse_quote!(::kimera),
+            bound: None,
         };
         let mut given = Given::default();
         for attr in kimera_attrs(attrs) {
@@ -76,6 +79,17 @@ impl Container {
                         syn::Error::new(e.span(), "`register` is `true` (the default) or `false`")
                     })?;
                     out.register = lit.value;
+                } else if meta.path.is_ident("bound") {
+                    const HINT: &str = "`bound` is a string of where-predicates that replace the inferred bounds, such as `bound = \"T: kimera::KimeraHandler\"` (or `bound = \"\"` for none)";
+                    let lit: LitStr = meta
+                        .value()?
+                        .parse()
+                        .map_err(|e| syn::Error::new(e.span(), HINT))?;
+                    let parser = syn::punctuated::Punctuated::<syn::WherePredicate, syn::Token![,]>::parse_terminated;
+                    let predicates = lit.parse_with(parser).map_err(|e| {
+                        syn::Error::new(lit.span(), format_args!("{e}: {HINT}"))
+                    })?;
+                    out.bound = Some(predicates.into_iter().collect());
                 } else if meta.path.is_ident("crate") {
                     const HINT: &str = "`crate` is the path of the kimera crate as a string, such as `crate = \"my_kimera\"`";
                     let value = meta.value()?;

@@ -70,6 +70,11 @@ struct Expander<'a> {
     /// Whether the variant being described has `#[serde(with)]`: serde writes its fields with
     /// the user's functions, so their types say nothing of their shape.
     variant_with: bool,
+    /// The types whose handlers the impl uses: the ones that need the type parameters they
+    /// name to have handlers.
+    handled_types: Vec<Type>,
+    /// `#[kimera(bound = "...")]`: the impl's where-predicates, instead of inferred ones.
+    bound: Option<Vec<syn::WherePredicate>>,
 }
 
 /// A field as the schema sees it.
@@ -117,6 +122,8 @@ impl<'a> Expander<'a> {
             by_reference: Vec::new(),
             checks: Vec::new(),
             variant_with: false,
+            handled_types: Vec::new(),
+            bound: kimera.bound,
         })
     }
 
@@ -126,8 +133,11 @@ impl<'a> Expander<'a> {
         let shape = self.shape()?;
         let name = &self.name;
         let version = self.version;
-        let params = self
-            .type_params()
+        // The parameters the written fields use: the others (in `PhantomData`, in skipped
+        // fields) change nothing in the bytes, so neither the name nor the bounds hold them.
+        let used = self.used_type_params();
+        let params = used
+            .iter()
             .map(|ident| quote!(<#ident as #p::KimeraHandler>::REFERENCE));
         let params = quote!(&[#(#params),*]);
         let own = match &self.own_incompatibility {
@@ -147,8 +157,18 @@ impl<'a> Expander<'a> {
 
         let ident = &self.container.ident;
         let mut generics = self.container.generics.clone();
-        for param in generics.type_params_mut() {
-            param.bounds.push(syn::parse_quote!(#p::KimeraHandler));
+        match &self.bound {
+            Some(predicates) => generics
+                .make_where_clause()
+                .predicates
+                .extend(predicates.iter().cloned()),
+            None => {
+                for param in generics.type_params_mut() {
+                    if used.contains(&param.ident) {
+                        param.bounds.push(syn::parse_quote!(#p::KimeraHandler));
+                    }
+                }
+            }
         }
         let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
         let aliases = self
@@ -283,15 +303,21 @@ impl<'a> Expander<'a> {
         quote!(#(#claims)* #register)
     }
 
-    fn type_params(&self) -> impl Iterator<Item = &Ident> {
+    /// The type parameters that the types whose handlers the impl uses name, outside
+    /// `PhantomData`, in declaration order: the ones in the type's name, and the ones bounded
+    /// (unless `#[kimera(bound)]` says otherwise).
+    fn used_type_params(&self) -> Vec<Ident> {
         self.container
             .generics
-            .params
-            .iter()
-            .filter_map(|param| match param {
-                GenericParam::Type(t) => Some(&t.ident),
-                _ => None,
+            .type_params()
+            .map(|param| &param.ident)
+            .filter(|ident| {
+                self.handled_types
+                    .iter()
+                    .any(|ty| mentions_outside_phantom(ty.to_token_stream(), ident))
             })
+            .cloned()
+            .collect()
     }
 
     fn shape(&mut self) -> syn::Result<TokenStream> {
@@ -551,6 +577,7 @@ impl<'a> Expander<'a> {
             return self.opaque("with");
         };
         let ty = f.field.ty;
+        self.handled_types.push(ty.clone());
         let span = ty.span();
         let probe = quote! {{
             #[allow(unused_imports)]
@@ -625,6 +652,7 @@ impl<'a> Expander<'a> {
 
     /// `<ty as KimeraHandler>::REFERENCE`, spanned so a missing handler points at the type.
     fn type_schema(&mut self, ty: &Type, attrs: &attr::Field) -> TokenStream {
+        self.handled_types.push(ty.clone());
         let p = self.private();
         let span = ty.span();
         let schema = quote_spanned!(span=> <#ty as #p::KimeraHandler>::REFERENCE);
@@ -711,6 +739,49 @@ fn mentions(tokens: TokenStream, ident: &Ident) -> bool {
         TokenTree::Group(g) => mentions(g.stream(), ident),
         _ => false,
     })
+}
+
+/// Whether `tokens` name `ident` as a type other than inside `PhantomData<...>`, which has a
+/// handler whatever its parameter. `T::Key` names `T`'s associated type, not `T`: its handler
+/// comes from `#[kimera(bound = "...")]`.
+fn mentions_outside_phantom(tokens: TokenStream, ident: &Ident) -> bool {
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(tt) = tokens.next() {
+        match tt {
+            TokenTree::Ident(i) if i == "PhantomData" => {
+                if !matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == '<') {
+                    continue;
+                }
+                // Skip to the matching `>`; the `>` of a `->` (in `fn() -> T`) closes nothing.
+                let (mut depth, mut arrow) = (0u32, false);
+                for tt in tokens.by_ref() {
+                    if let TokenTree::Punct(p) = &tt {
+                        match p.as_char() {
+                            '<' => depth += 1,
+                            '>' if !arrow => depth -= 1,
+                            _ => {}
+                        }
+                        arrow = p.as_char() == '-';
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        arrow = false;
+                    }
+                }
+            }
+            TokenTree::Ident(i) if i == *ident => {
+                let qualified =
+                    matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ':');
+                if !qualified {
+                    return true;
+                }
+            }
+            TokenTree::Group(g) if mentions_outside_phantom(g.stream(), ident) => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 fn field_label(field: &Field<'_>) -> String {
