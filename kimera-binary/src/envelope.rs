@@ -326,22 +326,18 @@ pub(crate) fn parse_verifying<'a>(
     require_checksum: bool,
     verify: bool,
 ) -> Result<Parsed<'a>> {
-    let head = read_header(bytes, limits, require_checksum).map_err(|stop| match stop {
-        Stop::Short { context, .. } => truncated(context, bytes.len()),
-        Stop::Invalid(err) => err,
-    })?;
+    let whole = |stop: Stop| stop.into_error(bytes.len());
+    let head = read_header(bytes, limits, require_checksum).map_err(whole)?;
     let mut r = Reader {
         bytes,
         pos: head.len,
     };
     let body = r
         .take(head.body_len as usize, "binary body")
-        .map_err(|_| truncated("binary body", bytes.len()))?;
+        .map_err(whole)?;
     if head.checksum {
         let covered = &bytes[..r.pos];
-        let stored = r
-            .take(CHECKSUM_LEN, "checksum")
-            .map_err(|_| truncated("checksum", bytes.len()))?;
+        let stored = r.take(CHECKSUM_LEN, "checksum").map_err(whole)?;
         let stored = u32::from_le_bytes(stored.try_into().expect("4 bytes"));
         let computed = match verify {
             true => crc32fast::hash(covered),
@@ -407,6 +403,21 @@ enum Stop {
     Short { need: usize, context: &'static str },
     /// The header is not valid.
     Invalid(Error),
+}
+
+impl Stop {
+    /// The error for a whole input of `len` bytes, which has nothing more to come.
+    #[cold]
+    fn into_error(self, len: usize) -> Error {
+        match self {
+            Stop::Short { context, .. } => ErrorKind::Truncated {
+                context,
+                offset: len as u64,
+            }
+            .into(),
+            Stop::Invalid(err) => err,
+        }
+    }
 }
 
 impl From<Error> for Stop {
@@ -536,15 +547,6 @@ impl<'a> Reader<'a> {
             context,
         }
     }
-}
-
-#[cold]
-fn truncated(context: &'static str, len: usize) -> Error {
-    ErrorKind::Truncated {
-        context,
-        offset: len as u64,
-    }
-    .into()
 }
 
 #[cold]
