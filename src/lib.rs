@@ -211,7 +211,7 @@ impl Backend {
         if Json::sniff(bytes) {
             return Ok(Backend::Json);
         }
-        Err(no_backend())
+        Err(no_backend(bytes))
     }
 
     /// Decodes `bytes`, which start like this backend's envelope.
@@ -244,23 +244,39 @@ impl Backend {
     }
 }
 
-fn no_backend() -> Error {
-    let enabled: &[&str] = &[
-        #[cfg(feature = "json")]
-        "json",
-        #[cfg(feature = "binary")]
-        "binary",
-    ];
+/// The first bytes of a binary envelope (`kimera_binary::MAGIC`), known without the backend so
+/// that a build without it can say what it was given.
+const BINARY_MAGIC: [u8; 2] = [0x4B, 0xE5];
+
+fn no_backend(bytes: &[u8]) -> Error {
+    let json_like = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    let disabled = match () {
+        () if cfg!(not(feature = "binary")) && bytes.starts_with(&BINARY_MAGIC) => Some("binary"),
+        () if cfg!(not(feature = "json")) && json_like => Some("json"),
+        () => None,
+    };
+    let reason = match disabled {
+        Some(backend) => format!(
+            "the input looks like a {backend} envelope, and this build has no {backend} \
+             backend: enable kimera's `{backend}` feature"
+        ),
+        None => {
+            let enabled: &[&str] = &[
+                #[cfg(feature = "json")]
+                "json",
+                #[cfg(feature = "binary")]
+                "binary",
+            ];
+            let enabled = match enabled {
+                [] => "none".to_owned(),
+                _ => enabled.join(", "),
+            };
+            format!("the input starts like no enabled backend's envelope (enabled: {enabled})")
+        }
+    };
     ErrorKind::NotAnEnvelope {
         format: "kimera",
-        reason: format!(
-            "the input starts like no enabled backend's envelope (enabled: {})",
-            if enabled.is_empty() {
-                "none".to_owned()
-            } else {
-                enabled.join(", ")
-            }
-        ),
+        reason,
     }
     .into()
 }
@@ -328,7 +344,7 @@ pub mod __private {
     #[cfg(feature = "registry")]
     pub use inventory;
     pub use kimera_core::__private::{
-        describes_otherwise, first_incompatibility, names_one_of, schema_of, upgrade,
+        describes_otherwise, first_incompatibility, names_one_of, no_migration, schema_of, upgrade,
         with_fallback, with_fingerprint, with_incompatibility, with_reference, HandlerProbe,
         NoHandler, Older,
     };
@@ -339,4 +355,14 @@ pub mod __private {
         Alias, DecodeBound, EnumRepr, Field, FieldAttrs, Fields, KimeraHandler, Result, Schema,
         Shape, TypeDef, TypeRef, Variant,
     };
+}
+
+pub mod guide;
+
+#[cfg(all(test, feature = "binary"))]
+mod tests {
+    #[test]
+    fn the_magic_known_without_the_backend_is_the_backends() {
+        assert_eq!(super::BINARY_MAGIC, kimera_binary::MAGIC);
+    }
 }

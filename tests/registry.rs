@@ -237,6 +237,53 @@ fn the_json_view_is_plain_json() {
     );
 }
 
+/// A JSON-only type in the registry: `decode_any` reads it from JSON, and it cannot be
+/// forwarded as binary.
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+#[kimera(name = "test.Setting")]
+#[serde(tag = "kind")]
+enum Setting {
+    Flag { on: bool },
+}
+
+#[test]
+fn values_are_forwarded_in_either_backend_as_their_current_version() {
+    // An old value, under its old name, migrated on the way in and written as it is now.
+    let old = kimera::binary::to_vec(&ClientV1 { name: "Ada".into() }).unwrap();
+    let any = registry::decode_any(&old).unwrap();
+    let current = Customer {
+        name: "Ada".into(),
+        vip: false,
+    };
+    for (format, bytes) in [
+        ("json", any.to_vec(&Json::new()).unwrap()),
+        ("binary", any.to_vec(&Binary::new()).unwrap()),
+    ] {
+        assert_eq!(
+            kimera::from_slice::<Customer>(&bytes).unwrap(),
+            current,
+            "{format}"
+        );
+        let header = kimera::read_header(&bytes).unwrap();
+        assert_eq!((&*header.type_name, header.version), ("shop.Customer", 3));
+    }
+    // The format's options apply.
+    let bare = any.to_vec(&Binary::new().without_checksum()).unwrap();
+    assert!(kimera::binary::from_slice::<Customer>(&bare).is_err());
+    let back: Customer = Binary::new().without_checksum().decode(&bare).unwrap();
+    assert_eq!(back, current);
+
+    let setting =
+        registry::decode_any(&kimera::json::to_vec(&Setting::Flag { on: true }).unwrap()).unwrap();
+    let err = setting.to_vec(&Binary::new()).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Unsupported(_)), "{err}");
+    let json = setting.to_vec(&Json::new()).unwrap();
+    assert_eq!(
+        kimera::json::from_slice::<Setting>(&json).unwrap(),
+        Setting::Flag { on: true }
+    );
+}
+
 #[test]
 fn unknown_undecodable_and_ambiguous_names_are_errors() {
     let err = registry::decode_any(&kimera::json::to_vec(&(1u8,)).unwrap()).unwrap_err();

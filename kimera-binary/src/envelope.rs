@@ -16,13 +16,13 @@
 //! ```
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::marker::PhantomData;
 
 use bincode::enc::EncoderImpl;
 use bincode::serde::Compat;
 use bincode::Encode;
 use kimera_core::envelope::{encode_error, origin_of};
+use kimera_core::path::encode_path;
 use kimera_core::{Error, ErrorKind, Header, KimeraHandler, Limit, Limits, Result};
 use serde::Serialize;
 
@@ -200,34 +200,13 @@ fn body_encode_failure<T>(value: &T, err: bincode::error::EncodeError) -> Error
 where
     T: KimeraHandler + Serialize + ?Sized,
 {
-    // Error path only: encode again into a sink, tracking the field path.
-    let track = RefCell::new(serde_path_to_error::Track::new());
-    let tracked = Tracked {
-        value,
-        track: &track,
-    };
     let mut sink = Vec::new();
-    // A writer type of its own: the error path must not be a second caller of the hot one.
-    let _ =
-        bincode::serde::encode_into_writer(&tracked, VecWriter::<()>::take(&mut sink, 0), config());
-    encode_error::<T>(track.into_inner().path(), crate::message::encode(&err)).into()
-}
-
-/// `value`, serialized with its path tracked.
-struct Tracked<'a, T: ?Sized> {
-    value: &'a T,
-    track: &'a RefCell<serde_path_to_error::Track>,
-}
-
-impl<T: Serialize + ?Sized> Serialize for Tracked<'_, T> {
-    fn serialize<S: serde::Serializer>(
-        &self,
-        serializer: S,
-    ) -> std::result::Result<S::Ok, S::Error> {
-        let mut track = self.track.borrow_mut();
-        self.value
-            .serialize(serde_path_to_error::Serializer::new(serializer, &mut track))
-    }
+    let path = encode_path(value, |tracked| {
+        // A writer type of its own: the error path must not be a second caller of the hot one.
+        let writer = VecWriter::<()>::take(&mut sink, 0);
+        let _ = bincode::serde::encode_into_writer(tracked, writer, config());
+    });
+    encode_error::<T>(path, crate::message::encode(&err)).into()
 }
 
 /// The body of `bytes` if it is a whole, valid envelope of `T` whose name is a plain string

@@ -33,18 +33,18 @@ mod message;
 mod resolve;
 mod varint;
 
-use std::cell::RefCell;
 use std::io::{self, Read};
 use std::marker::PhantomData;
 
 use envelope::Parsed;
 use kimera_core::document::StreamSchemas;
 use kimera_core::envelope::data_error;
-use kimera_core::migration::{check_link, no_migration, Older};
+use kimera_core::migration::{check_link, Older};
+use kimera_core::path::{decode_path, field_path};
 use kimera_core::{
     Error, ErrorKind, Format, Guard, Header, KimeraHandler, Limits, Reading, Result,
 };
-use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer};
+use serde::de::{DeserializeOwned, DeserializeSeed};
 use serde::{Deserialize, Serialize};
 
 pub use envelope::{MAGIC, WIRE_VERSION};
@@ -171,6 +171,40 @@ impl Binary {
         self.decode_unchecked(bytes)
     }
 
+    /// [`Format::encode`] without the compile-time check of
+    /// [`KimeraHandler::BINARY_INCOMPATIBILITY`]: an incompatible type is refused at run time.
+    /// For callers that handle values of types known at run time, such as
+    /// `kimera::registry::AnyValue`.
+    ///
+    /// ```
+    /// use kimera::Binary;
+    ///
+    /// let bytes = Binary::new().encode_checked_at_run_time(&(1u8, "one"))?;
+    /// assert_eq!(kimera::binary::from_slice::<(u8, String)>(&bytes)?.1, "one");
+    ///
+    /// // An untagged enum needs a self-describing format.
+    /// #[derive(serde::Serialize, kimera::Kimera)]
+    /// #[serde(untagged)]
+    /// enum Either { Number(u8), Text(String) }
+    /// let err = Binary::new().encode_checked_at_run_time(&Either::Number(1)).unwrap_err();
+    /// assert!(matches!(err.kind(), kimera::ErrorKind::Unsupported(_)));
+    /// # Ok::<(), kimera::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// This conversion can fail as [`to_vec`] can, and with [`ErrorKind::Unsupported`] for a `T`
+    /// that this backend cannot carry.
+    pub fn encode_checked_at_run_time<T>(&self, value: &T) -> Result<Vec<u8>>
+    where
+        T: KimeraHandler + Serialize + ?Sized,
+    {
+        compatible_at_run_time::<T>()?;
+        let mut out = Vec::with_capacity(128);
+        self.encode_unchecked(value, &mut out)?;
+        Ok(out)
+    }
+
     // The entry points check `BINARY_INCOMPATIBILITY` at compile time and then call these, so
     // that the compiler reports the check once, at the caller's line.
 
@@ -213,11 +247,10 @@ impl Binary {
         let parsed = envelope::parse(bytes, &self.limits, self.checksum)?;
         match parsed.header.reading::<T>() {
             Ok(Reading::Current) => decode_body(parsed.body, &self.limits, Body::Own),
-            Ok(Reading::Migrate { .. }) => T::migrate(BinaryOlder::<T> {
+            Ok(Reading::Migrate { .. }) => T::migrate(BinaryOlder {
                 parsed,
                 limits: &self.limits,
                 stream,
-                reader: PhantomData,
             }),
             Err(err) => resolve::<T>(&parsed, &self.limits, stream, err),
         }
@@ -431,31 +464,22 @@ where
     if let Some(kind) = guard.exceeded() {
         return Err(kind.into());
     }
-    // Error path only: decode again, tracking the field path.
     let guard = Guard::new(limits, body.len());
-    let path = RefCell::new(None);
-    let seed = PathSeed::<T> {
-        guard: &guard,
-        path: &path,
-        marker: PhantomData,
-    };
-    let _ = how.decode(seed, body, limits);
-    let path = match path.into_inner() {
-        Some(path) => kimera_core::path::field_path(T::SCHEMA, &path),
-        None => ".".to_owned(),
-    };
+    let path = decode_path::<T>(|seed| {
+        let _ = how.decode(guard.seed(seed), body, limits);
+    });
+    let path = path.map_or_else(|| ".".to_owned(), |path| field_path(T::SCHEMA, &path));
     Err(Error::from(data_error::<T>(path, message::decode(&err))))
 }
 
-/// The body of an envelope written by an older version of `T`, for [`KimeraHandler::migrate`].
-struct BinaryOlder<'de, 'l, T: ?Sized> {
+/// The body of an envelope written by an older version, for [`KimeraHandler::migrate`].
+struct BinaryOlder<'de, 'l> {
     parsed: Parsed<'de>,
     limits: &'l Limits,
     stream: Option<&'l mut StreamSchemas>,
-    reader: PhantomData<fn() -> T>,
 }
 
-impl<'de, T: KimeraHandler + ?Sized> Older<'de> for BinaryOlder<'de, '_, T> {
+impl<'de> Older<'de> for BinaryOlder<'de, '_> {
     fn version(&self) -> u32 {
         self.parsed.header.version
     }
@@ -469,28 +493,6 @@ impl<'de, T: KimeraHandler + ?Sized> Older<'de> for BinaryOlder<'de, '_, T> {
             Ok(()) => decode_body(self.parsed.body, self.limits, Body::Own),
             Err(err) => resolve::<U>(&self.parsed, self.limits, self.stream, err),
         }
-    }
-
-    fn no_migration(&self) -> Error {
-        no_migration::<T>(self.parsed.header.version)
-    }
-}
-
-/// Decodes a `T` with `serde_path_to_error`, recording where it fails.
-struct PathSeed<'a, T> {
-    guard: &'a Guard,
-    path: &'a RefCell<Option<serde_path_to_error::Path>>,
-    marker: PhantomData<fn() -> T>,
-}
-
-impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PathSeed<'_, T> {
-    type Value = T;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
-        serde_path_to_error::deserialize(self.guard.deserializer(deserializer)).map_err(|err| {
-            *self.path.borrow_mut() = Some(err.path().clone());
-            err.into_inner()
-        })
     }
 }
 

@@ -23,7 +23,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub struct Error(Box<ErrorKind>);
 
 /// The kinds of [`Error`].
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the variant's name and the `Display` text, as [`Error`]'s does, so that
+/// fingerprints and checksums show in hex there too; match on the variant for its fields.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The bytes are not an envelope of the format that was asked to read them.
@@ -395,6 +398,21 @@ impl fmt::Debug for Error {
     }
 }
 
+/// ```
+/// use kimera::ErrorKind;
+///
+/// let kind = ErrorKind::ChecksumMismatch { stored: 0xdead_beef, computed: 1 };
+/// assert!(format!("{kind:?}").starts_with("ChecksumMismatch(\"checksum mismatch: the envelope says deadbeef"));
+/// ```
+impl fmt::Debug for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::Io(io) => f.debug_tuple("Io").field(io).finish(),
+            kind => f.debug_tuple(kind.name()).field(&kind.to_string()).finish(),
+        }
+    }
+}
+
 impl ErrorKind {
     /// The variant's name, for `Debug`.
     fn name(&self) -> &'static str {
@@ -477,6 +495,15 @@ mod tests {
         let debug = format!("{err:?}");
         assert!(debug.starts_with("Error(FingerprintMismatch, "), "{debug}");
         assert!(debug.contains("fedcba9876543210") && debug.contains("0123456789abcdef"));
+        let kind = format!("{:?}", err.kind());
+        assert!(
+            kind.starts_with("FingerprintMismatch(\"`shop.Order` v3 "),
+            "{kind}"
+        );
+        assert!(
+            kind.contains("fedcba9876543210")
+                && !kind.contains(&0xfedc_ba98_7654_3210u64.to_string())
+        );
         let io = Error::from(io::Error::new(io::ErrorKind::BrokenPipe, "peer went away"));
         assert_eq!(
             format!("{io:?}"),

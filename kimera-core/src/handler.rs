@@ -114,7 +114,7 @@ pub trait KimeraHandler {
     where
         Self: Sized,
     {
-        Err(older.no_migration())
+        Err(crate::migration::no_migration::<Self>(older.version()))
     }
 
     /// The name carried in envelopes: `shop.Order`, `list<str>`, `Page<i32>`.

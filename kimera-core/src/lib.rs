@@ -45,7 +45,7 @@ pub use schema::{
 pub mod __private {
     pub use crate::handlers::collections::first_incompatibility;
     pub use crate::migration::derive::names_one_of;
-    pub use crate::migration::{upgrade, Older};
+    pub use crate::migration::{no_migration, upgrade, Older};
     pub use crate::schema::schema_of;
     pub use crate::with::{
         describes_otherwise, with_fallback, with_fingerprint, with_incompatibility, with_reference,

@@ -49,10 +49,6 @@ pub trait Older<'de> {
     /// Decodes the body as `U`, the type of [`version`](Older::version), checking its
     /// fingerprint where the format carries one.
     fn decode<U: KimeraHandler + Deserialize<'de>>(self) -> Result<U>;
-
-    /// The error for a version no link of the chain reads, naming the type the reader asked
-    /// for and its version.
-    fn no_migration(&self) -> Error;
 }
 
 /// Converts `previous`, a value of the version before `T`, into a `T` with `TryFrom` (which

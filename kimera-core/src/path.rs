@@ -3,10 +3,17 @@
 //! A non-self-describing format (bincode) reads a struct as a sequence, so `serde_path_to_error`
 //! can only say "element 1 of element 0". The schema knows which field each position is: walking
 //! the path through it turns `[0][1][1]` into `lines[1].on`.
+//!
+//! Formats find the path on the error path only: the fast decode fails, then [`decode_path`]
+//! (or [`encode_path`]) runs it again with `serde_path_to_error` tracking where it stops.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
+use std::marker::PhantomData;
 
-use serde_path_to_error::{Path, Segment};
+use serde::de::{DeserializeSeed, Deserializer};
+use serde::{Deserialize, Serialize, Serializer};
+use serde_path_to_error::{Path, Segment, Track};
 
 use crate::schema::{Fields, Schema, Shape, TypeDef};
 
@@ -34,6 +41,103 @@ pub fn field_path(schema: &'static Schema, path: &Path) -> String {
         out.push('.');
     }
     out
+}
+
+/// Error path only: runs `decode` again with a seed that decodes a `T` and records where it
+/// fails, and returns that path (`None` if this time it did not fail).
+///
+/// ```
+/// use kimera_core::path::decode_path;
+/// use serde::de::DeserializeSeed;
+///
+/// let mut de = serde_json::Deserializer::from_str(r#"{"a": [1, "x"]}"#);
+/// let path = decode_path::<std::collections::BTreeMap<String, Vec<u8>>>(|seed| {
+///     let _ = seed.deserialize(&mut de);
+/// });
+/// assert_eq!(path.unwrap().to_string(), "a[1]");
+/// ```
+pub fn decode_path<'de, T: Deserialize<'de>>(decode: impl FnOnce(PathSeed<'_, T>)) -> Option<Path> {
+    let path = RefCell::new(None);
+    decode(PathSeed::new(&path));
+    path.into_inner()
+}
+
+/// Decodes a `T` through `serde_path_to_error`, recording where it fails; for a format whose
+/// decoder takes a seed inside its own (an envelope's value). [`decode_path`] is the usual way.
+///
+/// ```
+/// use std::cell::RefCell;
+/// use kimera_core::path::PathSeed;
+/// use serde::de::DeserializeSeed;
+///
+/// let path = RefCell::new(None);
+/// let mut de = serde_json::Deserializer::from_str("[true, 2]");
+/// assert!(PathSeed::<(bool, bool)>::new(&path).deserialize(&mut de).is_err());
+/// assert_eq!(path.into_inner().unwrap().to_string(), "[1]");
+/// ```
+pub struct PathSeed<'a, T> {
+    path: &'a RefCell<Option<Path>>,
+    marker: PhantomData<fn() -> T>,
+}
+
+impl<'a, T> PathSeed<'a, T> {
+    /// A seed that stores the path of a failure in `path`.
+    pub fn new(path: &'a RefCell<Option<Path>>) -> Self {
+        PathSeed {
+            path,
+            marker: PhantomData,
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PathSeed<'_, T> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            *self.path.borrow_mut() = Some(err.path().clone());
+            err.into_inner()
+        })
+    }
+}
+
+/// Error path only: runs `encode` again over `value`, wrapped to record where serializing it
+/// fails, and returns that path (empty, shown as `.`, if this time it did not fail).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use kimera_core::path::encode_path;
+/// use serde::Serialize;
+///
+/// // JSON keys are strings: a map keyed by pairs does not serialize.
+/// let value = (1u8, BTreeMap::from([((0u8, 0u8), true)]));
+/// assert!(serde_json::to_value(&value).is_err());
+/// let path = encode_path(&value, |tracked| {
+///     let _ = tracked.serialize(serde_json::value::Serializer);
+/// });
+/// assert_eq!(path.to_string(), "[1]");
+/// ```
+pub fn encode_path<T: Serialize + ?Sized>(value: &T, encode: impl FnOnce(&Tracked<'_, T>)) -> Path {
+    let tracked = Tracked {
+        value,
+        track: RefCell::new(Track::new()),
+    };
+    encode(&tracked);
+    tracked.track.into_inner().path()
+}
+
+/// A value that serializes through `serde_path_to_error`, for [`encode_path`].
+pub struct Tracked<'a, T: ?Sized> {
+    value: &'a T,
+    track: RefCell<Track>,
+}
+
+impl<T: Serialize + ?Sized> Serialize for Tracked<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut track = self.track.borrow_mut();
+        self.value
+            .serialize(serde_path_to_error::Serializer::new(serializer, &mut track))
+    }
 }
 
 /// Where the walk is in the schema.

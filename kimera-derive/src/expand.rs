@@ -52,27 +52,6 @@ struct Expander<'a> {
     register: bool,
     aliases: Vec<String>,
     alias_spans: Vec<Span>,
-    /// Why the type's own serde attributes rule out the binary backend, if they do.
-    own_incompatibility: Option<String>,
-    /// The binary-compatibility constants of the field types, in order.
-    field_incompatibilities: Vec<TokenStream>,
-    /// The fingerprints of the schema's children (fields, variant by variant), in order.
-    nested_fingerprints: Vec<TokenStream>,
-    /// The decode bounds of the same children, in the same order.
-    nested_bounds: Vec<TokenStream>,
-    /// Whether serde may read more than the schema describes (then the type has no decode
-    /// bound): a variant read but never written, a field read by another type's impl.
-    reads_beyond_schema: bool,
-    /// The indices in `nested_fingerprints` of children hashed by reference (recursive fields).
-    by_reference: Vec<u32>,
-    /// Compile-time checks of the fields, emitted beside the impl.
-    checks: Vec<TokenStream>,
-    /// Whether the variant being described has `#[serde(with)]`: serde writes its fields with
-    /// the user's functions, so their types say nothing of their shape.
-    variant_with: bool,
-    /// The types whose handlers the impl uses: the ones that need the type parameters they
-    /// name to have handlers.
-    handled_types: Vec<Type>,
     /// `#[kimera(bound = "...")]`: the impl's where-predicates, instead of inferred ones.
     bound: Option<Vec<syn::WherePredicate>>,
 }
@@ -81,6 +60,83 @@ struct Expander<'a> {
 struct SchemaField<'a> {
     field: &'a Field<'a>,
     attrs: attr::Field,
+}
+
+/// A part of the type's schema (the shape, a variant's fields, one field) as tokens, with the
+/// facts about it that the impl's other constants are built from.
+struct Described {
+    schema: TokenStream,
+    facts: Facts,
+}
+
+impl Described {
+    fn new(schema: TokenStream, facts: Facts) -> Self {
+        Described { schema, facts }
+    }
+}
+
+/// What describing a part of the type found besides its schema. Parts combine with
+/// [`Facts::and`] in the order serde writes them, which is the order of the schema's children.
+#[derive(Default)]
+struct Facts {
+    /// Why the type's own serde attributes rule out the binary backend: the first reason found.
+    incompatibility: Option<String>,
+    /// The schema's children (fields, variant by variant), in order.
+    children: Vec<Child>,
+    /// Whether serde may read more than the schema describes (then the type has no decode
+    /// bound): a variant read but never written, a field read by another type's impl.
+    reads_beyond_schema: bool,
+    /// Compile-time checks of the fields, emitted beside the impl.
+    checks: Vec<TokenStream>,
+    /// The types whose handlers the impl uses: the ones that need the type parameters they
+    /// name to have handlers.
+    handled_types: Vec<Type>,
+}
+
+/// One child of the schema: how it enters the type's fingerprint, decode bound and binary check.
+struct Child {
+    fingerprint: TokenStream,
+    bound: TokenStream,
+    /// Its binary-compatibility constant; `None` for children that do not check one (recursive
+    /// fields, which enter by reference, and opaque ones, refused by the type itself).
+    incompatibility: Option<TokenStream>,
+    /// Hashed by reference: a field that refers back to the type being defined.
+    by_reference: bool,
+}
+
+impl Facts {
+    fn incompatible(message: String) -> Self {
+        Facts {
+            incompatibility: Some(message),
+            ..Facts::default()
+        }
+    }
+
+    fn reads_beyond_schema(reads: bool) -> Self {
+        Facts {
+            reads_beyond_schema: reads,
+            ..Facts::default()
+        }
+    }
+
+    /// `self`, then `other`.
+    fn and(mut self, other: Facts) -> Self {
+        self.incompatibility = self.incompatibility.or(other.incompatibility);
+        self.children.extend(other.children);
+        self.reads_beyond_schema |= other.reads_beyond_schema;
+        self.checks.extend(other.checks);
+        self.handled_types.extend(other.handled_types);
+        self
+    }
+}
+
+/// For `unzip`: the facts of a list of fields, in order.
+impl Extend<Facts> for Facts {
+    fn extend<I: IntoIterator<Item = Facts>>(&mut self, iter: I) {
+        for facts in iter {
+            *self = std::mem::take(self).and(facts);
+        }
+    }
 }
 
 impl<'a> Expander<'a> {
@@ -114,46 +170,44 @@ impl<'a> Expander<'a> {
             register: kimera.register,
             alias_spans: kimera.aliases.iter().map(LitStr::span).collect(),
             aliases: kimera.aliases.iter().map(LitStr::value).collect(),
-            own_incompatibility: None,
-            field_incompatibilities: Vec::new(),
-            nested_fingerprints: Vec::new(),
-            nested_bounds: Vec::new(),
-            reads_beyond_schema: false,
-            by_reference: Vec::new(),
-            checks: Vec::new(),
-            variant_with: false,
-            handled_types: Vec::new(),
             bound: kimera.bound,
         })
     }
 
-    fn expand(mut self) -> syn::Result<TokenStream> {
-        let krate = self.krate.clone();
-        let p = quote!(#krate::__private);
-        let shape = self.shape()?;
+    fn expand(&self) -> syn::Result<TokenStream> {
+        let p = self.private();
+        let Described {
+            schema: shape,
+            facts,
+        } = self.shape()?;
         let name = &self.name;
         let version = self.version;
         // The parameters the written fields use: the others (in `PhantomData`, in skipped
         // fields) change nothing in the bytes, so neither the name nor the bounds hold them.
-        let used = self.used_type_params();
+        let used = self.used_type_params(&facts.handled_types);
         let params = used
             .iter()
             .map(|ident| quote!(<#ident as #p::KimeraHandler>::REFERENCE));
         let params = quote!(&[#(#params),*]);
-        let own = match &self.own_incompatibility {
+        let own = match &facts.incompatibility {
             Some(message) => quote!(::core::option::Option::Some(#message)),
             None => quote!(::core::option::Option::None),
         };
-        let fields = &self.field_incompatibilities;
-        let nested = &self.nested_fingerprints;
-        let decode_bound = match self.reads_beyond_schema {
+        let fields = facts
+            .children
+            .iter()
+            .filter_map(|c| c.incompatibility.as_ref());
+        let nested: Vec<_> = facts.children.iter().map(|c| &c.fingerprint).collect();
+        let decode_bound = match facts.reads_beyond_schema {
             true => quote!(::core::option::Option::None),
             false => {
-                let bounds = &self.nested_bounds;
+                let bounds = facts.children.iter().map(|c| &c.bound);
                 quote!(Self::SCHEMA.decode_bound_with(&[#(#bounds),*]))
             }
         };
-        let by_reference = &self.by_reference;
+        let by_reference = (0u32..)
+            .zip(&facts.children)
+            .filter_map(|(i, c)| c.by_reference.then_some(i));
 
         let ident = &self.container.ident;
         let mut generics = self.container.generics.clone();
@@ -188,7 +242,7 @@ impl<'a> Expander<'a> {
         };
         let (migrate, chain_checks) = self.migration();
         let registration = self.registration();
-        let checks = &self.checks;
+        let checks = &facts.checks;
         Ok(quote! {
             #chain_checks
             #registration
@@ -252,7 +306,7 @@ impl<'a> Expander<'a> {
                     ::core::cmp::Ordering::Equal => #p::Older::decode::<#previous>(older)?,
                     ::core::cmp::Ordering::Less => #handler::migrate(older)?,
                     ::core::cmp::Ordering::Greater => {
-                        return ::core::result::Result::Err(#p::Older::no_migration(&older));
+                        return ::core::result::Result::Err(#p::no_migration::<Self>(version));
                     }
                 };
                 // Parenthesized so that a missing `From`/`TryFrom` is reported at `previous`.
@@ -306,13 +360,13 @@ impl<'a> Expander<'a> {
     /// The type parameters that the types whose handlers the impl uses name, outside
     /// `PhantomData`, in declaration order: the ones in the type's name, and the ones bounded
     /// (unless `#[kimera(bound)]` says otherwise).
-    fn used_type_params(&self) -> Vec<Ident> {
+    fn used_type_params(&self, handled_types: &[Type]) -> Vec<Ident> {
         self.container
             .generics
             .type_params()
             .map(|param| &param.ident)
             .filter(|ident| {
-                self.handled_types
+                handled_types
                     .iter()
                     .any(|ty| mentions_outside_phantom(ty.to_token_stream(), ident))
             })
@@ -320,73 +374,93 @@ impl<'a> Expander<'a> {
             .collect()
     }
 
-    fn shape(&mut self) -> syn::Result<TokenStream> {
+    fn shape(&self) -> syn::Result<Described> {
         let p = self.private();
         let attrs = &self.container.attrs;
         // serde reads another type than the one it writes, or than the fields say.
-        self.reads_beyond_schema |= attrs.type_into().is_some()
-            || attrs.type_from().is_some()
-            || attrs.type_try_from().is_some();
+        let converts = Facts::reads_beyond_schema(
+            attrs.type_into().is_some()
+                || attrs.type_from().is_some()
+                || attrs.type_try_from().is_some(),
+        );
         if let Some(into) = attrs.type_into() {
             // `#[serde(into = "T")]`: serde writes a T.
-            let schema = self.type_schema(into, &attr::Field::default());
-            return Ok(quote!(#p::Shape::Transparent(#schema)));
+            let Described { schema, facts } = self.type_schema(into, &attr::Field::default());
+            return Ok(Described::new(
+                quote!(#p::Shape::Transparent(#schema)),
+                converts.and(facts),
+            ));
         }
         match &self.container.data {
             Data::Struct(style, fields) => {
-                let fields = self.schema_fields(fields)?;
+                let (fields, found) = self.schema_fields(fields)?;
+                let facts = converts.and(found);
                 if attrs.transparent() {
                     let field = fields.iter().find(|f| !f.field.attrs.skip_serializing());
-                    let schema = match field {
-                        Some(f) => self.field_schema(f),
-                        None => quote!(&#p::Schema::Unit),
+                    let Described {
+                        schema,
+                        facts: more,
+                    } = match field {
+                        Some(f) => self.field_schema(f, false),
+                        None => Described::new(quote!(&#p::Schema::Unit), Facts::default()),
                     };
-                    return Ok(quote!(#p::Shape::Transparent(#schema)));
+                    return Ok(Described::new(
+                        quote!(#p::Shape::Transparent(#schema)),
+                        facts.and(more),
+                    ));
                 }
-                let fields = self.fields(*style, &fields);
+                let Described {
+                    schema: fields,
+                    facts: more,
+                } = self.fields(*style, &fields, false);
+                let facts = facts.and(more);
                 if let TagType::Internal { tag } = attrs.tag() {
                     let ident = &self.container.ident;
-                    self.incompatible(
+                    let tagged = self.incompatible(
                         format!("`#[serde(tag = \"{tag}\")]` on struct `{ident}`"),
                         "writes a tag field that serde skips when reading, which only a \
                          self-describing format can do",
                     );
                     let name = attrs.name().serialize_name();
-                    return Ok(
+                    return Ok(Described::new(
                         quote!(#p::Shape::TaggedStruct { tag: #tag, name: #name, fields: #fields }),
-                    );
+                        facts.and(tagged),
+                    ));
                 }
-                Ok(quote!(#p::Shape::Struct(#fields)))
+                Ok(Described::new(quote!(#p::Shape::Struct(#fields)), facts))
             }
-            Data::Enum(variants) => self.enum_shape(variants),
+            Data::Enum(variants) => {
+                let Described { schema, facts } = self.enum_shape(variants)?;
+                Ok(Described::new(schema, converts.and(facts)))
+            }
         }
     }
 
-    fn enum_shape(&mut self, variants: &[Variant<'_>]) -> syn::Result<TokenStream> {
+    fn enum_shape(&self, variants: &[Variant<'_>]) -> syn::Result<Described> {
         let p = self.private();
         let ident = self.container.ident.to_string();
-        let repr = match self.container.attrs.tag() {
-            TagType::External => quote!(#p::EnumRepr::External),
-            TagType::Internal { tag } => {
+        let (repr, mut facts) = match self.container.attrs.tag() {
+            TagType::External => (quote!(#p::EnumRepr::External), Facts::default()),
+            TagType::Internal { tag } => (
+                quote!(#p::EnumRepr::Internal { tag: #tag }),
                 self.incompatible(
                     format!("`#[serde(tag = \"{tag}\")]` (internally tagged enum `{ident}`)"),
                     NEEDS_ANY,
-                );
-                quote!(#p::EnumRepr::Internal { tag: #tag })
-            }
-            TagType::Adjacent { tag, content } => {
+                ),
+            ),
+            TagType::Adjacent { tag, content } => (
+                quote!(#p::EnumRepr::Adjacent { tag: #tag, content: #content }),
                 self.incompatible(
                     format!(
                         "`#[serde(tag = \"{tag}\", content = \"{content}\")]` (adjacently tagged enum `{ident}`)"
                     ),
                     NEEDS_ANY,
-                );
-                quote!(#p::EnumRepr::Adjacent { tag: #tag, content: #content })
-            }
-            TagType::None => {
-                self.incompatible(format!("`#[serde(untagged)]` on enum `{ident}`"), NEEDS_ANY);
-                quote!(#p::EnumRepr::Untagged)
-            }
+                ),
+            ),
+            TagType::None => (
+                quote!(#p::EnumRepr::Untagged),
+                self.incompatible(format!("`#[serde(untagged)]` on enum `{ident}`"), NEEDS_ANY),
+            ),
         };
         if let Some(variant) = misindexed_variant(variants) {
             let which = if variant.attrs.skip_serializing() {
@@ -394,32 +468,37 @@ impl<'a> Expander<'a> {
             } else {
                 "skip_deserializing"
             };
-            self.incompatible(
+            facts = facts.and(self.incompatible(
                 format!("`#[serde({which})]` on variant `{}`", variant.ident),
                 "makes serde number the variants differently when writing and when reading, and \
                  bincode carries only the number",
-            );
+            ));
         }
         let mut out = Vec::new();
         for variant in variants {
             attr::reject(&variant.original.attrs, "an enum variant")?;
             if variant.attrs.skip_serializing() {
                 // Never written, so not in the schema; but read if serde reads it.
-                self.reads_beyond_schema |= !variant.attrs.skip_deserializing();
+                facts = facts.and(Facts::reads_beyond_schema(
+                    !variant.attrs.skip_deserializing(),
+                ));
                 continue;
             }
             let untagged = variant.attrs.untagged();
             if untagged {
-                self.incompatible(
+                facts = facts.and(self.incompatible(
                     format!("`#[serde(untagged)]` on variant `{}`", variant.ident),
                     NEEDS_ANY,
-                );
+                ));
             }
-            let fields = self.schema_fields(&variant.fields)?;
-            self.variant_with = variant.attrs.serialize_with().is_some()
+            let (fields, found) = self.schema_fields(&variant.fields)?;
+            let variant_with = variant.attrs.serialize_with().is_some()
                 || variant.attrs.deserialize_with().is_some();
-            let fields = self.fields(variant.style, &fields);
-            self.variant_with = false;
+            let Described {
+                schema: fields,
+                facts: more,
+            } = self.fields(variant.style, &fields, variant_with);
+            facts = facts.and(found).and(more);
             let name = variant.attrs.name().serialize_name();
             let aliases = variant
                 .attrs
@@ -432,12 +511,20 @@ impl<'a> Expander<'a> {
                     .with_aliases(&[#(#aliases),*])
             });
         }
-        Ok(quote!(#p::Shape::Enum { repr: #repr, variants: &[#(#out),*] }))
+        Ok(Described::new(
+            quote!(#p::Shape::Enum { repr: #repr, variants: &[#(#out),*] }),
+            facts,
+        ))
     }
 
-    /// The fields serde writes, with their kimera attributes, noting binary blockers.
-    fn schema_fields<'f>(&mut self, fields: &'f [Field<'f>]) -> syn::Result<Vec<SchemaField<'f>>> {
+    /// The fields serde writes, with their kimera attributes, and the binary blockers among
+    /// their serde attributes.
+    fn schema_fields<'f>(
+        &self,
+        fields: &'f [Field<'f>],
+    ) -> syn::Result<(Vec<SchemaField<'f>>, Facts)> {
         let mut out = Vec::new();
+        let mut facts = Facts::default();
         for field in fields {
             let attrs = attr::Field::parse(&field.original.attrs)?;
             let (ser, de) = (
@@ -451,49 +538,59 @@ impl<'a> Expander<'a> {
                 } else {
                     "skip_deserializing"
                 };
-                self.incompatible(
+                facts = facts.and(self.incompatible(
                     format!("`#[serde({which})]` on field `{name}`"),
                     "makes serde read a different shape than it writes, which only a \
                      self-describing format can tolerate",
-                );
+                ));
             }
             if ser {
                 continue;
             }
             if field.attrs.flatten() {
-                self.incompatible(format!("`#[serde(flatten)]` on field `{name}`"), NEEDS_ANY);
+                facts = facts.and(
+                    self.incompatible(format!("`#[serde(flatten)]` on field `{name}`"), NEEDS_ANY),
+                );
             }
             if field.attrs.skip_serializing_if().is_some() {
-                self.incompatible(
+                facts = facts.and(self.incompatible(
                     format!("`#[serde(skip_serializing_if)]` on field `{name}`"),
                     NEEDS_ANY,
-                );
+                ));
             }
             out.push(SchemaField { field, attrs });
         }
-        Ok(out)
+        Ok((out, facts))
     }
 
-    fn fields(&mut self, style: Style, fields: &[SchemaField<'_>]) -> TokenStream {
+    /// `variant_with`: the variant has `#[serde(with)]`, so serde writes its fields with the
+    /// user's functions and their types say nothing of their shape.
+    fn fields(&self, style: Style, fields: &[SchemaField<'_>], variant_with: bool) -> Described {
         let p = self.private();
         match style {
-            Style::Unit => quote!(#p::Fields::Unit),
+            Style::Unit => Described::new(quote!(#p::Fields::Unit), Facts::default()),
             Style::Newtype => match fields.first() {
                 Some(f) => {
-                    let schema = self.field_schema(f);
-                    quote!(#p::Fields::Newtype(#schema))
+                    let Described { schema, facts } = self.field_schema(f, variant_with);
+                    Described::new(quote!(#p::Fields::Newtype(#schema)), facts)
                 }
-                None => quote!(#p::Fields::Unit),
+                None => Described::new(quote!(#p::Fields::Unit), Facts::default()),
             },
             Style::Tuple => {
-                let schemas: Vec<_> = fields.iter().map(|f| self.field_schema(f)).collect();
-                quote!(#p::Fields::Tuple(&[#(#schemas),*]))
-            }
-            Style::Struct => {
-                let fields: Vec<_> = fields
+                let (schemas, facts): (Vec<_>, Facts) = fields
                     .iter()
                     .map(|f| {
-                        let schema = self.field_schema(f);
+                        let Described { schema, facts } = self.field_schema(f, variant_with);
+                        (schema, facts)
+                    })
+                    .unzip();
+                Described::new(quote!(#p::Fields::Tuple(&[#(#schemas),*])), facts)
+            }
+            Style::Struct => {
+                let (fields, facts): (Vec<_>, Facts) = fields
+                    .iter()
+                    .map(|f| {
+                        let Described { schema, facts } = self.field_schema(f, variant_with);
                         let name = f.field.attrs.name().serialize_name();
                         // `#[serde(default)]` on the struct gives every field its default.
                         let default = !f.field.attrs.default().is_none()
@@ -507,7 +604,7 @@ impl<'a> Expander<'a> {
                             .aliases()
                             .iter()
                             .filter(|alias| **alias != name);
-                        quote! {
+                        let field = quote! {
                             #p::Field::new(#name, #schema).with_attrs(
                                 #p::FieldAttrs::new()
                                     .with_default(#default)
@@ -515,45 +612,52 @@ impl<'a> Expander<'a> {
                                     .with_skip_if(#skip_if)
                                     .with_aliases(&[#(#aliases),*]),
                             )
-                        }
+                        };
+                        (field, facts)
                     })
-                    .collect();
-                quote!(#p::Fields::Named(&[#(#fields),*]))
+                    .unzip();
+                Described::new(quote!(#p::Fields::Named(&[#(#fields),*])), facts)
             }
         }
     }
 
     /// A field's schema: its type's reference, unless an attribute says otherwise.
-    fn field_schema(&mut self, f: &SchemaField<'_>) -> TokenStream {
+    fn field_schema(&self, f: &SchemaField<'_>, variant_with: bool) -> Described {
         let attrs = &f.field.attrs;
         let label = field_label(f.field);
         // With serde's `with`, the field's type says nothing of its shape: `#[kimera(...)]`
         // describes the module's output, and is needed whatever the type.
-        let serde_with = self.variant_with
+        let serde_with = variant_with
             || attrs.serialize_with().is_some()
             || attrs
                 .deserialize_with()
                 .is_some_and(|path| !is_borrow_helper(path));
         if let Some(opaque) = &f.attrs.opaque {
-            if !serde_with {
-                self.refuse_if_handled(f.field.ty, &label, "`#[kimera(opaque)]`", None);
-            }
-            self.incompatible_with_fix(
+            let check = match serde_with {
+                true => Facts::default(),
+                false => self.refuse_if_handled(f.field.ty, &label, "`#[kimera(opaque)]`", None),
+            };
+            let opaque_field = self.incompatible_with_fix(
                 format!("`#[kimera(opaque)]` on field `{label}`"),
                 "leaves the field's shape unknown, and bincode's bytes cannot be read back \
                  without it",
                 DECLARE_SHAPE,
             );
-            return self.opaque(opaque.as_deref().unwrap_or("opaque"));
+            let Described { schema, facts } = self.opaque(opaque.as_deref().unwrap_or("opaque"));
+            return Described::new(schema, check.and(opaque_field).and(facts));
         }
         if let Some(with) = &f.attrs.with {
             // `with = T` says what is written, not what the field's impl reads.
-            self.reads_beyond_schema = true;
+            let mut facts = Facts::reads_beyond_schema(true);
             if !serde_with {
                 let what = format!("`#[kimera(with = {})]`", type_text(with));
-                self.refuse_if_handled(f.field.ty, &label, &what, Some(with));
+                facts = facts.and(self.refuse_if_handled(f.field.ty, &label, &what, Some(with)));
             }
-            return self.type_schema(with, &f.attrs);
+            let Described {
+                schema,
+                facts: more,
+            } = self.type_schema(with, &f.attrs);
+            return Described::new(schema, facts.and(more));
         }
         if serde_with {
             return self.with_module(f, &label);
@@ -564,7 +668,7 @@ impl<'a> Expander<'a> {
     /// A field written by `#[serde(with = "module")]`: the module's own description if it
     /// exports one (`kimera::compact` does), found by name resolution, so that however the
     /// module's path is spelled the schema is the same (see `kimera_core::with`).
-    fn with_module(&mut self, f: &SchemaField<'_>, label: &str) -> TokenStream {
+    fn with_module(&self, f: &SchemaField<'_>, label: &str) -> Described {
         let p = self.private();
         let message = self.binary_message(
             &format!("`#[serde(with = ...)]` on field `{label}`"),
@@ -573,11 +677,10 @@ impl<'a> Expander<'a> {
             DECLARE_SHAPE,
         );
         let Some(module) = with_module_path(&f.field.attrs) else {
-            self.own_incompatibility.get_or_insert(message);
-            return self.opaque("with");
+            let Described { schema, facts } = self.opaque("with");
+            return Described::new(schema, Facts::incompatible(message).and(facts));
         };
         let ty = f.field.ty;
-        self.handled_types.push(ty.clone());
         let span = ty.span();
         let probe = quote! {{
             #[allow(unused_imports)]
@@ -588,20 +691,31 @@ impl<'a> Expander<'a> {
                 __KIMERA_WITH
             }
         }};
-        self.nested_fingerprints
-            .push(quote_spanned!(span=> #p::with_fingerprint::<#ty, _>(&#probe)));
-        self.nested_bounds.push(quote_spanned! {span=>
-            #p::Schema::decode_bound_with(#p::with_reference::<#ty, _>(&#probe), &[])
-        });
-        self.field_incompatibilities
-            .push(quote_spanned!(span=> #p::with_incompatibility::<#ty, _>(&#probe, #message)));
-        quote_spanned!(span=> #p::with_reference::<#ty, _>(&#probe))
+        let child = Child {
+            fingerprint: quote_spanned!(span=> #p::with_fingerprint::<#ty, _>(&#probe)),
+            bound: quote_spanned! {span=>
+                #p::Schema::decode_bound_with(#p::with_reference::<#ty, _>(&#probe), &[])
+            },
+            incompatibility: Some(
+                quote_spanned!(span=> #p::with_incompatibility::<#ty, _>(&#probe, #message)),
+            ),
+            by_reference: false,
+        };
+        let facts = Facts {
+            children: vec![child],
+            handled_types: vec![ty.clone()],
+            ..Facts::default()
+        };
+        Described::new(
+            quote_spanned!(span=> #p::with_reference::<#ty, _>(&#probe)),
+            facts,
+        )
     }
 
     /// A compile-time check that `ty` has no handler: `#[kimera(with = T)]` or `opaque` on it
     /// would describe it differently from its handler (an `IpAddr` is no `String` in bincode).
     /// Types naming generic parameters are not checked: the check lives outside the impl.
-    fn refuse_if_handled(&mut self, ty: &Type, label: &str, what: &str, with: Option<&Type>) {
+    fn refuse_if_handled(&self, ty: &Type, label: &str, what: &str, with: Option<&Type>) -> Facts {
         let generics = &self.container.generics;
         let tokens = ty.to_token_stream();
         let generic = has_lifetime(tokens.clone())
@@ -612,7 +726,7 @@ impl<'a> Expander<'a> {
             })
             || mentions(tokens, &self.container.ident);
         if generic {
-            return;
+            return Facts::default();
         }
         let p = self.private();
         let message = format!(
@@ -628,7 +742,7 @@ impl<'a> Expander<'a> {
             }
             None => quote!(::core::option::Option::None),
         };
-        self.checks.push(quote_spanned! {ty.span()=>
+        let check = quote_spanned! {ty.span()=>
             const _: () = {
                 #[allow(unused_imports)]
                 use #p::NoHandler as _;
@@ -636,62 +750,78 @@ impl<'a> Expander<'a> {
                     ::core::panic!("{}", #message)
                 }
             };
-        });
+        };
+        Facts {
+            checks: vec![check],
+            ..Facts::default()
+        }
     }
 
     /// A child schema Kimera knows only by name.
-    fn opaque(&mut self, name: &str) -> TokenStream {
+    fn opaque(&self, name: &str) -> Described {
         let p = self.private();
         let schema = quote!(&#p::Schema::Opaque(#name));
-        self.nested_fingerprints
-            .push(quote!(#p::Schema::fingerprint(#schema)));
-        self.nested_bounds
-            .push(quote!(::core::option::Option::None));
-        schema
+        let child = Child {
+            fingerprint: quote!(#p::Schema::fingerprint(#schema)),
+            bound: quote!(::core::option::Option::None),
+            incompatibility: None,
+            by_reference: false,
+        };
+        Described::new(
+            schema,
+            Facts {
+                children: vec![child],
+                ..Facts::default()
+            },
+        )
     }
 
     /// `<ty as KimeraHandler>::REFERENCE`, spanned so a missing handler points at the type.
-    fn type_schema(&mut self, ty: &Type, attrs: &attr::Field) -> TokenStream {
-        self.handled_types.push(ty.clone());
+    fn type_schema(&self, ty: &Type, attrs: &attr::Field) -> Described {
         let p = self.private();
         let span = ty.span();
         let schema = quote_spanned!(span=> <#ty as #p::KimeraHandler>::REFERENCE);
         // Fields that refer back to the type being defined enter its fingerprint and binary
         // check by reference only: their full constants would be a cycle. `#[kimera(recursive)]`
         // does the same for mutually recursive types.
-        if attrs.recursive || mentions(ty.to_token_stream(), &self.container.ident) {
-            self.by_reference
-                .push(self.nested_fingerprints.len() as u32);
-            self.nested_fingerprints
-                .push(quote!(#p::Schema::fingerprint(#schema)));
-            // Recursion: no bound, so values of the type are decoded under the guard.
-            self.nested_bounds
-                .push(quote!(::core::option::Option::None));
+        let child = if attrs.recursive || mentions(ty.to_token_stream(), &self.container.ident) {
+            Child {
+                fingerprint: quote!(#p::Schema::fingerprint(#schema)),
+                // Recursion: no bound, so values of the type are decoded under the guard.
+                bound: quote!(::core::option::Option::None),
+                incompatibility: None,
+                by_reference: true,
+            }
         } else {
-            self.field_incompatibilities
-                .push(quote_spanned!(span=> <#ty as #p::KimeraHandler>::BINARY_INCOMPATIBILITY));
-            self.nested_fingerprints
-                .push(quote_spanned!(span=> <#ty as #p::KimeraHandler>::FINGERPRINT));
-            self.nested_bounds
-                .push(quote_spanned!(span=> <#ty as #p::KimeraHandler>::DECODE_BOUND));
-        }
-        schema
+            Child {
+                fingerprint: quote_spanned!(span=> <#ty as #p::KimeraHandler>::FINGERPRINT),
+                bound: quote_spanned!(span=> <#ty as #p::KimeraHandler>::DECODE_BOUND),
+                incompatibility: Some(
+                    quote_spanned!(span=> <#ty as #p::KimeraHandler>::BINARY_INCOMPATIBILITY),
+                ),
+                by_reference: false,
+            }
+        };
+        let facts = Facts {
+            children: vec![child],
+            handled_types: vec![ty.clone()],
+            ..Facts::default()
+        };
+        Described::new(schema, facts)
     }
 
-    /// Records the first serde attribute that rules out the binary backend, and why.
-    fn incompatible(&mut self, attribute: String, why: &str) {
+    /// A serde attribute that rules out the binary backend, and why.
+    fn incompatible(&self, attribute: String, why: &str) -> Facts {
         self.incompatible_with_fix(
             attribute,
             why,
             "Use the JSON backend for this type, or remove the attribute.",
-        );
+        )
     }
 
     /// [`incompatible`](Self::incompatible) with the fixes spelled out.
-    fn incompatible_with_fix(&mut self, attribute: String, why: &str, fix: &str) {
-        if self.own_incompatibility.is_none() {
-            self.own_incompatibility = Some(self.binary_message(&attribute, why, fix));
-        }
+    fn incompatible_with_fix(&self, attribute: String, why: &str, fix: &str) -> Facts {
+        Facts::incompatible(self.binary_message(&attribute, why, fix))
     }
 
     fn binary_message(&self, attribute: &str, why: &str, fix: &str) -> String {

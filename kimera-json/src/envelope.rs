@@ -12,7 +12,8 @@ use std::marker::PhantomData;
 use kimera_core::envelope::{
     check_name, check_origin, data_error, encode_error, origin_hash, origin_of, reading_of,
 };
-use kimera_core::migration::{check_link, no_migration, Older};
+use kimera_core::migration::{check_link, Older};
+use kimera_core::path::{encode_path, PathSeed};
 use kimera_core::{Error, ErrorKind, Guard, Header, KimeraHandler, Limit, Limits, Reading, Result};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{SerializeStruct, Serializer};
@@ -169,12 +170,10 @@ pub(crate) fn encode_failure<T: KimeraHandler + Serialize + ?Sized>(
     if err.is_io() {
         return ErrorKind::Io(err.into()).into();
     }
-    // Error path only: serialize again, this time tracking where the failure happens.
-    let mut sink = serde_json::Serializer::new(std::io::sink());
-    match serde_path_to_error::serialize(&Lossless(value), &mut sink) {
-        Err(tracked) => encode_error::<T>(tracked.path(), tracked.inner()).into(),
-        Ok(()) => encode_error::<T>(".", err).into(),
-    }
+    let path = encode_path(&Lossless(value), |tracked| {
+        let _ = tracked.serialize(&mut serde_json::Serializer::new(std::io::sink()));
+    });
+    encode_error::<T>(path, err).into()
 }
 
 /// Decodes one envelope holding a `T` from `bytes`.
@@ -204,11 +203,10 @@ where
             version,
             body,
         }) => {
-            return T::migrate(JsonOlder::<T> {
+            return T::migrate(JsonOlder {
                 header: Header::new(type_name, version),
                 body,
                 limits,
-                reader: PhantomData,
             })
         }
         Err(Failure::Kimera(err)) => return Err(err),
@@ -246,15 +244,14 @@ enum Decoded<'de, T> {
     },
 }
 
-/// The body of an envelope written by an older version of `T`, for [`KimeraHandler::migrate`].
-struct JsonOlder<'de, 'l, T: ?Sized> {
+/// The body of an envelope written by an older version, for [`KimeraHandler::migrate`].
+struct JsonOlder<'de, 'l> {
     header: Header<'de>,
     body: &'de RawValue,
     limits: &'l Limits,
-    reader: PhantomData<fn() -> T>,
 }
 
-impl<'de, T: KimeraHandler + ?Sized> Older<'de> for JsonOlder<'de, '_, T> {
+impl<'de> Older<'de> for JsonOlder<'de, '_> {
     fn version(&self) -> u32 {
         self.header.version
     }
@@ -262,10 +259,6 @@ impl<'de, T: KimeraHandler + ?Sized> Older<'de> for JsonOlder<'de, '_, T> {
     fn decode<U: KimeraHandler + Deserialize<'de>>(self) -> Result<U> {
         check_link::<U>(&self.header)?;
         crate::plain::decode(self.body.get().as_bytes(), self.limits, Input::Body)
-    }
-
-    fn no_migration(&self) -> Error {
-        no_migration::<T>(self.header.version)
     }
 }
 
@@ -647,12 +640,15 @@ impl<'de, T: KimeraHandler + Deserialize<'de>> DeserializeSeed<'de> for BodySeed
         if !self.outer.track {
             return T::deserialize(guarded);
         }
-        serde_path_to_error::deserialize(guarded).map_err(|err| {
-            let message = err.inner().to_string();
-            self.outer
-                .state
-                .fail(Failure::Path(err.path().to_string(), message))
-        })
+        let path = RefCell::new(None);
+        PathSeed::<T>::new(&path)
+            .deserialize(guarded)
+            .map_err(|err| {
+                let path = path
+                    .into_inner()
+                    .map_or_else(|| ".".to_owned(), |p| p.to_string());
+                self.outer.state.fail(Failure::Path(path, err.to_string()))
+            })
     }
 }
 

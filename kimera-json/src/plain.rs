@@ -2,7 +2,9 @@
 //! value as a [`serde_json::Value`].
 
 use kimera_core::envelope::{data_error, encode_error};
+use kimera_core::path::{decode_path, encode_path};
 use kimera_core::{Guard, KimeraHandler, Limit, Limits, Result};
+use serde::de::DeserializeSeed;
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::{byte_offset, classify, has_kimera_key, Input};
@@ -54,11 +56,10 @@ pub fn to_json_value<T: KimeraHandler + Serialize + ?Sized>(
     Lossless(value)
         .serialize(serde_json::value::Serializer)
         .map_err(|err| {
-            // Error path only: serialize again, tracking where the failure happens.
-            match serde_path_to_error::serialize(&Lossless(value), serde_json::value::Serializer) {
-                Err(tracked) => encode_error::<T>(tracked.path(), tracked.inner()).into(),
-                Ok(_) => encode_error::<T>(".", err).into(),
-            }
+            let path = encode_path(&Lossless(value), |tracked| {
+                let _ = tracked.serialize(serde_json::value::Serializer);
+            });
+            encode_error::<T>(path, err).into()
         })
 }
 
@@ -91,21 +92,19 @@ where
         Ok(kimera) => return Err(kimera),
         Err(err) => err,
     };
-    // Error path only: decode again, tracking the field path.
     let guard = Guard::new(limits, bytes.len());
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let (path, message) =
-        match serde_path_to_error::deserialize::<_, T>(guard.deserializer(&mut de)) {
-            Err(tracked) => (tracked.path().to_string(), tracked.inner().to_string()),
-            Ok(_) => (".".to_owned(), err.to_string()),
-        };
+    let path = decode_path::<T>(|seed| {
+        let _ = guard.seed(seed).deserialize(&mut de);
+    });
+    let path = path.map_or_else(|| ".".to_owned(), |path| path.to_string());
     let hint = match input {
         Input::Value if has_kimera_key(bytes) == Some(true) => {
             " (the input is a Kimera envelope: read it with `kimera::json::from_str`)"
         }
         _ => "",
     };
-    Err(data_error::<T>(path, format_args!("{message}{hint}")).into())
+    Err(data_error::<T>(path, format_args!("{err}{hint}")).into())
 }
 
 #[cfg(test)]

@@ -69,7 +69,7 @@ use serde::Serialize;
 
 use crate::Backend;
 
-pub use any::AnyValue;
+pub use any::{AnyFormat, AnyValue};
 pub use dispatch::Dispatcher;
 pub use error::{Conflict, Conflicts, LookupError};
 use register::{Previous, Registration};
@@ -211,6 +211,7 @@ type Boxed = Box<dyn Any + Send>;
 /// How the registry decodes one type: monomorphized functions behind pointers.
 struct Decoder {
     decode: fn(Backend, &[u8]) -> Result<Boxed>,
+    encode: fn(&(dyn Any + Send), any::Options) -> Result<Vec<u8>>,
     #[cfg(feature = "json")]
     to_json_value: fn(&(dyn Any + Send)) -> Result<serde_json::Value>,
 }
@@ -219,17 +220,19 @@ impl Decoder {
     fn of<T: KimeraHandler + Serialize + DeserializeOwned + Send + 'static>() -> Self {
         Decoder {
             decode: |backend, bytes| Ok(Box::new(backend.decode::<T>(bytes)?)),
+            encode: |value, options| options.encode(registered::<T>(value)?),
             #[cfg(feature = "json")]
-            to_json_value: |value| match value.downcast_ref::<T>() {
-                Some(value) => kimera_json::to_json_value(value),
-                None => Err(kimera_core::envelope::encode_error::<T>(
-                    ".",
-                    "the value is not of its registered type",
-                )
-                .into()),
-            },
+            to_json_value: |value| kimera_json::to_json_value(registered::<T>(value)?),
         }
     }
+}
+
+/// `value` as the `T` it was decoded as.
+fn registered<T: KimeraHandler + 'static>(value: &(dyn Any + Send)) -> Result<&T> {
+    value.downcast_ref::<T>().ok_or_else(|| {
+        kimera_core::envelope::encode_error::<T>(".", "the value is not of its registered type")
+            .into()
+    })
 }
 
 /// Every registered type, sorted by name then version.
