@@ -1,6 +1,6 @@
 //! Kimera against raw serde_json and raw bincode 2 on every dataset, with criterion.
 //!
-//! `cargo bench --bench formats` (filter with `-- log/`, `-- events/Binary`, …). Criterion measures one
+//! `cargo bench --features binary --bench formats` (filter with `-- log/`, `-- events/Binary`, …). Criterion measures one
 //! case after the other, so machine drift between them shows up in the ratios; the published
 //! table comes from the interleaved runner, `cargo run --release --example bench_table`.
 

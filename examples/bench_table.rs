@@ -1,8 +1,8 @@
 //! Kimera against raw serde_json and raw bincode 2, and the formats a user would pick instead
 //! (postcard, bitcode, MessagePack, CBOR), as markdown tables.
 //!
-//! `cargo run --profile optimized --example bench_table` (fat LTO, one codegen unit: how
-//! performance-minded users build), and `cargo run --release --example bench_table` for the
+//! `cargo run --profile optimized --example bench_table --features binary` (fat LTO, one codegen unit: how
+//! performance-minded users build), and `cargo run --release --example bench_table --features binary` for the
 //! default release profile. Options: `--seconds N` per figure, default 3; `--quick` for a
 //! smoke run on smaller data; `--only log,rpc`; `--profile mesh/bincode/decode` runs one case
 //! alone for the time of one figure, for a profiler.

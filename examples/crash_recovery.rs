@@ -2,10 +2,10 @@
 //! started again, resumes from the newest good one.
 //!
 //! ```sh
-//! cargo run --example crash_recovery -- /tmp/counter          # counts until killed
-//! kill -9 <pid>                                               # or Ctrl-C
-//! cargo run --example crash_recovery -- /tmp/counter          # resumes where it was
-//! cargo run --example crash_recovery -- /tmp/counter --steps 3   # three steps, then exits
+//! cargo run --example crash_recovery --features snapshot -- /tmp/counter            # counts until killed
+//! kill -9 <pid>                                                                    # or Ctrl-C
+//! cargo run --example crash_recovery --features snapshot -- /tmp/counter            # resumes where it was
+//! cargo run --example crash_recovery --features snapshot -- /tmp/counter --steps 3  # three steps, then exits
 //! ```
 
 use std::time::Duration;

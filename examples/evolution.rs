@@ -2,7 +2,7 @@
 //! release 2 reads what release 1 stored (a snapshot, binary values with and without their
 //! schema, JSON), and release 1, rolled back, reads what release 2 wrote where it can.
 //!
-//! Run with `cargo run --example evolution`.
+//! Run with `cargo run --example evolution --features binary,snapshot`.
 
 #[path = "support/players.rs"]
 mod players;

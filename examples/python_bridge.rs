@@ -2,7 +2,7 @@
 //! (`KimeraSerializer`).
 //!
 //! ```sh
-//! cargo run --example python_bridge
+//! cargo run --example python_bridge --features python
 //! ```
 
 use chrono::{NaiveDate, NaiveDateTime};

@@ -1,7 +1,7 @@
 //! A queue consumer: one byte stream carrying several message types, in several versions and
 //! both backends, dispatched to typed handlers.
 //!
-//! Run with `cargo run --example queue_consumer`.
+//! Run with `cargo run --example queue_consumer --features binary`.
 //!
 //! Producers of different ages write to the stream: an old one still sends `OrderPlaced` v1 as
 //! JSON, a new one sends v2 in binary, a logistics service still uses the name `Shipped` had

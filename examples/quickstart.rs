@@ -1,7 +1,7 @@
 //! Derive a handler, encode a value both ways, print both encodings, decode them, and show what
 //! a reader says when it is handed a value of another type.
 //!
-//! Run with `cargo run --example quickstart`.
+//! Run with `cargo run --example quickstart --features binary`.
 
 use chrono::NaiveDate;
 use kimera::{Kimera, KimeraHandler};

@@ -1,7 +1,7 @@
 //! A client of `rpc_server`: requests of several types, typed replies and typed errors.
 //!
 //! ```sh
-//! cargo run --example rpc_client [ADDR]           # default 127.0.0.1:7878
+//! cargo run --example rpc_client --features tokio,binary [ADDR]   # default 127.0.0.1:7878
 //! ```
 
 #[path = "support/rpc.rs"]

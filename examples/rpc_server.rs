@@ -1,8 +1,8 @@
 //! A typed request/response server over TCP: Kimera frames, a `Dispatcher` per connection.
 //!
 //! ```sh
-//! cargo run --example rpc_server                  # listens on 127.0.0.1:7878
-//! cargo run --example rpc_client                  # in another terminal
+//! cargo run --example rpc_server --features tokio,binary   # listens on 127.0.0.1:7878
+//! cargo run --example rpc_client --features tokio,binary   # in another terminal
 //! ```
 
 #[path = "support/rpc.rs"]

@@ -2,7 +2,7 @@
 //! queried with SQLite's JSON functions, including a row written by an older version.
 //!
 //! ```sh
-//! cargo run --example sqlite_store [DATABASE_FILE]   # default: an in-memory database
+//! cargo run --example sqlite_store --features rusqlite-bundled [DATABASE_FILE]   # default: an in-memory database
 //! ```
 
 use kimera::sqlite::{BinaryColumn, JsonColumn};

@@ -3,7 +3,7 @@
 //! Each case encodes a fixed value and compares the result with a file in `tests/golden/`, then
 //! decodes the file. The files are checked in; a test never rewrites them. After a deliberate
 //! format change (which needs a new wire version), write new files with
-//! `KIMERA_WRITE_GOLDEN=1 cargo test --test golden` and review the diff.
+//! `KIMERA_WRITE_GOLDEN=1 cargo test --all-features --test golden` and review the diff.
 
 mod support;
 

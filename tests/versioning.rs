@@ -3,7 +3,7 @@
 //! with an error naming the type and the versions.
 //!
 //! The files in `tests/golden/versions/` were written by the v1 and v2 types below and are
-//! checked in: the tests only read them. `KIMERA_WRITE_GOLDEN=1 cargo test --test versioning`
+//! checked in: the tests only read them. `KIMERA_WRITE_GOLDEN=1 cargo test --all-features --test versioning`
 //! writes them again (only ever needed if the old types below were wrong).
 
 use std::path::PathBuf;
