@@ -16,7 +16,8 @@
 //!
 //! In the binary backend a `NaiveDateTime` of this century takes 6 bytes instead of 27 and
 //! skips the formatter and the parser: on the `events` benchmark Kimera's binary with compact
-//! fields is faster and smaller than raw bincode with chrono's text (`docs/performance.md`).
+//! fields is faster and smaller than raw bincode with chrono's text
+//! ([`guide::performance`](crate::guide::performance)).
 //!
 //! The trade-off: JSON readers see numbers instead of dates, and the schema (so the fingerprint
 //! and the binary check) differs from the text form, so switching a stored field to compact is

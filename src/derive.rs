@@ -36,7 +36,8 @@
 ///   Values written by any older version are decoded by the link of the chain with that version
 ///   (checking its fingerprint, in binary) and upgraded step by step; the current version's
 ///   path is unchanged. A link that is not older or has another name is a compile error.
-///   Types without generic parameters only. See `docs/versioning.md`.
+///   Types without generic parameters only. See
+///   [`guide::versioning`](crate::guide::versioning).
 ///
 ///   ```
 ///   # use kimera::Kimera;

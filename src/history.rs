@@ -2,7 +2,7 @@
 //! repository and embedded in the program, so that every reader knows the writers' schemas.
 //! (Feature `json`, which reads the file; the binary readers it serves need nothing else.)
 //!
-//! The workflow (`docs/versioning.md`):
+//! The workflow ([`guide::versioning`](crate::guide::versioning)):
 //!
 //! 1. A test calls [`assert_history`], which fails when a registered type's current schema is
 //!    not in the file, or when the current build cannot read a recorded one (naming the field
@@ -340,11 +340,13 @@ pub fn documents_of(text: &str) -> Vec<Document> {
 
 /// Embeds a schema history file (a path relative to the crate's `Cargo.toml`) in the program:
 /// every reader then finds the writers' schemas recorded there, and resolves values written
-/// with any of them into its own types' shapes (`docs/versioning.md`).
+/// with any of them into its own types' shapes
+/// ([`guide::versioning`](crate::guide::versioning)).
 ///
 /// ```ignore
 /// kimera::schema_history!("kimera-schemas.json");
 /// ```
+#[cfg_attr(docsrs, doc(cfg(all(feature = "json", feature = "registry"))))]
 #[macro_export]
 macro_rules! schema_history {
     ($path:literal) => {

@@ -48,9 +48,34 @@
 //! | `json` (default) | [`json`] | [`Json`] | one plain JSON object any language reads |
 //! | `binary` | [`binary`] | [`Binary`] | compact bytes: bincode 2 body, CRC-32 checked |
 //!
-//! Features are additive. [`encode`] and [`decode`] are generic over the [`Format`];
-//! [`from_slice`] detects which enabled backend wrote a buffer. Both wire layouts are specified
-//! byte by byte in `docs/wire-format.md`.
+//! [`encode`] and [`decode`] are generic over the [`Format`]; [`from_slice`] detects which
+//! enabled backend wrote a buffer. Both wire layouts are specified byte by byte in
+//! [`guide::wire_format`].
+//!
+//! # Features
+//!
+//! | feature | default | what it enables |
+//! |---|---|---|
+//! | `json` | yes | [`json`] and [`Json`]: plain JSON envelopes on serde_json; JSON without an envelope ([`json::from_plain_str`], [`json::to_json_value`]); handlers for `serde_json::{Value, Map, Number}` (JSON only); with `registry`, the schema [`history`] and [`schema_history!`] |
+//! | `binary` | no | [`binary`] and [`Binary`]: compact checksummed envelopes on bincode 2 (no serde_json in the tree) |
+//! | `derive` | yes | [`#[derive(Kimera)]`](derive@Kimera) |
+//! | `registry` | yes | the program-wide registries, collected before `main` with `inventory`: the [`registry`] of types ([`registry::decode_any`], [`registry::Dispatcher`], [`registry::check`], [`register!`]) and, with `json`, embedded schema histories ([`schema_history!`]). Off, derived types register nothing and `inventory` leaves the tree |
+//! | `chrono` | yes | handlers for chrono's `NaiveDate`, `NaiveTime`, `NaiveDateTime`, `DateTime<Utc>`, `DateTime<FixedOffset>` and `TimeDelta`, and [`compact`], which writes them as integers |
+//! | `tokio` | no | [`codec`]: tokio-util `Encoder`s and `Decoder`s for the frames of [`frame`] (adds `tokio-util` and `bytes`) |
+//! | `rusqlite` | no | [`sqlite`]: values in SQLite BLOB and TEXT columns through rusqlite 0.40 (re-exported as `sqlite::rusqlite`), linked to the system's SQLite (implies `json` and `binary`) |
+//! | `rusqlite-bundled` | no | `rusqlite`, with SQLite compiled in (rusqlite's `bundled`) |
+//! | `python` | no | [`python`]: the Python Kimera library's wire format, typed ([`python::to_string`], [`python::from_str`]) and dynamic ([`python::Value`]) |
+//! | `snapshot` | no | [`snapshot`]: [`SnapshotStore`](snapshot::SnapshotStore), crash-safe, checksummed snapshots in a directory (implies `binary`; adds `fs4` for the lock file) |
+//! | `uuid` | no | a handler for `uuid::Uuid` (text in JSON, 16 bytes in binary) |
+//! | `url` | no | a handler for `url::Url` |
+//! | `rust_decimal` | no | a handler for `rust_decimal::Decimal`, as exact text (turns on rust_decimal's `serde-str`) |
+//! | `time` | no | handlers for the `time` crate's `Date`, `Time`, `PrimitiveDateTime`, `OffsetDateTime` and `Duration` (text in JSON, numbers in binary; turns on time's `serde-human-readable`) |
+//! | `bytes` | no | handlers for `bytes::{Bytes, BytesMut}` |
+//! | `serde_bytes` | no | handlers for `serde_bytes::{ByteBuf, Bytes, ByteArray<N>}` |
+//! | `indexmap` | no | handlers for `indexmap::{IndexMap, IndexSet}` |
+//!
+//! Features are additive. Every handled type, and the exact shape each backend gets for it, is
+//! listed in [`guide::schema`](guide::schema#foreign-types-what-each-backend-gets).
 //!
 //! # Handlers
 //!
@@ -62,7 +87,7 @@
 //!
 //! - Versions: `#[kimera(previous = OrderV2)]` reads values of older versions through a chain of
 //!   migrations, and `#[kimera(alias = "...")]` values written under a former name (see
-//!   [`derive@Kimera`] and `docs/versioning.md`).
+//!   [`derive@Kimera`] and [`guide::versioning`]).
 //! - [`registry`]: decode a value whose type only its envelope says ([`registry::decode_any`]),
 //!   or route values to typed handlers ([`registry::Dispatcher`]).
 //! - [`diff`]: what changed between two values, with JSON Pointer paths and an RFC
@@ -72,6 +97,13 @@
 //! - `snapshot` (feature `snapshot`): crash-safe, checksummed snapshots in a directory.
 //! - `sqlite` (feature `rusqlite`): values in SQLite BLOB and TEXT columns.
 //! - `python` (feature `python`): the wire format of the Python Kimera library.
+//!
+//! # Guides
+//!
+//! The specifications and guides of the repository's `docs/` folder are the modules of
+//! [`guide`]: [`guide::versioning`] (changing types, migrations, the registry),
+//! [`guide::wire_format`], [`guide::schema`], [`guide::performance`] and
+//! [`guide::dependencies`].
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -83,15 +115,20 @@ pub use kimera_core::{
 };
 
 #[cfg(feature = "binary")]
+#[cfg_attr(docsrs, doc(cfg(feature = "binary")))]
 pub use kimera_binary::Binary;
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub use kimera_json::Json;
 
 #[cfg(feature = "binary")]
+#[cfg_attr(docsrs, doc(cfg(feature = "binary")))]
 pub mod binary;
 #[cfg(feature = "tokio")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
 pub mod codec;
 #[cfg(feature = "chrono")]
+#[cfg_attr(docsrs, doc(cfg(feature = "chrono")))]
 pub mod compact;
 #[cfg(feature = "derive")]
 mod derive;
@@ -99,22 +136,29 @@ pub mod diff;
 pub mod format;
 pub mod frame;
 #[cfg(all(feature = "json", feature = "registry"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "json", feature = "registry"))))]
 pub mod history;
 #[cfg(feature = "json")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json;
 #[cfg(feature = "python")]
+#[cfg_attr(docsrs, doc(cfg(feature = "python")))]
 #[doc(inline)]
 pub use kimera_python as python;
 #[cfg(feature = "registry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "registry")))]
 pub mod registry;
 pub mod schema;
 #[cfg(feature = "snapshot")]
+#[cfg_attr(docsrs, doc(cfg(feature = "snapshot")))]
 #[doc(inline)]
 pub use kimera_snapshot as snapshot;
 #[cfg(feature = "rusqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rusqlite")))]
 pub mod sqlite;
 
 #[cfg(feature = "derive")]
+#[cfg_attr(docsrs, doc(cfg(feature = "derive")))]
 pub use derive::Kimera;
 
 /// Encodes `value` in the format `F` with its default options.
@@ -127,6 +171,11 @@ pub use derive::Kimera;
 /// assert_eq!(back, [1, 2, 3]);
 /// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as `F`'s encoder can: [`ErrorKind::Encode`], with the field path, for a
+/// value the format cannot write exactly (see [`json::to_vec`] and [`binary::to_vec`]).
 pub fn encode<F: Format, T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     F::default().encode(value)
 }
@@ -140,6 +189,15 @@ pub fn encode<F: Format, T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Re
 /// assert_eq!(kimera::decode::<Json, String>(&bytes)?, "hi");
 /// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as `F`'s decoder can (see [`json::from_slice`] and
+/// [`binary::from_slice`]): if `bytes` are not one whole envelope of `F`
+/// ([`ErrorKind::NotAnEnvelope`], [`ErrorKind::Truncated`], ...), hold another type or a version or
+/// shape of `T` this reader cannot read ([`ErrorKind::TypeMismatch`], [`ErrorKind::NewerVersion`],
+/// ...), are damaged ([`ErrorKind::ChecksumMismatch`]), do not hold a valid `T`
+/// ([`ErrorKind::Data`]), or exceed the default [`Limits`] ([`ErrorKind::LimitExceeded`]).
 pub fn decode<'de, F: Format, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
     F::default().decode(bytes)
 }
@@ -158,6 +216,14 @@ pub fn decode<'de, F: Format, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [
 /// assert!(kimera::from_slice::<u8>(b"not an envelope").is_err());
 /// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail with [`ErrorKind::NotAnEnvelope`] if `bytes` start like no enabled
+/// backend's envelope (the message names the feature to turn on when they start like a disabled
+/// backend's), and otherwise as that backend's `from_slice` can ([`json::from_slice`],
+/// [`binary::from_slice`]); a binary envelope of a type the binary backend cannot carry is
+/// [`ErrorKind::Unsupported`].
 pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) -> Result<T> {
     Backend::of(bytes)?.decode(bytes)
 }
@@ -177,6 +243,15 @@ pub fn from_slice<'de, T: KimeraHandler + Deserialize<'de>>(bytes: &'de [u8]) ->
 /// assert!(kimera::read_header(b"not an envelope").is_err());
 /// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This can fail with [`ErrorKind::NotAnEnvelope`] if `bytes` start like no enabled backend's
+/// envelope or their header is malformed, and with the backend's error for an incomplete or damaged
+/// envelope ([`ErrorKind::Truncated`], [`ErrorKind::TrailingBytes`],
+/// [`ErrorKind::UnsupportedWireVersion`], [`ErrorKind::ChecksumMismatch`],
+/// [`ErrorKind::ChecksumMissing`], [`ErrorKind::LimitExceeded`]). The header is not checked against
+/// any type.
 pub fn read_header(bytes: &[u8]) -> Result<Header<'_>> {
     sniff_header(bytes, true).map(|(_, header)| header)
 }
@@ -301,6 +376,7 @@ fn no_backend(bytes: &[u8]) -> Error {
 /// # Ok::<(), kimera::Error>(())
 /// ```
 #[cfg(feature = "registry")]
+#[cfg_attr(docsrs, doc(cfg(feature = "registry")))]
 #[macro_export]
 macro_rules! register {
     ($($ty:ty),+ $(,)?) => {$(

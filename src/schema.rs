@@ -4,7 +4,7 @@
 //! Every [`KimeraHandler`](crate::KimeraHandler) has a [`Schema`] (`T::SCHEMA`, or
 //! [`schema_of::<T>()`](schema_of)), from which its fingerprint is computed and its schema
 //! [`document`] is built: the canonical form that travels with data and is kept in a schema
-//! history file. `docs/schema.md` specifies both.
+//! history file. [`guide::schema`](crate::guide::schema) specifies both.
 //!
 //! ```
 //! use kimera::schema::{schema_of, Fields, Shape};

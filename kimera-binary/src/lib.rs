@@ -12,11 +12,11 @@
 //! anything is allocated for it.
 //!
 //! ```
-//! let bytes = kimera_binary::to_vec(&vec![1u8, 2])?;
+//! let bytes = kimera::binary::to_vec(&vec![1u8, 2])?;
 //! assert_eq!(&bytes[..2], &[0x4B, 0xE5]);
-//! let back: Vec<u8> = kimera_binary::from_slice(&bytes)?;
+//! let back: Vec<u8> = kimera::binary::from_slice(&bytes)?;
 //! assert_eq!(back, [1, 2]);
-//! # Ok::<(), kimera_core::Error>(())
+//! # Ok::<(), kimera::Error>(())
 //! ```
 //!
 //! Types using serde attributes that need a self-describing format (`#[serde(untagged)]`,
@@ -52,15 +52,14 @@ pub use envelope::{MAGIC, WIRE_VERSION};
 /// The binary format, with its options.
 ///
 /// ```
-/// use kimera_core::Format;
-/// use kimera_binary::Binary;
+/// use kimera::{Binary, Format};
 ///
 /// let fast = Binary::new().without_checksum();
 /// let mut out = Vec::new();
 /// fast.encode_into("hello", &mut out)?;
 /// let back: String = fast.decode(&out)?;
 /// assert_eq!(back, "hello");
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Binary {
@@ -87,15 +86,14 @@ impl Binary {
     /// ([`ErrorKind::ChecksumMissing`]): otherwise one flipped flag bit would turn the check off.
     ///
     /// ```
-    /// use kimera_core::{ErrorKind, Format};
-    /// use kimera_binary::Binary;
+    /// use kimera::{Binary, ErrorKind, Format};
     ///
     /// let mut unchecked = Vec::new();
     /// Binary::new().without_checksum().encode_into(&7u8, &mut unchecked)?;
     /// assert_eq!(Binary::new().without_checksum().decode::<u8>(&unchecked)?, 7);
     /// let err = Binary::new().decode::<u8>(&unchecked).unwrap_err();
     /// assert!(matches!(err.kind(), ErrorKind::ChecksumMissing { .. }));
-    /// # Ok::<(), kimera_core::Error>(())
+    /// # Ok::<(), kimera::Error>(())
     /// ```
     #[must_use]
     pub const fn without_checksum(mut self) -> Self {
@@ -112,14 +110,13 @@ impl Binary {
     /// (a reader could not check it), and is read only by its own shape.
     ///
     /// ```
-    /// use kimera_core::Format;
-    /// use kimera_binary::Binary;
+    /// use kimera::{Binary, Format};
     ///
     /// let plain = Binary::new().encode(&(1u8, 2u16))?;
     /// let with_schema = Binary::new().with_schema().encode(&(1u8, 2u16))?;
     /// assert!(with_schema.len() > plain.len());
     /// assert_eq!(Binary::new().decode::<(u8, u16)>(&with_schema)?, (1, 2));
-    /// # Ok::<(), kimera_core::Error>(())
+    /// # Ok::<(), kimera::Error>(())
     /// ```
     #[must_use]
     pub const fn with_schema(mut self) -> Self {
@@ -147,14 +144,22 @@ impl Binary {
     /// wrong, so trust nothing from it before the decode has verified the checksum.
     ///
     /// ```
-    /// use kimera_binary::Binary;
+    /// use kimera::Binary;
     ///
-    /// let mut bytes = kimera_binary::to_vec(&7u8)?;
+    /// let mut bytes = kimera::binary::to_vec(&7u8)?;
     /// *bytes.last_mut().unwrap() ^= 1; // damage the checksum
     /// assert_eq!(Binary::new().peek_header(&bytes)?.type_name, "u8");
-    /// assert!(kimera_binary::from_slice::<u8>(&bytes).is_err());
-    /// # Ok::<(), kimera_core::Error>(())
+    /// assert!(kimera::binary::from_slice::<u8>(&bytes).is_err());
+    /// # Ok::<(), kimera::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// This can fail if `bytes` are not one whole binary envelope ([`ErrorKind::NotAnEnvelope`],
+    /// [`ErrorKind::Truncated`], [`ErrorKind::TrailingBytes`],
+    /// [`ErrorKind::UnsupportedWireVersion`]), if it carries no checksum and these options require
+    /// one ([`ErrorKind::ChecksumMissing`]), or if its body is longer than the limits allow
+    /// ([`ErrorKind::LimitExceeded`]).
     pub fn peek_header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>> {
         envelope::parse_verifying(bytes, &self.limits, self.checksum, false)
             .map(|parsed| parsed.header)
@@ -163,6 +168,11 @@ impl Binary {
     /// [`Format::decode`] without the compile-time check of
     /// [`KimeraHandler::BINARY_INCOMPATIBILITY`]: an incompatible type is refused at run time.
     /// For callers that pick a backend at run time, such as `kimera::from_slice`.
+    ///
+    /// # Errors
+    ///
+    /// This conversion can fail as [`from_slice`] can, and with [`ErrorKind::Unsupported`] for a
+    /// `T` that this backend cannot carry.
     pub fn decode_checked_at_run_time<'de, T>(&self, bytes: &'de [u8]) -> Result<T>
     where
         T: KimeraHandler + Deserialize<'de>,
@@ -499,11 +509,18 @@ impl<'de> Older<'de> for BinaryOlder<'de, '_> {
 /// Encodes `value` as a checksummed binary envelope.
 ///
 /// ```
-/// let bytes = kimera_binary::to_vec(&42u32)?;
+/// let bytes = kimera::binary::to_vec(&42u32)?;
 /// // 16 bytes of header + "u32" + 1 byte of body + 4 bytes of checksum.
 /// assert_eq!(bytes.len(), 16 + 3 + 1 + 4);
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail if `T`'s `Serialize` implementation fails or writes what bincode cannot
+/// (a sequence or map whose length it does not give), or if the type name is longer than a binary
+/// envelope carries. Each is [`ErrorKind::Encode`], with the field path. A type whose serde
+/// attributes bincode cannot carry does not compile here.
 pub fn to_vec<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     assert_binary_compatible!(T);
     let mut out = Vec::with_capacity(128);
@@ -518,10 +535,14 @@ pub fn to_vec<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8
 ///
 /// ```
 /// let mut out = Vec::new();
-/// kimera_binary::to_writer(&mut out, &(1u8, 'x'))?;
-/// assert_eq!(kimera_binary::from_slice::<(u8, char)>(&out)?, (1, 'x'));
-/// # Ok::<(), kimera_core::Error>(())
+/// kimera::binary::to_writer(&mut out, &(1u8, 'x'))?;
+/// assert_eq!(kimera::binary::from_slice::<(u8, char)>(&out)?, (1, 'x'));
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`to_vec`] can, or if writing to `writer` fails ([`ErrorKind::Io`]).
 pub fn to_writer<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
     writer: W,
     value: &T,
@@ -533,12 +554,26 @@ pub fn to_writer<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
 /// Decodes a `T` from a binary envelope filling `bytes`, borrowing from it where `T` does.
 ///
 /// ```
-/// let bytes = kimera_binary::to_vec("borrowed")?;
-/// let text: &str = kimera_binary::from_slice(&bytes)?;
+/// let bytes = kimera::binary::to_vec("borrowed")?;
+/// let text: &str = kimera::binary::from_slice(&bytes)?;
 /// assert_eq!(text, "borrowed");
-/// assert!(kimera_binary::from_slice::<u64>(&bytes).is_err()); // wrong type
-/// # Ok::<(), kimera_core::Error>(())
+/// assert!(kimera::binary::from_slice::<u64>(&bytes).is_err()); // wrong type
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail if `bytes` are not one whole binary envelope
+/// ([`ErrorKind::NotAnEnvelope`], [`ErrorKind::Truncated`], [`ErrorKind::TrailingBytes`],
+/// [`ErrorKind::UnsupportedWireVersion`]) or were damaged ([`ErrorKind::ChecksumMismatch`]; an
+/// envelope written without its checksum is [`ErrorKind::ChecksumMissing`]); if they hold another
+/// type ([`ErrorKind::TypeMismatch`], [`ErrorKind::NameCollision`]), a version of `T` this reader
+/// cannot read ([`ErrorKind::NewerVersion`], [`ErrorKind::NoMigration`], and from a migration chain
+/// [`ErrorKind::UnnamedLink`], [`ErrorKind::Migration`]) or a shape of `T` it cannot resolve
+/// ([`ErrorKind::FingerprintMismatch`] when the writer's schema is not at hand,
+/// [`ErrorKind::Unresolvable`], and [`ErrorKind::BadSchema`] for a schema document that cannot be
+/// used); if the body is not a valid `T` ([`ErrorKind::Data`], with the field path); or if it is
+/// larger or nests deeper than the default [`Limits`] allow ([`ErrorKind::LimitExceeded`]).
 pub fn from_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
     assert_binary_compatible!(T);
     Binary::new().decode_unchecked(bytes)
@@ -547,13 +582,19 @@ pub fn from_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Re
 /// Decodes a `T` from one binary envelope read from `reader`; reads nothing past it.
 ///
 /// ```
-/// let mut stream = kimera_binary::to_vec(&1u16)?;
-/// stream.extend(kimera_binary::to_vec(&2u16)?);
+/// let mut stream = kimera::binary::to_vec(&1u16)?;
+/// stream.extend(kimera::binary::to_vec(&2u16)?);
 /// let mut reader = &stream[..];
-/// assert_eq!(kimera_binary::from_reader::<_, u16>(&mut reader)?, 1);
-/// assert_eq!(kimera_binary::from_reader::<_, u16>(&mut reader)?, 2);
-/// # Ok::<(), kimera_core::Error>(())
+/// assert_eq!(kimera::binary::from_reader::<_, u16>(&mut reader)?, 1);
+/// assert_eq!(kimera::binary::from_reader::<_, u16>(&mut reader)?, 2);
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`from_slice`] can (a body longer than the limits allow is refused
+/// from its header, before it is read), if `reader` ends inside the envelope
+/// ([`ErrorKind::Truncated`]), or if reading fails ([`ErrorKind::Io`]).
 pub fn from_reader<R: io::Read, T: KimeraHandler + DeserializeOwned>(reader: R) -> Result<T> {
     assert_binary_compatible!(T);
     Binary::new().decode_from_reader_unchecked(reader)

@@ -24,8 +24,8 @@
 //!
 //! ```
 //! use chrono::{DateTime, Utc};
-//! use kimera_core::compact::Compact;
-//! use kimera_core::KimeraHandler;
+//! use kimera::compact::Compact;
+//! use kimera::KimeraHandler;
 //!
 //! let now = Compact(DateTime::<Utc>::from_timestamp(1_795_599_000, 5).unwrap());
 //! assert_eq!(serde_json::to_string(&now).unwrap(), "[1795599000,5]");
@@ -46,7 +46,7 @@ use crate::{KimeraHandler, Schema};
 ///
 /// ```
 /// use chrono::NaiveDate;
-/// use kimera_core::compact::Compact;
+/// use kimera::compact::Compact;
 ///
 /// let day = Compact::from(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap());
 /// assert_eq!(serde_json::to_string(&day).unwrap(), "1");

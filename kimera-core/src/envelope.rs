@@ -9,7 +9,7 @@ use crate::{KimeraHandler, Schema};
 /// The identity an envelope gives its value, read without touching the body.
 ///
 /// ```
-/// use kimera_core::Header;
+/// use kimera::format::Header;
 /// let header = Header::new("shop.Order", 3);
 /// assert!(header.check::<u32>().is_err());
 /// ```
@@ -63,11 +63,11 @@ impl Header<'_> {
     /// [`reading`](Self::reading).
     ///
     /// ```
-    /// use kimera_core::Header;
+    /// use kimera::format::Header;
     /// let header = Header::new("u8", 1);
     /// header.check::<u8>()?;
     /// assert!(header.check::<u16>().is_err());
-    /// # Ok::<(), kimera_core::Error>(())
+    /// # Ok::<(), kimera::Error>(())
     /// ```
     pub fn check<T: KimeraHandler + ?Sized>(&self) -> Result<()> {
         match self.reading::<T>()? {
@@ -82,10 +82,10 @@ impl Header<'_> {
     /// ([`migration::check_link`](crate::migration::check_link)).
     ///
     /// ```
-    /// use kimera_core::{Header, Reading};
+    /// use kimera::format::{Header, Reading};
     /// let header = Header::new("u8", 1);
     /// assert_eq!(header.reading::<u8>()?, Reading::Current);
-    /// # Ok::<(), kimera_core::Error>(())
+    /// # Ok::<(), kimera::Error>(())
     /// ```
     pub fn reading<T: KimeraHandler + ?Sized>(&self) -> Result<Reading> {
         check_name::<T>(&self.type_name)?;

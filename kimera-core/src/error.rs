@@ -11,7 +11,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// [`kind`](Error::kind) to tell the failures apart.
 ///
 /// ```
-/// use kimera_core::{Error, ErrorKind};
+/// use kimera::{Error, ErrorKind};
 ///
 /// let err = Error::from(ErrorKind::TypeMismatch {
 ///     expected: "shop.Order".into(),
@@ -271,7 +271,7 @@ impl Limit {
     /// The error for this limit, whose maximum is `max`, being exceeded.
     ///
     /// ```
-    /// use kimera_core::{ErrorKind, Limit};
+    /// use kimera::{ErrorKind, Limit};
     ///
     /// let kind = Limit::Depth.exceeded(128);
     /// assert!(matches!(kind, ErrorKind::LimitExceeded { limit: Limit::Depth, max: 128 }));
@@ -306,7 +306,7 @@ impl Error {
     /// `io::Error` of an [`ErrorKind::Io`].
     ///
     /// ```
-    /// use kimera_core::{Error, ErrorKind};
+    /// use kimera::{Error, ErrorKind};
     ///
     /// #[derive(Debug)]
     /// struct Full;
@@ -347,7 +347,7 @@ impl From<ErrorKind> for Error {
 /// frame too long to write included).
 ///
 /// ```
-/// use kimera_core::{Error, ErrorKind};
+/// use kimera::{Error, ErrorKind};
 /// use std::io;
 ///
 /// let err = io::Error::from(Error::from(ErrorKind::TrailingBytes { count: 3 }));
@@ -382,7 +382,7 @@ impl From<std::io::Error> for Error {
 /// fields.
 ///
 /// ```
-/// use kimera_core::{Error, ErrorKind};
+/// use kimera::{Error, ErrorKind};
 ///
 /// let err = Error::from(ErrorKind::ChecksumMismatch { stored: 0xdead_beef, computed: 1 });
 /// assert!(format!("{err:?}").starts_with("Error(ChecksumMismatch, \"checksum mismatch: the envelope says deadbeef"));

@@ -11,7 +11,7 @@ const PRIME: u64 = 0x0000_0100_0000_01b3;
 /// An incremental 64-bit FNV-1a hasher whose methods are all `const fn`.
 ///
 /// ```
-/// use kimera_core::fingerprint::Fnv64;
+/// use kimera::schema::fingerprint::Fnv64;
 /// // The published FNV-1a test vector for "a".
 /// assert_eq!(Fnv64::new().bytes(b"a").finish(), 0xaf63_dc4c_8601_ec8c);
 /// ```

@@ -24,7 +24,8 @@ use crate::schema::Schema;
 /// version:
 ///
 /// ```
-/// use kimera_core::{schema_of, KimeraHandler, Schema, TypeRef};
+/// use kimera::schema::{schema_of, TypeRef};
+/// use kimera::{KimeraHandler, Schema};
 ///
 /// /// Written by serde as a plain string.
 /// struct Email(String);
@@ -79,7 +80,8 @@ pub trait KimeraHandler {
     /// named children:
     ///
     /// ```
-    /// use kimera_core::{DecodeBound, KimeraHandler, Schema};
+    /// use kimera::schema::DecodeBound;
+    /// use kimera::{KimeraHandler, Schema};
     ///
     /// struct Celsius(f64); // with serde impls that read and write one f64
     ///
@@ -120,7 +122,7 @@ pub trait KimeraHandler {
     /// The name carried in envelopes: `shop.Order`, `list<str>`, `Page<i32>`.
     ///
     /// ```
-    /// use kimera_core::KimeraHandler;
+    /// use kimera::KimeraHandler;
     /// assert_eq!(<Vec<(String, u8)>>::type_name(), "list<tuple<str,u8>>");
     /// ```
     fn type_name() -> Cow<'static, str> {
@@ -133,7 +135,8 @@ pub trait KimeraHandler {
 /// name carry this one.
 ///
 /// ```
-/// use kimera_core::{Alias, KimeraHandler};
+/// use kimera::schema::Alias;
+/// use kimera::KimeraHandler;
 /// let alias = Alias::of("old.Bytes", <Vec<u8>>::SCHEMA, &[]);
 /// assert_eq!(alias.name, "old.Bytes");
 /// // A structural schema has no name to replace: its fingerprint is the type's own.

@@ -6,7 +6,7 @@
 //! the rest.
 //!
 //! ```
-//! use kimera_core::{KimeraHandler, Schema};
+//! use kimera::{KimeraHandler, Schema};
 //!
 //! assert_eq!(<Vec<Option<String>>>::type_name(), "list<option<str>>");
 //! assert_eq!(<Vec<u8>>::SCHEMA, &Schema::List(&Schema::U8));

@@ -41,7 +41,9 @@ use crate::{Header, KimeraHandler};
 
 /// A value written by an older version of a type, its body not yet decoded.
 ///
-/// Formats implement it over their body; [`KimeraHandler::migrate`] consumes it.
+/// Formats implement it over their body; [`KimeraHandler::migrate`] consumes it. The reader's
+/// type is the chain's to know: a version that no link reads is [`no_migration`], which the
+/// chain returns itself.
 pub trait Older<'de> {
     /// The version that wrote the value.
     fn version(&self) -> u32;

@@ -15,7 +15,7 @@ use crate::KimeraHandler;
 /// The shape of a value as serde writes it.
 ///
 /// ```
-/// use kimera_core::{KimeraHandler, Schema};
+/// use kimera::{KimeraHandler, Schema};
 ///
 /// assert_eq!(<Vec<u8> as KimeraHandler>::SCHEMA, &Schema::List(&Schema::U8));
 /// assert_eq!(Schema::List(&Schema::U8).type_name(), "list<u8>");
@@ -110,7 +110,7 @@ pub enum Schema {
 /// a handler that describes either differently is a different schema.
 ///
 /// ```
-/// use kimera_core::{Foreign, Schema};
+/// use kimera::schema::{Foreign, Schema};
 ///
 /// // `std::net::Ipv4Addr`: "10.0.0.1" in JSON, four bytes in bincode.
 /// static IPV4: Foreign = Foreign::new("ipv4", &Schema::Str, &Schema::Array(&Schema::U8, 4));
@@ -162,7 +162,7 @@ impl Foreign {
 /// Two references are equal when they name the same type, version and arguments.
 ///
 /// ```
-/// use kimera_core::{schema_of, Schema, TypeRef};
+/// use kimera::schema::{schema_of, Schema, TypeRef};
 ///
 /// static PAGE: TypeRef = TypeRef::new("docs.Page", 2, schema_of::<Vec<u8>>)
 ///     .with_params(&[&Schema::U8]);
@@ -181,7 +181,7 @@ pub struct TypeRef {
     /// explicit name. See [`Schema::origin_hash`].
     pub origin: Option<&'static str>,
     /// The type's full schema, fetched when a tool walks into it (a function, so that
-    /// recursive types stay finite): `kimera_core::schema_of::<T>`.
+    /// recursive types stay finite): `kimera::schema::schema_of::<T>`.
     pub definition: fn() -> &'static Schema,
 }
 
@@ -228,7 +228,8 @@ impl TypeRef {
 /// `T`'s full schema, as a function for [`TypeRef::definition`].
 ///
 /// ```
-/// use kimera_core::{schema_of, KimeraHandler};
+/// use kimera::schema::schema_of;
+/// use kimera::KimeraHandler;
 /// assert_eq!(schema_of::<Vec<u8>>(), <Vec<u8>>::SCHEMA);
 /// ```
 pub fn schema_of<T: KimeraHandler + ?Sized>() -> &'static Schema {
@@ -263,7 +264,7 @@ impl fmt::Debug for TypeRef {
 /// The full description of a named type.
 ///
 /// ```
-/// use kimera_core::{Field, Fields, Schema, Shape, TypeDef};
+/// use kimera::schema::{Field, Fields, Schema, Shape, TypeDef};
 ///
 /// static POINT: TypeDef = TypeDef::new(
 ///     "geo.Point",
@@ -362,7 +363,7 @@ pub enum Fields {
 /// A named field.
 ///
 /// ```
-/// use kimera_core::{Field, FieldAttrs, Schema};
+/// use kimera::schema::{Field, FieldAttrs, Schema};
 ///
 /// static NOTE: Field = Field::new("note", &Schema::Str)
 ///     .with_attrs(FieldAttrs::new().with_default(true).with_aliases(&["comment"]));
@@ -455,7 +456,7 @@ impl FieldAttrs {
 /// An enum variant.
 ///
 /// ```
-/// use kimera_core::{Fields, Schema, Variant};
+/// use kimera::schema::{Fields, Schema, Variant};
 ///
 /// static SHIPPED: Variant = Variant::new("Shipped", Fields::Newtype(&Schema::U64));
 /// assert!(!SHIPPED.untagged && SHIPPED.aliases.is_empty());
@@ -585,7 +586,7 @@ impl Schema {
     /// [`fingerprint_with`](Self::fingerprint_with).
     ///
     /// ```
-    /// use kimera_core::Schema;
+    /// use kimera::Schema;
     /// const FP: u64 = Schema::List(&Schema::U8).fingerprint();
     /// assert_ne!(FP, Schema::List(&Schema::I8).fingerprint());
     /// ```
@@ -605,7 +606,7 @@ impl Schema {
     /// reference, which keeps recursive types finite; see `docs/schema.md` for what that hides.)
     ///
     /// ```
-    /// use kimera_core::{KimeraHandler, Schema};
+    /// use kimera::{KimeraHandler, Schema};
     ///
     /// // Over built-in types alone, it is the plain fingerprint.
     /// let list = Schema::List(&Schema::Str);
@@ -626,7 +627,7 @@ impl Schema {
     /// [`Alias`](crate::Alias)). Other schemas have no name to replace.
     ///
     /// ```
-    /// use kimera_core::{KimeraHandler, Schema};
+    /// use kimera::{KimeraHandler, Schema};
     /// assert_eq!(Schema::Str.fingerprint_as("old", &[]), String::FINGERPRINT);
     /// ```
     pub const fn fingerprint_as(&self, name: &str, nested: &[u64]) -> u64 {
@@ -737,7 +738,7 @@ impl Schema {
     /// `Page<i32>`. Borrowed unless generic arguments have to be spelled out.
     ///
     /// ```
-    /// use kimera_core::Schema;
+    /// use kimera::Schema;
     /// assert_eq!(Schema::Map(&Schema::Str, &Schema::F64).type_name(), "map<str,f64>");
     /// ```
     pub fn type_name(&self) -> Cow<'static, str> {
@@ -813,7 +814,7 @@ impl Schema {
     /// fingerprint.
     ///
     /// ```
-    /// use kimera_core::Schema;
+    /// use kimera::Schema;
     /// assert_eq!(Schema::List(&Schema::Str).origin_hash(), None);
     /// ```
     pub const fn origin_hash(&self) -> Option<u32> {
@@ -862,7 +863,7 @@ impl Schema {
     /// Whether `found` is exactly this schema's type name, without allocating.
     ///
     /// ```
-    /// use kimera_core::Schema;
+    /// use kimera::Schema;
     /// let s = Schema::List(&Schema::Str);
     /// assert!(s.name_matches("list<str>"));
     /// assert!(!s.name_matches("list<str>>"));

@@ -40,6 +40,8 @@ const DECLARE_SHAPE: &str = "Declare the field's shape: turn on the Kimera featu
     writes the same way in every format with `#[kimera(with = T)]`, or implement \
     `KimeraHandler` for the type; or use the JSON backend for this type.";
 
+/// What the derive was asked for: the container and its `#[kimera]` attributes. Describing the
+/// type reads it and returns what it found; nothing is filled in as a side effect.
 struct Expander<'a> {
     container: &'a Container<'a>,
     krate: syn::Path,

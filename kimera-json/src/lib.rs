@@ -12,11 +12,11 @@
 //! Most users reach this crate through `kimera::json`.
 //!
 //! ```
-//! let text = kimera_json::to_string(&vec![1u8, 2])?;
+//! let text = kimera::json::to_string(&vec![1u8, 2])?;
 //! assert_eq!(text, r#"{"kimera":1,"type":"list<u8>","version":1,"value":[1,2]}"#);
-//! let back: Vec<u8> = kimera_json::from_str(&text)?;
+//! let back: Vec<u8> = kimera::json::from_str(&text)?;
 //! assert_eq!(back, [1, 2]);
-//! # Ok::<(), kimera_core::Error>(())
+//! # Ok::<(), kimera::Error>(())
 //! ```
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -40,8 +40,7 @@ pub use plain::{from_plain_slice, from_plain_str, to_json_value};
 /// The JSON format, with its options.
 ///
 /// ```
-/// use kimera_core::{Format, Limits};
-/// use kimera_json::Json;
+/// use kimera::{Format, Json, Limits};
 ///
 /// let json = Json::new().with_pretty(true).with_limits(Limits::default().with_max_depth(32));
 /// let mut out = Vec::new();
@@ -49,7 +48,7 @@ pub use plain::{from_plain_slice, from_plain_str, to_json_value};
 /// assert!(out.starts_with(b"{\n  \"kimera\": 1"));
 /// let back: (String, u8) = json.decode(&out)?;
 /// assert_eq!(back, ("a".to_string(), 1));
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Json {
@@ -91,15 +90,26 @@ impl Json {
     /// value is not looked at, so the envelope may still be invalid: the decode says.
     ///
     /// ```
-    /// use kimera_json::Json;
+    /// use kimera::Json;
     ///
-    /// let bytes = kimera_json::to_vec(&(1u8, 2u8))?;
+    /// let bytes = kimera::json::to_vec(&(1u8, 2u8))?;
     /// assert_eq!(Json::new().peek_header(&bytes)?.type_name, "tuple<u8,u8>");
     /// // Any key order is read by the general reader.
     /// let text = br#"{"version":1,"type":"u8","kimera":1,"value":7}"#;
     /// assert_eq!(Json::new().peek_header(text)?.type_name, "u8");
-    /// # Ok::<(), kimera_core::Error>(())
+    /// # Ok::<(), kimera::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// This can fail if `bytes` do not hold one JSON object with a well-formed envelope header
+    /// ([`ErrorKind::NotAnEnvelope`], [`ErrorKind::Truncated`], [`ErrorKind::TrailingBytes`],
+    /// [`ErrorKind::UnsupportedWireVersion`]). The header is not checked against any reader's type.
+    ///
+    /// [`ErrorKind::NotAnEnvelope`]: kimera_core::ErrorKind::NotAnEnvelope
+    /// [`ErrorKind::TrailingBytes`]: kimera_core::ErrorKind::TrailingBytes
+    /// [`ErrorKind::Truncated`]: kimera_core::ErrorKind::Truncated
+    /// [`ErrorKind::UnsupportedWireVersion`]: kimera_core::ErrorKind::UnsupportedWireVersion
     pub fn peek_header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>> {
         match envelope::compact_header(bytes) {
             Some(header) => Ok(header),
@@ -205,11 +215,15 @@ impl Format for Json {
 /// Refuses, with the field path, a value JSON would change: NaN or infinite floats, `Some(None)`.
 ///
 /// ```
-/// let text = kimera_json::to_string(&Some("x"))?;
+/// let text = kimera::json::to_string(&Some("x"))?;
 /// assert_eq!(text, r#"{"kimera":1,"type":"option<str>","version":1,"value":"x"}"#);
-/// assert!(kimera_json::to_string(&vec![1.0, f64::NAN]).is_err());
-/// # Ok::<(), kimera_core::Error>(())
+/// assert!(kimera::json::to_string(&vec![1.0, f64::NAN]).is_err());
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`to_vec`] can.
 pub fn to_string<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<String> {
     into_string(to_vec(value)?)
 }
@@ -217,10 +231,14 @@ pub fn to_string<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Str
 /// Encodes `value` as an indented JSON envelope.
 ///
 /// ```
-/// let text = kimera_json::to_string_pretty(&1u8)?;
+/// let text = kimera::json::to_string_pretty(&1u8)?;
 /// assert_eq!(text, "{\n  \"kimera\": 1,\n  \"type\": \"u8\",\n  \"version\": 1,\n  \"value\": 1\n}");
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`to_vec`] can.
 pub fn to_string_pretty<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<String> {
     into_string(to_vec_pretty(value)?)
 }
@@ -228,10 +246,19 @@ pub fn to_string_pretty<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Res
 /// Encodes `value` as a compact JSON envelope in bytes.
 ///
 /// ```
-/// let bytes = kimera_json::to_vec(&true)?;
+/// let bytes = kimera::json::to_vec(&true)?;
 /// assert_eq!(bytes, br#"{"kimera":1,"type":"bool","version":1,"value":true}"#);
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail if `T`'s `Serialize` implementation fails, or if the value holds
+/// something JSON cannot carry exactly: a NaN or infinite float, `Some(None)`, a map key JSON
+/// cannot write as a string (a tuple, a struct). Each is [`ErrorKind::Encode`], with the field
+/// path.
+///
+/// [`ErrorKind::Encode`]: kimera_core::ErrorKind::Encode
 pub fn to_vec<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(128);
     Json::new().encode_into(value, &mut out)?;
@@ -241,10 +268,14 @@ pub fn to_vec<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8
 /// Encodes `value` as an indented JSON envelope in bytes.
 ///
 /// ```
-/// let bytes = kimera_json::to_vec_pretty(&[1u8])?;
+/// let bytes = kimera::json::to_vec_pretty(&[1u8])?;
 /// assert_eq!(bytes, b"{\n  \"kimera\": 1,\n  \"type\": \"array<u8,1>\",\n  \"version\": 1,\n  \"value\": [\n    1\n  ]\n}");
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`to_vec`] can.
 pub fn to_vec_pretty<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     let mut out = Vec::with_capacity(128);
     Json::new().with_pretty(true).encode_into(value, &mut out)?;
@@ -256,10 +287,16 @@ pub fn to_vec_pretty<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result
 ///
 /// ```
 /// let mut out = Vec::new();
-/// kimera_json::to_writer_pretty(&mut out, &true)?;
+/// kimera::json::to_writer_pretty(&mut out, &true)?;
 /// assert!(out.starts_with(b"{\n  \"kimera\": 1,"));
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`to_vec`] can, or if writing to `writer` fails ([`ErrorKind::Io`]).
+///
+/// [`ErrorKind::Io`]: kimera_core::ErrorKind::Io
 pub fn to_writer_pretty<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
     writer: W,
     value: &T,
@@ -277,10 +314,16 @@ pub fn to_writer_pretty<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
 ///
 /// ```
 /// let mut out = Vec::new();
-/// kimera_json::to_writer(&mut out, &'k')?;
+/// kimera::json::to_writer(&mut out, &'k')?;
 /// assert_eq!(out, br#"{"kimera":1,"type":"char","version":1,"value":"k"}"#);
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`to_vec`] can, or if writing to `writer` fails ([`ErrorKind::Io`]).
+///
+/// [`ErrorKind::Io`]: kimera_core::ErrorKind::Io
 pub fn to_writer<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
     writer: W,
     value: &T,
@@ -291,13 +334,17 @@ pub fn to_writer<W: io::Write, T: KimeraHandler + Serialize + ?Sized>(
 /// Decodes a `T` from a JSON envelope, borrowing strings from `text` where `T` does.
 ///
 /// ```
-/// let n: u8 = kimera_json::from_str(r#"{"kimera":1,"type":"u8","version":1,"value":7}"#)?;
+/// let n: u8 = kimera::json::from_str(r#"{"kimera":1,"type":"u8","version":1,"value":7}"#)?;
 /// assert_eq!(n, 7);
-/// let err = kimera_json::from_str::<String>(r#"{"kimera":1,"type":"u8","version":1,"value":7}"#)
+/// let err = kimera::json::from_str::<String>(r#"{"kimera":1,"type":"u8","version":1,"value":7}"#)
 ///     .unwrap_err();
 /// assert_eq!(err.to_string(), "type mismatch: expected `str`, found `u8`");
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`from_slice`] can.
 pub fn from_str<'a, T: KimeraHandler + Deserialize<'a>>(text: &'a str) -> Result<T> {
     from_slice(text.as_bytes())
 }
@@ -305,12 +352,36 @@ pub fn from_str<'a, T: KimeraHandler + Deserialize<'a>>(text: &'a str) -> Result
 /// Decodes a `T` from a JSON envelope in bytes.
 ///
 /// ```
-/// let words: Vec<&str> = kimera_json::from_slice(
+/// let words: Vec<&str> = kimera::json::from_slice(
 ///     br#"{"kimera":1,"type":"list<str>","version":1,"value":["a","b"]}"#,
 /// )?;
 /// assert_eq!(words, ["a", "b"]);
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail if `bytes` are not one whole JSON envelope
+/// ([`ErrorKind::NotAnEnvelope`], [`ErrorKind::Truncated`], [`ErrorKind::TrailingBytes`],
+/// [`ErrorKind::UnsupportedWireVersion`]); if they hold another type ([`ErrorKind::TypeMismatch`],
+/// [`ErrorKind::NameCollision`]) or a version of `T` this reader cannot read
+/// ([`ErrorKind::NewerVersion`], [`ErrorKind::NoMigration`], and from a migration chain
+/// [`ErrorKind::UnnamedLink`], [`ErrorKind::Migration`]); if the value is not a valid `T`
+/// ([`ErrorKind::Data`], with the field path); or if the input is larger or nests deeper than the
+/// default [`Limits`] allow ([`ErrorKind::LimitExceeded`]).
+///
+/// [`ErrorKind::Data`]: kimera_core::ErrorKind::Data
+/// [`ErrorKind::LimitExceeded`]: kimera_core::ErrorKind::LimitExceeded
+/// [`ErrorKind::Migration`]: kimera_core::ErrorKind::Migration
+/// [`ErrorKind::NameCollision`]: kimera_core::ErrorKind::NameCollision
+/// [`ErrorKind::NewerVersion`]: kimera_core::ErrorKind::NewerVersion
+/// [`ErrorKind::NoMigration`]: kimera_core::ErrorKind::NoMigration
+/// [`ErrorKind::NotAnEnvelope`]: kimera_core::ErrorKind::NotAnEnvelope
+/// [`ErrorKind::TrailingBytes`]: kimera_core::ErrorKind::TrailingBytes
+/// [`ErrorKind::Truncated`]: kimera_core::ErrorKind::Truncated
+/// [`ErrorKind::TypeMismatch`]: kimera_core::ErrorKind::TypeMismatch
+/// [`ErrorKind::UnnamedLink`]: kimera_core::ErrorKind::UnnamedLink
+/// [`ErrorKind::UnsupportedWireVersion`]: kimera_core::ErrorKind::UnsupportedWireVersion
 pub fn from_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
     Json::new().decode(bytes)
 }
@@ -319,10 +390,17 @@ pub fn from_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Re
 ///
 /// ```
 /// let text = br#"{"kimera":1,"type":"tuple<u8,bool>","version":1,"value":[1,true]}"#;
-/// let pair: (u8, bool) = kimera_json::from_reader(&text[..])?;
+/// let pair: (u8, bool) = kimera::json::from_reader(&text[..])?;
 /// assert_eq!(pair, (1, true));
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`from_slice`] can (the input is refused as too large once it is one
+/// byte over [`Limits::max_size`]), or if reading fails ([`ErrorKind::Io`]).
+///
+/// [`ErrorKind::Io`]: kimera_core::ErrorKind::Io
 pub fn from_reader<R: io::Read, T: KimeraHandler + DeserializeOwned>(reader: R) -> Result<T> {
     Json::new().decode_from_reader(reader)
 }

@@ -17,13 +17,17 @@ use crate::lossless::Lossless;
 /// ```
 /// use std::collections::BTreeMap;
 ///
-/// let stock: BTreeMap<String, u32> = kimera_json::from_plain_str(r#"{"A-1": 2}"#)?;
+/// let stock: BTreeMap<String, u32> = kimera::json::from_plain_str(r#"{"A-1": 2}"#)?;
 /// assert_eq!(stock["A-1"], 2);
 ///
-/// let err = kimera_json::from_plain_str::<BTreeMap<String, u32>>(r#"{"A-1": -2}"#).unwrap_err();
+/// let err = kimera::json::from_plain_str::<BTreeMap<String, u32>>(r#"{"A-1": -2}"#).unwrap_err();
 /// assert!(err.to_string().starts_with("invalid `map<str,u32>` v1 at `A-1`: invalid value"));
-/// # Ok::<(), kimera_core::Error>(())
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`from_plain_slice`] can.
 pub fn from_plain_str<'a, T: KimeraHandler + Deserialize<'a>>(text: &'a str) -> Result<T> {
     from_plain_slice(text.as_bytes())
 }
@@ -31,11 +35,22 @@ pub fn from_plain_str<'a, T: KimeraHandler + Deserialize<'a>>(text: &'a str) -> 
 /// [`from_plain_str`] from bytes.
 ///
 /// ```
-/// let pair: (u8, bool) = kimera_json::from_plain_slice(b"[7, true]")?;
+/// let pair: (u8, bool) = kimera::json::from_plain_slice(b"[7, true]")?;
 /// assert_eq!(pair, (7, true));
-/// assert!(kimera_json::from_plain_slice::<(u8, bool)>(b"[7, true] []").is_err());
-/// # Ok::<(), kimera_core::Error>(())
+/// assert!(kimera::json::from_plain_slice::<(u8, bool)>(b"[7, true] []").is_err());
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail if the input is cut short ([`ErrorKind::Truncated`]), if it is not a
+/// valid `T` or holds more than one JSON value ([`ErrorKind::Data`], with the field path; a Kimera
+/// envelope read here is named as one), or if it is larger or nests deeper than the default
+/// [`Limits`] allow ([`ErrorKind::LimitExceeded`]).
+///
+/// [`ErrorKind::Data`]: kimera_core::ErrorKind::Data
+/// [`ErrorKind::LimitExceeded`]: kimera_core::ErrorKind::LimitExceeded
+/// [`ErrorKind::Truncated`]: kimera_core::ErrorKind::Truncated
 pub fn from_plain_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8]) -> Result<T> {
     decode(bytes, &Limits::DEFAULT, Input::Value)
 }
@@ -45,11 +60,15 @@ pub fn from_plain_slice<'a, T: KimeraHandler + Deserialize<'a>>(bytes: &'a [u8])
 /// `Some(None)`), as [`to_string`](crate::to_string) does.
 ///
 /// ```
-/// let value = kimera_json::to_json_value(&vec![(1u8, "a")])?;
+/// let value = kimera::json::to_json_value(&vec![(1u8, "a")])?;
 /// assert_eq!(value, serde_json::json!([[1, "a"]]));
-/// assert!(kimera_json::to_json_value(&f64::NAN).is_err());
-/// # Ok::<(), kimera_core::Error>(())
+/// assert!(kimera::json::to_json_value(&f64::NAN).is_err());
+/// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail as [`to_vec`](crate::to_vec) can.
 pub fn to_json_value<T: KimeraHandler + Serialize + ?Sized>(
     value: &T,
 ) -> Result<serde_json::Value> {

@@ -114,12 +114,24 @@ impl Value {
     /// assert_eq!(v, Value::Date(chrono::NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()));
     /// # Ok::<(), kimera::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// This conversion can fail if `wire` is not the Python library's wire text (malformed JSON, a
+    /// missing or unknown key or handler, an integer beyond the 64-bit range, a date not written as
+    /// `YYYYMMDD`, ...): a [`WireError`] saying where, in an [`ErrorKind::Other`] (find it with
+    /// [`Error::downcast_ref`]). Text longer or nested deeper than the default [`Limits`] allow is
+    /// [`ErrorKind::LimitExceeded`].
     pub fn from_wire(wire: &str) -> Result<Value> {
         Value::from_wire_with(wire, &Limits::DEFAULT)
     }
 
     /// [`from_wire`](Value::from_wire) with other [`Limits`]: `max_size` bounds the text,
     /// `max_depth` the nesting of values (each level of wire text within wire text counts once).
+    ///
+    /// # Errors
+    ///
+    /// As [`from_wire`](Value::from_wire), within `limits`.
     pub fn from_wire_with(wire: &str, limits: &Limits) -> Result<Value> {
         if wire.len() as u64 > limits.max_size {
             return Err(kimera_core::Limit::Size.exceeded(limits.max_size).into());
@@ -135,9 +147,6 @@ impl Value {
 
     /// Writes the value as the Python library's wire text, byte for byte as it writes it.
     ///
-    /// Errors for what the Python side could not read back as the same value: a `DateTime`
-    /// with a fraction finer than microseconds, a date outside years 1 to 9999.
-    ///
     /// ```
     /// use kimera::python::Value;
     ///
@@ -147,6 +156,14 @@ impl Value {
     /// );
     /// # Ok::<(), kimera::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// This conversion can fail for what the Python side could not read back as the same value: a
+    /// `DateTime` with a fraction finer than microseconds or a leap second, a date outside years 1
+    /// to 9999 (each a [`WireError`] saying where, in an [`ErrorKind::Other`]). A value nested
+    /// deeper, or whose text would be longer, than the default [`Limits`] allow is
+    /// [`ErrorKind::LimitExceeded`].
     pub fn to_wire(&self) -> Result<String> {
         self.to_wire_with(&Limits::DEFAULT)
     }
@@ -155,6 +172,10 @@ impl Value {
     /// values would exhaust the stack) and text at most `max_size` bytes (each level escapes
     /// the text inside it again, so the text doubles with every level of nesting), as a reader
     /// with the same limits requires.
+    ///
+    /// # Errors
+    ///
+    /// As [`to_wire`](Value::to_wire), within `limits`.
     pub fn to_wire_with(&self, limits: &Limits) -> Result<String> {
         let mut writer = Writer {
             limits,

@@ -31,6 +31,18 @@ use kimera_core::value::Value as Tree;
 /// assert_eq!(back, member);
 /// # Ok::<(), kimera::Error>(())
 /// ```
+///
+/// # Errors
+///
+/// This conversion can fail if `T`'s `Serialize` implementation fails ([`ErrorKind::Encode`]), if
+/// the value holds what the Python format cannot (an integer beyond the 64-bit signed range, a date
+/// or datetime [`Value::to_wire`] refuses: a [`WireError`] saying where), or if its text would nest
+/// deeper or be longer than the default [`Limits`] allow ([`ErrorKind::LimitExceeded`]).
+///
+/// [`ErrorKind::Encode`]: kimera_core::ErrorKind::Encode
+/// [`ErrorKind::LimitExceeded`]: kimera_core::ErrorKind::LimitExceeded
+/// [`Limits`]: kimera_core::Limits
+/// [`WireError`]: crate::WireError
 pub fn to_string<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<String> {
     let tree = Tree::of(value)?;
     let value = convert(&tree, T::SCHEMA, &mut String::from("$"))?;
@@ -39,6 +51,15 @@ pub fn to_string<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Str
 
 /// Reads a `T` from the Python library's wire text, as [`to_string`] writes it (or as
 /// the Python side writes the same shapes).
+///
+/// # Errors
+///
+/// This conversion can fail as [`Value::from_wire`] can, on a NaN or infinite float (a
+/// [`WireError`]: serde reads the value through JSON's number model, which has neither), and if
+/// the value is not a valid `T` ([`ErrorKind::Data`], with the field path).
+///
+/// [`ErrorKind::Data`]: kimera_core::ErrorKind::Data
+/// [`WireError`]: crate::WireError
 pub fn from_str<T: KimeraHandler + DeserializeOwned>(wire: &str) -> Result<T> {
     let value = Value::from_wire(wire)?;
     let json = to_json(&value, &mut String::from("$"))?;

@@ -244,6 +244,11 @@ impl<F: Format> SnapshotStore<F> {
     ///
     /// Leftover temporary files of saves that never finished (the process died before the
     /// rename) are deleted: a save that did not return was never durable.
+    ///
+    /// # Errors
+    ///
+    /// As [`SnapshotStore::open`], and [`ErrorKind::Io`] if the directory cannot be listed or a
+    /// leftover temporary file cannot be deleted.
     pub fn open_with(dir: impl AsRef<Path>, options: Options<F>) -> Result<Self> {
         let dir = dir.as_ref().to_path_buf();
         let created = !dir.is_dir();
@@ -293,6 +298,15 @@ impl<F: Format> SnapshotStore<F> {
 
     /// Saves `state` as a new generation and returns its number once it is durable (see
     /// [`Fsync`]); then deletes the generations beyond the kept count.
+    ///
+    /// # Errors
+    ///
+    /// This can fail if `state` does not encode in the store's format (that format's error, such as
+    /// [`ErrorKind::Encode`]) or its file would be larger than the options' maximum
+    /// ([`ErrorKind::LimitExceeded`]), and nothing is written then; or with [`ErrorKind::Io`],
+    /// naming the path, if the file cannot be written, flushed or renamed into place, or the
+    /// directory flushed (the generation is then not known to be durable). Failing to delete older
+    /// generations is not an error: the next save tries again.
     pub fn save<T: KimeraHandler + Serialize + ?Sized>(&mut self, state: &T) -> Result<Generation> {
         if self.next == u64::MAX {
             return Err(io_error(
@@ -363,6 +377,14 @@ impl<F: Format> SnapshotStore<F> {
     /// the next older generation is tried. A file that is intact but does not decode as `T`
     /// (another type, a version with no migration) is an error, not a corruption: it is left in
     /// place.
+    ///
+    /// # Errors
+    ///
+    /// This can fail with [`ErrorKind::Io`] if the directory or a file cannot be read, with
+    /// [`ErrorKind::LimitExceeded`] for a file larger than the options' maximum, with
+    /// [`ErrorKind::UnsupportedWireVersion`] for a file written by a newer snapshot format, and
+    /// with the decode error if the newest intact generation is not a `T`
+    /// ([`ErrorKind::TypeMismatch`], [`ErrorKind::NoMigration`], [`ErrorKind::Data`], ...).
     pub fn latest<T: KimeraHandler + DeserializeOwned>(
         &mut self,
     ) -> Result<Option<(Generation, T)>> {
@@ -391,8 +413,10 @@ impl<F: Format> SnapshotStore<F> {
     ///
     /// # Errors
     ///
-    /// [`StoreError::CorruptFile`] if the file fails its checks, [`ErrorKind::Io`] if it
-    /// does not exist or cannot be read, and the decode error if it is not a `T`.
+    /// [`StoreError::CorruptFile`] if the file fails its checks, [`ErrorKind::Io`] if it does not
+    /// exist or cannot be read, [`ErrorKind::LimitExceeded`] if it is larger than the options'
+    /// maximum, [`ErrorKind::UnsupportedWireVersion`] if a newer snapshot format wrote it, and the
+    /// decode error if it is not a `T`.
     pub fn load<T: KimeraHandler + DeserializeOwned>(&self, generation: Generation) -> Result<T> {
         match self.read(generation) {
             Ok(envelope) => self.decode(&envelope),
@@ -411,6 +435,10 @@ impl<F: Format> SnapshotStore<F> {
     }
 
     /// The generations in the directory, oldest first (set-aside files excluded).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`], naming the directory, if it cannot be listed.
     pub fn generations(&self) -> Result<Vec<Generation>> {
         let mut generations: Vec<Generation> = list(&self.dir)?
             .into_iter()

@@ -1,8 +1,8 @@
 //! Framing: a stream of envelopes, each with a length prefix, over any `Read` or `Write`.
 //!
 //! A frame is a 4-byte little-endian length `n`, then `n` bytes holding one envelope of either
-//! backend (`docs/wire-format.md`, "Frames"). The same frames are read and written
-//! asynchronously by `kimera::codec` (feature `tokio`).
+//! backend ([`guide::wire_format`](crate::guide::wire_format#frames)). The same frames are read
+//! and written asynchronously by `kimera::codec` (feature `tokio`).
 //!
 //! ```
 //! use kimera::frame::{FrameReader, FrameWriter};
@@ -107,7 +107,8 @@ impl<W: Write, F: Format> FrameWriter<W, F> {
 
     /// Sends each type's schema once, with its first value in the stream (binary envelopes;
     /// JSON describes itself): a reader of another build resolves every value of the stream
-    /// into its own shapes (`docs/versioning.md`), for the cost of one schema per type.
+    /// into its own shapes ([`guide::versioning`](crate::guide::versioning)), for the cost of
+    /// one schema per type.
     ///
     /// ```
     /// use kimera::frame::{FrameReader, FrameWriter};
@@ -140,6 +141,17 @@ impl<W: Write, F: Format> FrameWriter<W, F> {
     }
 
     /// Writes `value` as one frame.
+    ///
+    /// # Errors
+    ///
+    /// This can fail if `value` does not encode in the writer's format (that format's error, such
+    /// as [`ErrorKind::Encode`]) or its frame would be longer than the maximum
+    /// ([`ErrorKind::LimitExceeded`]), and nothing is written then; or if writing fails
+    /// ([`ErrorKind::Io`]), which may leave part of the frame written.
+    ///
+    /// [`ErrorKind::Encode`]: crate::ErrorKind::Encode
+    /// [`ErrorKind::Io`]: crate::ErrorKind::Io
+    /// [`ErrorKind::LimitExceeded`]: crate::ErrorKind::LimitExceeded
     pub fn write<T: KimeraHandler + Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
         self.buf.clear();
         self.buf.extend_from_slice(&[0; PREFIX_LEN]);
@@ -159,6 +171,12 @@ impl<W: Write, F: Format> FrameWriter<W, F> {
     }
 
     /// Flushes the underlying writer.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Io`] if the underlying writer's flush fails.
+    ///
+    /// [`ErrorKind::Io`]: crate::ErrorKind::Io
     pub fn flush(&mut self) -> Result<()> {
         self.inner.flush().map_err(Into::into)
     }
@@ -234,6 +252,19 @@ impl<R: Read> FrameReader<R> {
     /// The next value, decoded as a `T` from whichever backend wrote it (migrating an older
     /// version, resolving another shape with the schema the stream carried:
     /// [`FrameWriter::with_schemas`]); `None` at a clean end of stream.
+    ///
+    /// # Errors
+    ///
+    /// This can fail if the stream ends inside a frame ([`ErrorKind::Truncated`]), if a frame is
+    /// longer than the maximum ([`ErrorKind::LimitExceeded`]; the next read skips it), if reading
+    /// fails or the reader is out of sync after a truncated frame or an I/O error
+    /// ([`ErrorKind::Io`]), or if the frame's envelope does not decode as a `T` (the error
+    /// [`from_slice`](crate::from_slice) gives for it). The [module documentation](self) says which
+    /// of these leave the reader usable.
+    ///
+    /// [`ErrorKind::Io`]: crate::ErrorKind::Io
+    /// [`ErrorKind::LimitExceeded`]: crate::ErrorKind::LimitExceeded
+    /// [`ErrorKind::Truncated`]: crate::ErrorKind::Truncated
     pub fn read<T: KimeraHandler + DeserializeOwned>(&mut self) -> Result<Option<T>> {
         if !self.next_frame()? {
             return Ok(None);
@@ -258,6 +289,12 @@ impl<R: Read> FrameReader<R> {
     /// each envelope alone: a value of another shape resolves with the schema it carries or
     /// the program's history, not with one an earlier frame carried (use [`read`](Self::read)
     /// for that).
+    ///
+    /// # Errors
+    ///
+    /// This can fail as [`read_frame`](Self::read_frame) can, and as
+    /// [`registry::decode_any`](crate::registry::decode_any) can for the frame's envelope (one
+    /// whose type is not registered, say).
     #[cfg(feature = "registry")]
     pub fn read_any(&mut self) -> Result<Option<crate::registry::AnyValue>> {
         match self.read_frame()? {
@@ -268,6 +305,16 @@ impl<R: Read> FrameReader<R> {
 
     /// The next frame's envelope, undecoded (to hand to a
     /// [`Dispatcher`](crate::registry::Dispatcher), say); `None` at a clean end of stream.
+    ///
+    /// # Errors
+    ///
+    /// This can fail if the stream ends inside a frame ([`ErrorKind::Truncated`]), if a frame is
+    /// longer than the maximum ([`ErrorKind::LimitExceeded`]; the next read skips it), or if
+    /// reading fails or the reader is out of sync ([`ErrorKind::Io`]). The envelope is not checked.
+    ///
+    /// [`ErrorKind::Io`]: crate::ErrorKind::Io
+    /// [`ErrorKind::LimitExceeded`]: crate::ErrorKind::LimitExceeded
+    /// [`ErrorKind::Truncated`]: crate::ErrorKind::Truncated
     pub fn read_frame(&mut self) -> Result<Option<&[u8]>> {
         Ok(self.next_frame()?.then_some(&self.buf[..]))
     }

@@ -10,8 +10,8 @@
 //! value may become an `Option` of it. Anything else must keep its kind.
 //!
 //! ```
-//! use kimera_core::document::{check, Document};
-//! use kimera_core::KimeraHandler;
+//! use kimera::schema::document::{check, Document};
+//! use kimera::KimeraHandler;
 //!
 //! let written = Document::of::<Vec<u16>>();
 //! assert!(check::check(&written, <Vec<Option<u64>>>::SCHEMA, false).is_ok());

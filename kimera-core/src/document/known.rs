@@ -31,7 +31,7 @@ inventory::collect!(KnownSchemas);
 ///
 /// ```
 /// // No history is embedded in this doctest.
-/// assert!(kimera_core::document::known(0x1234).is_none());
+/// assert!(kimera::schema::document::known(0x1234).is_none());
 /// ```
 pub fn known(fingerprint: u64) -> Option<&'static Document> {
     store().get(&fingerprint)

@@ -11,12 +11,12 @@
 //! against the fingerprint an envelope carries before anything is read with it.
 //!
 //! ```
-//! use kimera_core::document::Document;
-//! use kimera_core::KimeraHandler;
+//! use kimera::schema::document::Document;
+//! use kimera::KimeraHandler;
 //!
 //! let doc = Document::of::<Vec<(String, Option<u32>)>>();
 //! assert_eq!(doc.fingerprint()?, <Vec<(String, Option<u32>)>>::FINGERPRINT);
-//! # Ok::<(), kimera_core::document::InvalidDocument>(())
+//! # Ok::<(), kimera::schema::document::InvalidDocument>(())
 //! ```
 //!
 //! Documents are serde values: the JSON backend writes them as readable JSON, the binary
@@ -202,7 +202,7 @@ impl Document {
     /// The document of `T`'s schema.
     ///
     /// ```
-    /// use kimera_core::document::{Document, Node};
+    /// use kimera::schema::document::{Document, Node};
     /// assert_eq!(Document::of::<Vec<u8>>().root, Node::List(Box::new(Node::U8)));
     /// ```
     pub fn of<T: KimeraHandler + ?Sized>() -> Document {

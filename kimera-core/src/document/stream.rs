@@ -14,7 +14,7 @@ use super::Document;
 /// cannot make it hold more.
 ///
 /// ```
-/// use kimera_core::document::{Document, StreamSchemas};
+/// use kimera::schema::document::{Document, StreamSchemas};
 ///
 /// let mut stream = StreamSchemas::new();
 /// assert!(!stream.has_sent(1, None));

@@ -18,7 +18,8 @@ use crate::schema::{EnumRepr, Fields, Schema, Shape};
 /// (see [`KimeraHandler::DECODE_BOUND`](crate::KimeraHandler::DECODE_BOUND)).
 ///
 /// ```
-/// use kimera_core::{DecodeBound, KimeraHandler};
+/// use kimera::schema::DecodeBound;
+/// use kimera::KimeraHandler;
 ///
 /// // A list of pairs of floats: two levels at most, and no element costs zero bytes.
 /// let bound = <Vec<(f32, f32)>>::DECODE_BOUND.unwrap();
@@ -120,7 +121,7 @@ impl Schema {
     /// self-describing format reads.
     ///
     /// ```
-    /// use kimera_core::Schema;
+    /// use kimera::Schema;
     ///
     /// assert!(Schema::List(&Schema::U8).decode_bound_with(&[]).is_some());
     /// assert!(Schema::List(&Schema::Unit).decode_bound_with(&[]).is_none());

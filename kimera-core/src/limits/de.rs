@@ -20,7 +20,8 @@ use crate::error::{ErrorKind, Limit};
 /// whether a limit was the cause.
 ///
 /// ```
-/// use kimera_core::{Guard, Limits};
+/// use kimera::format::Guard;
+/// use kimera::Limits;
 /// use serde::Deserialize;
 ///
 /// let json = "[[[[1]]]]";
@@ -55,7 +56,8 @@ impl<M: ?Sized> Guard<M> {
     /// [`Guard::new`], as a type of its own for values of `M` (see the type's documentation).
     ///
     /// ```
-    /// use kimera_core::{Guard, Limits};
+    /// use kimera::format::Guard;
+    /// use kimera::Limits;
     /// use serde::Deserialize;
     ///
     /// let guard = Guard::<Vec<u8>>::of(&Limits::default(), 3);

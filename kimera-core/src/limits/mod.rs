@@ -15,7 +15,7 @@ pub use de::{Guard, Guarded, GuardedSeed};
 /// input could hold (so a forged length of 2^60 is an error, not an allocation or a hang).
 ///
 /// ```
-/// use kimera_core::Limits;
+/// use kimera::Limits;
 ///
 /// let strict = Limits::default().with_max_depth(16).with_max_size(1 << 20);
 /// assert_eq!(strict.max_depth, 16);
