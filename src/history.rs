@@ -111,6 +111,11 @@ impl History {
     }
 
     /// Reads a history file's text.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::BadSchema`] if the text is not a schema history or is of a layout this
+    /// build does not read. The entries themselves are checked by [`check`](History::check).
     pub fn from_json(text: &str) -> Result<History> {
         let file: File = serde_json::from_str(text).map_err(|err| ErrorKind::BadSchema {
             context: "history".to_owned(),

@@ -21,8 +21,8 @@ use bincode::error::DecodeError;
 use kimera_core::{KimeraHandler, Limits};
 use serde::Deserialize;
 
+use crate::body::config;
 use crate::cursor::Cursor;
-use crate::envelope::config;
 
 /// Sequences nested in each other beyond which the guard is kept: without it, a forged length
 /// at each level costs serde's cautious preallocation (up to ~4 MiB for a hash set) before the

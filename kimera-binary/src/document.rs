@@ -11,7 +11,7 @@ use kimera_core::document::{known_for, Document, StreamSchemas};
 use kimera_core::envelope::origin_of;
 use kimera_core::{Error, ErrorKind, Guard, Header, KimeraHandler, Limits, Result};
 
-use crate::envelope::config;
+use crate::body::config;
 
 /// The encoded document of `T`'s schema, built once per type and kept for the program's life;
 /// `None` for a type whose handler's fingerprint is not the one its schema gives (a

@@ -16,16 +16,12 @@
 //! ```
 
 use std::borrow::Cow;
-use std::marker::PhantomData;
 
-use bincode::enc::EncoderImpl;
-use bincode::serde::Compat;
-use bincode::Encode;
 use kimera_core::envelope::{encode_error, origin_of};
-use kimera_core::path::encode_path;
 use kimera_core::{Error, ErrorKind, Header, KimeraHandler, Limit, Limits, Result};
 use serde::Serialize;
 
+use crate::body;
 use crate::varint::{self, VarintError};
 
 /// The first two bytes of every binary envelope.
@@ -47,10 +43,6 @@ pub(crate) const MAX_NAME_LEN: u64 = 1024;
 const BODY_LEN_SLOT: usize = 3;
 const CHECKSUM_LEN: usize = 4;
 const FORMAT: &str = "binary";
-
-pub(crate) fn config() -> bincode::config::Configuration {
-    bincode::config::standard()
-}
 
 /// Appends the envelope of `value` to `out`; on failure `out` is left as it was.
 pub(crate) fn encode<T>(value: &T, out: &mut Vec<u8>, checksum: bool, schema: bool) -> Result<()>
@@ -118,17 +110,7 @@ where
     let slot = out.len();
     out.extend_from_slice(&[0; BODY_LEN_SLOT]);
     let body_start = out.len();
-    // The writer owns the buffer while bincode fills it: behind a `&mut` the vector's length
-    // and capacity go back to memory after every write, which made encoding ~25% slower.
-    let mut encoder = EncoderImpl::new(VecWriter::<T>::take(out, start), config());
-    let written = Compat(value).encode(&mut encoder);
-    let writer = encoder.into_writer();
-    if let Err(err) = written {
-        // The writer puts `out` back cut to `start` before the error path encodes again.
-        drop(writer);
-        return Err(body_encode_failure(value, err));
-    }
-    writer.keep();
+    body::encode(value, out, start)?;
     let body_len = (out.len() - body_start) as u64;
     if !varint::write_padded(&mut out[slot..body_start], body_len) {
         // 2 MiB or more: the length needs more room, so the body moves once.
@@ -141,72 +123,6 @@ where
         out.extend_from_slice(&crc.to_le_bytes());
     }
     Ok(())
-}
-
-/// Appends to a `Vec` directly: cheaper than bincode's `std::io::Write` adapter, which goes
-/// through `write_all` for every primitive. It owns the vector while writing and always puts it
-/// back where it came from: whole if [`keep`](Self::keep) was called, else cut back to `start`
-/// (an error, or a `Serialize` impl that panicked), so the caller's earlier bytes survive
-/// without a partial envelope.
-///
-/// It is a type of its own for each `T` encoded at the top, so that the `Serialize` impls of
-/// the types inside `T` are compiled for `T` alone: shared by every top-level type, an element
-/// type's impl has several callers (a `Vec<Log>` and a lone `Log`, say), and LLVM stops
-/// inlining bincode's primitive writes into it, which under fat LTO made encoding the log
-/// records ~6% slower.
-struct VecWriter<'a, T: ?Sized> {
-    buf: Vec<u8>,
-    home: &'a mut Vec<u8>,
-    start: usize,
-    kept: bool,
-    value: PhantomData<fn(&T)>,
-}
-
-impl<'a, T: ?Sized> VecWriter<'a, T> {
-    fn take(home: &'a mut Vec<u8>, start: usize) -> Self {
-        VecWriter {
-            buf: std::mem::take(home),
-            home,
-            start,
-            kept: false,
-            value: PhantomData,
-        }
-    }
-
-    /// Puts the vector back with everything written.
-    fn keep(mut self) {
-        self.kept = true;
-    }
-}
-
-impl<T: ?Sized> Drop for VecWriter<'_, T> {
-    fn drop(&mut self) {
-        if !self.kept {
-            self.buf.truncate(self.start);
-        }
-        *self.home = std::mem::take(&mut self.buf);
-    }
-}
-
-impl<T: ?Sized> bincode::enc::write::Writer for VecWriter<'_, T> {
-    #[inline(always)]
-    fn write(&mut self, bytes: &[u8]) -> std::result::Result<(), bincode::error::EncodeError> {
-        self.buf.extend_from_slice(bytes);
-        Ok(())
-    }
-}
-
-fn body_encode_failure<T>(value: &T, err: bincode::error::EncodeError) -> Error
-where
-    T: KimeraHandler + Serialize + ?Sized,
-{
-    let mut sink = Vec::new();
-    let path = encode_path(value, |tracked| {
-        // A writer type of its own: the error path must not be a second caller of the hot one.
-        let writer = VecWriter::<()>::take(&mut sink, 0);
-        let _ = bincode::serde::encode_into_writer(tracked, writer, config());
-    });
-    encode_error::<T>(path, crate::message::encode(&err)).into()
 }
 
 /// The body of `bytes` if it is a whole, valid envelope of `T` whose name is a plain string

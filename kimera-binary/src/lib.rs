@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod body;
 mod cursor;
 mod direct;
 mod document;
@@ -34,17 +35,13 @@ mod resolve;
 mod varint;
 
 use std::io::{self, Read};
-use std::marker::PhantomData;
 
+use body::Body;
 use envelope::Parsed;
 use kimera_core::document::StreamSchemas;
-use kimera_core::envelope::data_error;
 use kimera_core::migration::{check_link, Older};
-use kimera_core::path::{decode_path, field_path};
-use kimera_core::{
-    Error, ErrorKind, Format, Guard, Header, KimeraHandler, Limits, Reading, Result,
-};
-use serde::de::{DeserializeOwned, DeserializeSeed};
+use kimera_core::{Error, ErrorKind, Format, Header, KimeraHandler, Limits, Reading, Result};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 pub use envelope::{MAGIC, WIRE_VERSION};
@@ -252,11 +249,11 @@ impl Binary {
         T: KimeraHandler + Deserialize<'de>,
     {
         if let Some(body) = envelope::fast_body::<T>(bytes, &self.limits, self.checksum) {
-            return decode_body(body, &self.limits, Body::Own);
+            return body::decode(body, &self.limits, Body::Own);
         }
         let parsed = envelope::parse(bytes, &self.limits, self.checksum)?;
         match parsed.header.reading::<T>() {
-            Ok(Reading::Current) => decode_body(parsed.body, &self.limits, Body::Own),
+            Ok(Reading::Current) => body::decode(parsed.body, &self.limits, Body::Own),
             Ok(Reading::Migrate { .. }) => T::migrate(BinaryOlder {
                 parsed,
                 limits: &self.limits,
@@ -408,27 +405,6 @@ fn fill<R: io::Read>(reader: &mut R, buf: &mut Vec<u8>, len: u64) -> Result<()> 
     Ok(())
 }
 
-/// How a body is read: as the reader's own schema wrote it, or as another's.
-#[derive(Clone, Copy)]
-enum Body<'a> {
-    Own,
-    Written(&'a kimera_core::document::Document),
-}
-
-impl Body<'_> {
-    fn decode<'de, S: DeserializeSeed<'de>>(
-        self,
-        seed: S,
-        body: &'de [u8],
-        limits: &Limits,
-    ) -> std::result::Result<(S::Value, usize), bincode::error::DecodeError> {
-        match self {
-            Body::Own => bincode::serde::seed_decode_from_slice(seed, body, envelope::config()),
-            Body::Written(doc) => resolve::seed_decode(seed, doc, body, limits),
-        }
-    }
-}
-
 /// Reads the envelope of a `T` whose header failed the checks with `err`: when only the
 /// fingerprint differs and the writer's schema is at hand, by resolving the writer's shape
 /// into `T`'s; otherwise `err`.
@@ -447,39 +423,7 @@ where
     let Some(doc) = document::resolvable::<T>(&parsed.header, parsed.schema, stream)? else {
         return Err(err);
     };
-    decode_body(parsed.body, limits, Body::Written(&doc))
-}
-
-fn decode_body<'de, T>(body: &'de [u8], limits: &Limits, how: Body<'_>) -> Result<T>
-where
-    T: KimeraHandler + Deserialize<'de>,
-{
-    if matches!(how, Body::Own) && direct::applies::<T>(limits) {
-        if let Some(value) = direct::decode(body) {
-            return Ok(value);
-        }
-        // A failure is named by the guarded decoder below, as every other one.
-    }
-    // A guard type of its own for `T` (see `Guard::of`); the error path's below is shared.
-    let guard = Guard::<T>::of(limits, body.len());
-    let seed = guard.seed(PhantomData::<T>);
-    let err = match how.decode(seed, body, limits) {
-        Ok((value, read)) if read == body.len() => return Ok(value),
-        Ok((_, read)) => {
-            let message = format!("the body holds {} bytes after the value", body.len() - read);
-            return Err(data_error::<T>(".", message).into());
-        }
-        Err(err) => err,
-    };
-    if let Some(kind) = guard.exceeded() {
-        return Err(kind.into());
-    }
-    let guard = Guard::new(limits, body.len());
-    let path = decode_path::<T>(|seed| {
-        let _ = how.decode(guard.seed(seed), body, limits);
-    });
-    let path = path.map_or_else(|| ".".to_owned(), |path| field_path(T::SCHEMA, &path));
-    Err(Error::from(data_error::<T>(path, message::decode(&err))))
+    body::decode(parsed.body, limits, Body::Written(&doc))
 }
 
 /// The body of an envelope written by an older version, for [`KimeraHandler::migrate`].
@@ -500,7 +444,7 @@ impl<'de> Older<'de> for BinaryOlder<'de, '_> {
     fn decode<U: KimeraHandler + Deserialize<'de>>(self) -> Result<U> {
         compatible_at_run_time::<U>()?;
         match check_link::<U>(&self.parsed.header) {
-            Ok(()) => decode_body(self.parsed.body, self.limits, Body::Own),
+            Ok(()) => body::decode(self.parsed.body, self.limits, Body::Own),
             Err(err) => resolve::<U>(&self.parsed, self.limits, self.stream, err),
         }
     }

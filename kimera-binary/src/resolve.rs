@@ -24,8 +24,8 @@ use serde::de::{
     VariantAccess, Visitor,
 };
 
+use crate::body::config;
 use crate::cursor::Cursor;
-use crate::envelope::config;
 
 /// bincode's decoder over the body; its context is the element budget left (below).
 type Decoder<'de> = DecoderImpl<Cursor<'de>, bincode::config::Configuration, u64>;

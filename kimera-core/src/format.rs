@@ -121,11 +121,21 @@ pub trait Format: Default {
     fn sniff(bytes: &[u8]) -> bool;
 
     /// Appends the envelope of `value` to `out`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Encode`](crate::ErrorKind::Encode), with the field path, if the value's
+    /// `Serialize` impl fails or writes what the format cannot carry exactly (NaN in JSON, say).
+    /// `out` may then hold part of an envelope after its former length.
     fn encode_into<T>(&self, value: &T, out: &mut Vec<u8>) -> Result<()>
     where
         T: KimeraHandler + Serialize + ?Sized;
 
     /// The envelope of `value`, in a new vector (see the example on [`Format`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`encode_into`](Format::encode_into).
     fn encode<T>(&self, value: &T) -> Result<Vec<u8>>
     where
         T: KimeraHandler + Serialize + ?Sized,
@@ -139,6 +149,11 @@ pub trait Format: Default {
     /// Writes the envelope of `value` to `writer`.
     ///
     /// The default encodes into a buffer first, so that a failed encode writes nothing.
+    ///
+    /// # Errors
+    ///
+    /// As [`encode_into`](Format::encode_into), and [`ErrorKind::Io`](crate::ErrorKind::Io) if
+    /// writing fails.
     fn encode_to_writer<W, T>(&self, mut writer: W, value: &T) -> Result<()>
     where
         W: io::Write,
@@ -151,17 +166,46 @@ pub trait Format: Default {
     }
 
     /// Decodes a `T` from exactly one envelope filling `bytes`.
+    ///
+    /// # Errors
+    ///
+    /// The envelope is checked before its value: not an envelope of this format
+    /// ([`NotAnEnvelope`](crate::ErrorKind::NotAnEnvelope),
+    /// [`UnsupportedWireVersion`](crate::ErrorKind::UnsupportedWireVersion)), cut short or
+    /// followed by more ([`Truncated`](crate::ErrorKind::Truncated),
+    /// [`TrailingBytes`](crate::ErrorKind::TrailingBytes)), damaged
+    /// ([`ChecksumMismatch`](crate::ErrorKind::ChecksumMismatch),
+    /// [`ChecksumMissing`](crate::ErrorKind::ChecksumMissing)), of another type
+    /// ([`TypeMismatch`](crate::ErrorKind::TypeMismatch),
+    /// [`NameCollision`](crate::ErrorKind::NameCollision)), of a version this reader cannot read
+    /// ([`NewerVersion`](crate::ErrorKind::NewerVersion),
+    /// [`NoMigration`](crate::ErrorKind::NoMigration),
+    /// [`Migration`](crate::ErrorKind::Migration)), or of a shape it cannot resolve
+    /// ([`FingerprintMismatch`](crate::ErrorKind::FingerprintMismatch),
+    /// [`Unresolvable`](crate::ErrorKind::Unresolvable)); then the value may exceed the limits
+    /// ([`LimitExceeded`](crate::ErrorKind::LimitExceeded)) or not be a valid `T`
+    /// ([`Data`](crate::ErrorKind::Data), with the field path).
     fn decode<'de, T>(&self, bytes: &'de [u8]) -> Result<T>
     where
         T: KimeraHandler + Deserialize<'de>;
 
     /// Decodes a `T` from one envelope read from `reader`.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode`](Format::decode), and [`ErrorKind::Io`](crate::ErrorKind::Io) if reading
+    /// fails.
     fn decode_from_reader<R, T>(&self, reader: R) -> Result<T>
     where
         R: io::Read,
         T: KimeraHandler + DeserializeOwned;
 
     /// Reads the envelope's header without decoding the body.
+    ///
+    /// # Errors
+    ///
+    /// The envelope errors of [`decode`](Format::decode) that need no reader's type: not an
+    /// envelope, truncated, trailing bytes, and (where the format checks them here) a checksum.
     fn header<'a>(&self, bytes: &'a [u8]) -> Result<Header<'a>>;
 
     /// Appends the envelope of `value` to `out` as one of a stream of envelopes (frames, a

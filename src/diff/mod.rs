@@ -202,7 +202,11 @@ impl fmt::Display for Diff {
 
 /// The changes from `old` to `new`, two values of one handled type.
 ///
-/// An error only if a `Serialize` impl fails. See the [module](self) for an example.
+/// See the [module](self) for an example.
+///
+/// # Errors
+///
+/// [`ErrorKind::Encode`](crate::ErrorKind::Encode) if a `Serialize` impl fails.
 pub fn between<T: KimeraHandler + Serialize + ?Sized>(old: &T, new: &T) -> Result<Diff> {
     let (old, new) = (Value::of(old)?, Value::of(new)?);
     let mut changes = Vec::new();
@@ -212,6 +216,11 @@ pub fn between<T: KimeraHandler + Serialize + ?Sized>(old: &T, new: &T) -> Resul
 
 /// The changes between two encoded values of `T`: each decoded from whichever backend wrote it
 /// and migrated from its version to `T`'s, then compared.
+///
+/// # Errors
+///
+/// The errors of [`from_slice`](crate::from_slice) for either input, then those of
+/// [`between`].
 ///
 /// ```
 /// let old = kimera::json::to_vec(&vec!["a".to_string()])?;

@@ -99,6 +99,13 @@ impl<'h, R> Dispatcher<'h, R> {
     }
 
     /// Decodes `bytes` (one envelope of any enabled backend) and calls the handler of its type.
+    ///
+    /// # Errors
+    ///
+    /// [`LookupError::NoHandler`](super::LookupError::NoHandler) for a type no handler was
+    /// given for, [`LookupError::AmbiguousType`](super::LookupError::AmbiguousType) for a name
+    /// two handled types share without the envelope saying which, and the errors of decoding
+    /// the envelope as that type (see [`Format::decode`](crate::Format::decode)).
     pub fn dispatch(&mut self, bytes: &[u8]) -> Result<R> {
         // The handler's decode verifies the checksum: it is computed once.
         let (backend, header) = crate::sniff_header(bytes, false)?;

@@ -255,6 +255,11 @@ pub fn types() -> impl Iterator<Item = &'static RegisteredType> {
 /// Checks that no two registered types claim one name (or alias), except versions of one type
 /// linked by `previous`: call it at start-up to fail fast.
 ///
+/// # Errors
+///
+/// [`Conflicts`], naming each name claimed twice and the types claiming it; it converts into
+/// [`kimera::Error`](crate::Error) with `?`.
+///
 /// ```
 /// kimera::registry::check().expect("no two types claim one name");
 ///

@@ -19,7 +19,13 @@ fn main() -> Result<(), kimera::Error> {
     let back: Reading = kimera::from_slice(&bytes)?;
     assert_eq!(back.sensor, reading.sensor);
     assert_eq!(back.value.to_bits(), reading.value.to_bits());
+    // JSON is named as the feature this build lacks; other bytes get the enabled backends.
     let err = kimera::from_slice::<Reading>(br#"{"kimera":1}"#).unwrap_err();
+    assert!(
+        err.to_string().contains("enable kimera's `json` feature"),
+        "{err}"
+    );
+    let err = kimera::from_slice::<Reading>(b"[1]").unwrap_err();
     assert!(err.to_string().contains("enabled: binary"), "{err}");
     println!("binary-only: {} bytes, round trip ok", bytes.len());
     Ok(())
