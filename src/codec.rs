@@ -4,6 +4,8 @@
 //! The frames are those of [`frame`](crate::frame) (a 4-byte little-endian length, then one
 //! envelope), byte for byte, with the same maximum length and the same errors:
 //! [`FrameCodec`] carries envelopes as bytes, [`KimeraCodec`] decodes them as a type.
+//! `Framed` and `BytesMut` come from your own `tokio-util` 0.7 (feature `codec`) and `bytes` 1
+//! dependencies, which these implement the traits of.
 //!
 //! ```
 //! use bytes::BytesMut;

@@ -56,7 +56,7 @@
 //!
 //! | feature | default | what it enables |
 //! |---|---|---|
-//! | `json` | yes | [`json`] and [`Json`]: plain JSON envelopes on serde_json; JSON without an envelope ([`json::from_plain_str`], [`json::to_json_value`]); handlers for `serde_json::{Value, Map, Number}` (JSON only); with `registry`, the schema [`history`] and [`schema_history!`] |
+//! | `json` | yes | [`json`] and [`Json`]: plain JSON envelopes on serde_json; JSON without an envelope ([`json::from_plain_str`], [`json::from_plain_slice`], [`json::to_json_value`]); handlers for `serde_json::{Value, Map, Number}` (JSON only); with `registry`, the schema [`history`] and [`schema_history!`] |
 //! | `binary` | no | [`binary`] and [`Binary`]: compact checksummed envelopes on bincode 2 (no serde_json in the tree) |
 //! | `derive` | yes | [`#[derive(Kimera)]`](derive@Kimera) |
 //! | `registry` | yes | the program-wide registries, collected before `main` with `inventory`: the [`registry`] of types ([`registry::decode_any`], [`registry::Dispatcher`], [`registry::check`], [`register!`]) and, with `json`, embedded schema histories ([`schema_history!`]). Off, derived types register nothing and `inventory` leaves the tree |

@@ -1,6 +1,7 @@
 //! What every envelope says about its value, and the checks a reader makes before the body.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use crate::error::{ErrorKind, Result};
 use crate::handler::Alias;
@@ -13,7 +14,7 @@ use crate::{KimeraHandler, Schema};
 /// let header = Header::new("shop.Order", 3);
 /// assert!(header.check::<u32>().is_err());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Header<'a> {
     /// The type name (`shop.Order`, `list<u8>`).
@@ -25,6 +26,40 @@ pub struct Header<'a> {
     /// The writer's [`Schema::origin_hash`]: the origins of the default-named types in the
     /// type name.
     pub origin: Option<u32>,
+}
+
+/// The fields, with the fingerprint and origin in hex as errors and schema histories print
+/// them.
+///
+/// ```
+/// use kimera::format::Header;
+///
+/// let header = Header::new("u8", 1).with_fingerprint(0xcaa0_2497_1058_419e);
+/// assert_eq!(
+///     format!("{header:?}"),
+///     r#"Header { type_name: "u8", version: 1, fingerprint: Some(caa024971058419e), origin: None }"#
+/// );
+/// ```
+impl fmt::Debug for Header<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Hex<T>(T);
+        impl<T: fmt::LowerHex> fmt::Debug for Hex<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    "{:0width$x}",
+                    self.0,
+                    width = 2 * std::mem::size_of::<T>()
+                )
+            }
+        }
+        f.debug_struct("Header")
+            .field("type_name", &self.type_name)
+            .field("version", &self.version)
+            .field("fingerprint", &self.fingerprint.map(Hex))
+            .field("origin", &self.origin.map(Hex))
+            .finish()
+    }
 }
 
 impl<'a> Header<'a> {
