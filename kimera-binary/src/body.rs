@@ -93,6 +93,9 @@ impl<T: ?Sized> bincode::enc::write::Writer for VecWriter<'_, T> {
     }
 }
 
+/// Cold and out of line: inlined, the second pass grows the encode it is called from.
+#[cold]
+#[inline(never)]
 fn encode_failure<T>(value: &T, err: bincode::error::EncodeError) -> Error
 where
     T: KimeraHandler + Serialize + ?Sized,
@@ -151,10 +154,27 @@ where
     if let Some(kind) = guard.exceeded() {
         return Err(kind.into());
     }
+    Err(decode_failure::<T>(body, limits, how, &err))
+}
+
+/// Names the field path of a body that failed to decode as a `T` with `err`, decoding it again.
+///
+/// Cold and out of line, as [`encode_failure`].
+#[cold]
+#[inline(never)]
+fn decode_failure<'de, T>(
+    body: &'de [u8],
+    limits: &Limits,
+    how: Body<'_>,
+    err: &bincode::error::DecodeError,
+) -> Error
+where
+    T: KimeraHandler + Deserialize<'de>,
+{
     let guard = Guard::new(limits, body.len());
     let path = decode_path::<T>(|seed| {
         let _ = how.decode(guard.seed(seed), body, limits);
     });
     let path = path.map_or_else(|| ".".to_owned(), |path| field_path(T::SCHEMA, &path));
-    Err(Error::from(data_error::<T>(path, message::decode(&err))))
+    data_error::<T>(path, message::decode(err)).into()
 }

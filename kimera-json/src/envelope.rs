@@ -163,6 +163,10 @@ impl<D: fmt::Display> Serialize for Text<D> {
 }
 
 /// Turns a serde_json error from encoding a `T` into a Kimera error, with the field path.
+///
+/// Cold and out of line: inlined, the second pass grows the encode it is called from.
+#[cold]
+#[inline(never)]
 pub(crate) fn encode_failure<T: KimeraHandler + Serialize + ?Sized>(
     value: &T,
     err: serde_json::Error,
