@@ -335,17 +335,115 @@ fn odd_files_in_the_directory_are_handled() {
     );
     assert!(path.exists() && store.skipped().is_empty());
     drop(store);
+}
 
-    // The last generation number: nothing more can be numbered, and saying so is an error.
-    let dir = TempDir::new("exhausted");
+/// A file named with the last generation number, whatever it holds, does not stop saves: the
+/// next one is numbered after the newest intact generation, before and after reopening.
+#[test]
+fn a_file_at_the_last_generation_number_does_not_stop_saves() {
+    let garbage = |_: &Path| b"not a snapshot".to_vec();
+    // A real generation's file copied under the last number: its content names another.
+    let copy = |dir: &Path| std::fs::read(file_of(dir, 1)).unwrap();
+    for (case, content) in [
+        ("garbage", &garbage as &dyn Fn(&Path) -> Vec<u8>),
+        ("copy", &copy),
+    ] {
+        let dir = TempDir::new(&format!("last-number-{case}"));
+        let mut store = SnapshotStore::open_with(&dir.0, quick()).unwrap();
+        store.save(&counter(1)).unwrap();
+        std::fs::write(file_of(&dir.0, u64::MAX), content(&dir.0)).unwrap();
+        drop(store);
+
+        let mut store = SnapshotStore::open_with(&dir.0, quick()).unwrap();
+        assert_eq!(store.save(&counter(2)).unwrap(), Generation(2), "{case}");
+        let skipped = store.skipped();
+        assert_eq!(skipped.len(), 1, "{case}: {skipped:?}");
+        assert_eq!(skipped[0].generation, Generation(u64::MAX));
+        assert!(!file_of(&dir.0, u64::MAX).exists());
+        assert_eq!(
+            store.latest::<Counter>().unwrap(),
+            Some((Generation(2), counter(2)))
+        );
+        drop(store);
+
+        // Set aside, it holds no number back.
+        let mut store = SnapshotStore::open_with(&dir.0, quick()).unwrap();
+        assert_eq!(store.save(&counter(3)).unwrap(), Generation(3), "{case}");
+        assert_eq!(
+            store.latest::<Counter>().unwrap(),
+            Some((Generation(3), counter(3)))
+        );
+    }
+
+    // With no intact generation at all, numbering starts again at 1.
+    let dir = TempDir::new("last-number-alone");
     std::fs::create_dir_all(&dir.0).unwrap();
     std::fs::write(file_of(&dir.0, u64::MAX), b"").unwrap();
     let mut store = SnapshotStore::open_with(&dir.0, quick()).unwrap();
-    let err = store.save(&counter(1)).unwrap_err();
+    assert_eq!(store.save(&counter(1)).unwrap(), Generation(1));
+    assert_eq!(
+        store.latest::<Counter>().unwrap(),
+        Some((Generation(1), counter(1)))
+    );
+}
+
+/// A generation number set aside and used again sets the second file aside under a name of
+/// its own: nothing set aside is overwritten.
+#[test]
+fn files_set_aside_are_never_overwritten() {
+    let dir = TempDir::new("aside-twice");
+    let mut store = SnapshotStore::open_with(&dir.0, quick()).unwrap();
+    store.save(&counter(1)).unwrap();
+    for round in 0..2 {
+        // Generation 2, saved then damaged; set aside on the next `latest`.
+        assert_eq!(store.save(&counter(2)).unwrap(), Generation(2));
+        std::fs::write(file_of(&dir.0, 2), format!("damage {round}")).unwrap();
+        assert_eq!(
+            store.latest::<Counter>().unwrap(),
+            Some((Generation(1), counter(1)))
+        );
+        drop(store);
+        store = SnapshotStore::open_with(&dir.0, quick()).unwrap();
+    }
+    let aside = |name: &str| std::fs::read_to_string(dir.0.join(name)).unwrap();
+    let name = "snapshot-00000000000000000002.kimera.corrupt";
+    assert_eq!(aside(name), "damage 0");
+    assert_eq!(aside(&format!("{name}-2")), "damage 1");
+}
+
+/// A newest file over the size bound (written with a larger one, or put there) is skipped and
+/// set aside by `latest`, which falls back to the older good generation; asked for by number,
+/// it is the size error.
+#[test]
+fn an_oversized_newest_file_is_skipped() {
+    let dir = TempDir::new("oversized");
+    let mut store = SnapshotStore::open_with(&dir.0, quick()).unwrap();
+    store.save(&counter(1)).unwrap();
+    let big = Counter {
+        value: 2,
+        history: (0..1000).collect(),
+    };
+    store.save(&big).unwrap();
+    drop(store);
+
+    let mut store = SnapshotStore::open_with(&dir.0, quick().with_max_size(256)).unwrap();
+    let err = store.load::<Counter>(Generation(2)).unwrap_err();
     assert!(
-        err.to_string().contains("generation numbers are exhausted"),
+        matches!(err.kind(), ErrorKind::LimitExceeded { max: 256, .. }),
         "{err}"
     );
+    assert_eq!(
+        store.latest::<Counter>().unwrap(),
+        Some((Generation(1), counter(1)))
+    );
+    let skipped = store.skipped();
+    assert_eq!(skipped.len(), 1);
+    assert!(
+        skipped[0].reason.contains("maximum of 256 bytes"),
+        "{skipped:?}"
+    );
+    assert!(skipped[0].set_aside.as_ref().is_some_and(|p| p.exists()));
+    assert_eq!(store.save(&counter(3)).unwrap(), Generation(3));
 }
 
 #[test]

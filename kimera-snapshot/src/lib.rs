@@ -203,7 +203,8 @@ pub struct Skipped {
     pub generation: Generation,
     /// Why it was skipped.
     pub reason: String,
-    /// Where it is now (`snapshot-<generation>.kimera.corrupt`), or `None` if it could not be
+    /// Where it is now (`snapshot-<generation>.kimera.corrupt`, or `.corrupt-2` and on when
+    /// that name is taken), or `None` if it could not be
     /// moved (it is then skipped again next time).
     pub set_aside: Option<PathBuf>,
 }
@@ -213,6 +214,9 @@ const PREFIX: &str = "snapshot-";
 const SUFFIX: &str = ".kimera";
 const TEMP: &str = ".tmp";
 const CORRUPT: &str = ".corrupt";
+/// How many set-aside names (`.corrupt`, `.corrupt-2`, ...) one generation may take before a
+/// damaged file stays where it is (skipped again on every `latest`).
+const SET_ASIDE_TRIES: u32 = 100;
 
 /// Numbered snapshots of one value in a directory, with one writer at a time.
 ///
@@ -281,16 +285,14 @@ impl<F: Format> SnapshotStore<F> {
                 Entry::Temporary(path) => {
                     fs::remove_file(&path).map_err(|err| io_error("remove", &path, err))?;
                 }
-                Entry::Snapshot(generation) | Entry::SetAside(generation) => {
-                    newest = newest.max(generation.0);
-                }
+                Entry::Snapshot(generation) => newest = newest.max(generation.0),
             }
         }
         Ok(SnapshotStore {
             dir,
             options,
             _lock: lock,
-            // Past u64::MAX (a file named so by hand): every save is refused, see `save`.
+            // At u64::MAX (a file named so by hand): `save` looks for the newest intact one.
             next: newest.saturating_add(1),
             skipped: Vec::new(),
         })
@@ -308,6 +310,11 @@ impl<F: Format> SnapshotStore<F> {
     /// directory flushed (the generation is then not known to be durable). Failing to delete older
     /// generations is not an error: the next save tries again.
     pub fn save<T: KimeraHandler + Serialize + ?Sized>(&mut self, state: &T) -> Result<Generation> {
+        if self.next == u64::MAX {
+            // No store saves 2^64 times: a file named with the last number was put here by
+            // hand. Number after the newest intact generation instead.
+            self.recount()?;
+        }
         if self.next == u64::MAX {
             return Err(io_error(
                 "number a new generation in",
@@ -355,6 +362,47 @@ impl<F: Format> SnapshotStore<F> {
         Ok(())
     }
 
+    /// Numbers the next save after the newest generation that passes its checks, setting
+    /// aside (as `latest` does) the newer ones that do not.
+    fn recount(&mut self) -> Result<()> {
+        let mut newest = 0;
+        for generation in self.generations()?.into_iter().rev() {
+            match self.read(generation) {
+                Ok(_) => {
+                    newest = generation.0;
+                    break;
+                }
+                Err(Unreadable::Corrupt(reason) | Unreadable::Oversized(reason)) => {
+                    self.set_aside(generation, reason);
+                }
+                Err(Unreadable::Gone) => {}
+                Err(Unreadable::Failed(err)) => return Err(err),
+            }
+        }
+        self.next = newest.saturating_add(1);
+        Ok(())
+    }
+
+    /// Renames the file of `generation` out of the way (`….kimera.corrupt`, or
+    /// `….kimera.corrupt-2` and on if that is taken: nothing set aside is overwritten) and
+    /// records it in [`skipped`](Self::skipped).
+    fn set_aside(&mut self, generation: Generation, reason: String) {
+        let path = self.path(generation);
+        let name = file_name(generation);
+        let free = (1..=SET_ASIDE_TRIES)
+            .map(|n| match n {
+                1 => self.dir.join(format!("{name}{CORRUPT}")),
+                n => self.dir.join(format!("{name}{CORRUPT}-{n}")),
+            })
+            .find(|aside| !aside.exists());
+        let set_aside = free.filter(|aside| fs::rename(&path, aside).is_ok());
+        self.skipped.push(Skipped {
+            generation,
+            reason,
+            set_aside,
+        });
+    }
+
     /// Deletes the oldest generations beyond the kept count.
     fn prune(&self) -> Result<()> {
         let generations = self.generations()?;
@@ -372,16 +420,15 @@ impl<F: Format> SnapshotStore<F> {
 
     /// The newest generation that loads, with its value; `None` if there is none.
     ///
-    /// A file that is torn, truncated or corrupted (its checks fail) is skipped: it is renamed
-    /// to `snapshot-<generation>.kimera.corrupt`, recorded in [`skipped`](Self::skipped), and
-    /// the next older generation is tried. A file that is intact but does not decode as `T`
+    /// A file that is torn, truncated or corrupted (its checks fail), or larger than the
+    /// options' maximum, is skipped: it is renamed to `snapshot-<generation>.kimera.corrupt`,
+    /// recorded in [`skipped`](Self::skipped), and the next older generation is tried. A file that is intact but does not decode as `T`
     /// (another type, a version with no migration) is an error, not a corruption: it is left in
     /// place.
     ///
     /// # Errors
     ///
     /// This can fail with [`ErrorKind::Io`] if the directory or a file cannot be read, with
-    /// [`ErrorKind::LimitExceeded`] for a file larger than the options' maximum, with
     /// [`ErrorKind::UnsupportedWireVersion`] for a file written by a newer snapshot format, and
     /// with the decode error if the newest intact generation is not a `T`
     /// ([`ErrorKind::TypeMismatch`], [`ErrorKind::NoMigration`], [`ErrorKind::Data`], ...).
@@ -389,17 +436,10 @@ impl<F: Format> SnapshotStore<F> {
         &mut self,
     ) -> Result<Option<(Generation, T)>> {
         for generation in self.generations()?.into_iter().rev() {
-            let path = self.path(generation);
             match self.read(generation) {
                 Ok(envelope) => return self.decode(&envelope).map(|v| Some((generation, v))),
-                Err(Unreadable::Corrupt(reason)) => {
-                    let aside = self.dir.join(format!("{}{CORRUPT}", file_name(generation)));
-                    let set_aside = fs::rename(&path, &aside).ok().map(|()| aside);
-                    self.skipped.push(Skipped {
-                        generation,
-                        reason,
-                        set_aside,
-                    });
+                Err(Unreadable::Corrupt(reason) | Unreadable::Oversized(reason)) => {
+                    self.set_aside(generation, reason);
                 }
                 // Pruned since it was listed: not this store (it holds the lock), so by hand.
                 Err(Unreadable::Gone) => {}
@@ -430,6 +470,9 @@ impl<F: Format> SnapshotStore<F> {
                 &self.path(generation),
                 io::ErrorKind::NotFound.into(),
             )),
+            Err(Unreadable::Oversized(_)) => {
+                Err(Limit::Size.exceeded(self.options.max_size).into())
+            }
             Err(Unreadable::Failed(err)) => Err(err),
         }
     }
@@ -480,7 +523,9 @@ impl<F: Format> SnapshotStore<F> {
             .read_to_end(&mut bytes)
             .map_err(|err| Unreadable::Failed(io_error("read", &path, err)))?;
         if bytes.len() as u64 > max {
-            return Err(Unreadable::Failed(Limit::Size.exceeded(max).into()));
+            return Err(Unreadable::Oversized(format!(
+                "the file is larger than this store's maximum of {max} bytes"
+            )));
         }
         match file::decode(&bytes, generation) {
             Ok(envelope) => Ok(envelope.to_vec()),
@@ -528,6 +573,8 @@ enum Unreadable {
     Corrupt(String),
     /// It no longer exists.
     Gone,
+    /// It is larger than the options' maximum: why.
+    Oversized(String),
     /// Reading failed (or it is over the size bound): not the file's fault.
     Failed(Error),
 }
@@ -535,11 +582,11 @@ enum Unreadable {
 /// A file of the snapshot directory, by its name.
 enum Entry {
     Snapshot(Generation),
-    SetAside(Generation),
     Temporary(PathBuf),
 }
 
-/// The snapshot files in `dir`; other files are ignored.
+/// The snapshot files in `dir`; other files are ignored, set-aside ones too: they are not
+/// generations any more, and hold no number back.
 fn list(dir: &Path) -> Result<Vec<Entry>> {
     let entries = fs::read_dir(dir).map_err(|err| io_error("list", dir, err))?;
     let mut out = Vec::new();
@@ -570,7 +617,6 @@ fn list(dir: &Path) -> Result<Vec<Entry>> {
         };
         out.push(match kind {
             "" => Entry::Snapshot(generation),
-            CORRUPT => Entry::SetAside(generation),
             TEMP => Entry::Temporary(entry.path()),
             _ => continue,
         });
