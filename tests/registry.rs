@@ -237,6 +237,28 @@ fn the_json_view_is_plain_json() {
     );
 }
 
+/// An unknown type name of 100 MB gives a small error from `decode_any` and a `Dispatcher`.
+#[test]
+fn a_huge_unknown_type_name_gives_a_small_error() {
+    let name = "z".repeat(100 << 20);
+    let text = format!(r#"{{"kimera":1,"type":"{name}","version":1,"value":1}}"#);
+    let mut dispatcher = Dispatcher::new().on(|refund: Refund| refund.cents);
+    for err in [
+        registry::decode_any(text.as_bytes()).unwrap_err(),
+        dispatcher.dispatch(text.as_bytes()).unwrap_err(),
+    ] {
+        let lookup = err.downcast_ref::<LookupError>();
+        assert!(
+            matches!(lookup, Some(LookupError::UnknownType { .. })),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(message.contains(&format!("`{}… ({} bytes)`", "z".repeat(64), 100 << 20)));
+        // The names it lists are the program's own (issue 18 bounds those for peers).
+        assert!(message.len() < 100 << 10, "{} bytes", message.len());
+    }
+}
+
 /// A JSON-only type in the registry: `decode_any` reads it from JSON, and it cannot be
 /// forwarded as binary.
 #[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]

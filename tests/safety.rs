@@ -1931,6 +1931,29 @@ fn errors_stay_small_whatever_the_input_quotes() {
     );
 }
 
+/// A type name of 100 MB, the type of an envelope a peer sends: the type-mismatch error keeps
+/// its start and says how long it was, through the JSON reader and the detecting one.
+#[test]
+fn a_huge_type_name_gives_a_small_error() {
+    let name = "y".repeat(100 << 20);
+    let text = format!(r#"{{"kimera":1,"type":"{name}","version":1,"value":1}}"#);
+    let expected = format!("found `{}… ({} bytes)`", "y".repeat(64), 100 << 20);
+    for err in [
+        kimera::json::from_str::<u8>(&text).unwrap_err(),
+        kimera::from_slice::<u8>(text.as_bytes()).unwrap_err(),
+    ] {
+        let message = err.to_string();
+        assert!(
+            matches!(err.kind(), ErrorKind::TypeMismatch { .. }),
+            "{}",
+            &message[..200]
+        );
+        assert!(message.len() < 300, "{} bytes", message.len());
+        assert!(message.ends_with(&expected), "{message}");
+        assert!(format!("{err:?}").len() < 400);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The unguarded decoder: types whose schema bounds their decoding (`DECODE_BOUND`) are read by
 // bincode's own decoder without the guard. It must accept and refuse exactly what the guarded

@@ -155,9 +155,28 @@ pub fn check_name<T: KimeraHandler + ?Sized>(type_name: &str) -> Result<()> {
     }
     Err(ErrorKind::TypeMismatch {
         expected: T::type_name().into_owned(),
-        found: type_name.to_owned(),
+        found: quoted_name(type_name),
     }
     .into())
+}
+
+/// A type name read from the input, for an error message: whole up to 128 bytes, else its
+/// start and its length, so that an error stays small however long a name a peer sends.
+///
+/// ```
+/// use kimera_core::envelope::quoted_name;
+///
+/// assert_eq!(quoted_name("shop.Order"), "shop.Order");
+/// let long = "x".repeat(100 << 20);
+/// assert_eq!(quoted_name(&long), format!("{}… ({} bytes)", "x".repeat(64), 100 << 20));
+/// ```
+pub fn quoted_name(name: &str) -> String {
+    const MAX: usize = 128;
+    if name.len() <= MAX {
+        return name.to_owned();
+    }
+    let keep = floor_char_boundary(name, MAX / 2);
+    format!("{}… ({} bytes)", &name[..keep], name.len())
 }
 
 /// The hash of origins as a JSON envelope spells them (comma-separated, see

@@ -80,7 +80,7 @@ where
 pub fn check_link<U: KimeraHandler + ?Sized>(header: &Header<'_>) -> Result<()> {
     if check_name::<U>(&header.type_name).is_err() {
         return Err(ErrorKind::UnnamedLink {
-            found: header.type_name.to_string(),
+            found: crate::envelope::quoted_name(&header.type_name),
             version: header.version,
             link: U::type_name().into_owned(),
         }

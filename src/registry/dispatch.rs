@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use kimera_core::envelope::quoted_name;
 use kimera_core::{KimeraHandler, Result};
 
 use super::LookupError;
@@ -122,7 +123,7 @@ impl<'h, R> Dispatcher<'h, R> {
             let Some(route) = route else {
                 backend.header(bytes, true)?;
                 return Err(LookupError::AmbiguousType {
-                    type_name: header.type_name.into_owned(),
+                    type_name: quoted_name(&header.type_name),
                     claimants: routes.iter().map(|h| h.rust_type.to_owned()).collect(),
                 }
                 .into());
@@ -132,9 +133,9 @@ impl<'h, R> Dispatcher<'h, R> {
         // No handler decodes it: a damaged envelope is named as such, not by its type name.
         backend.header(bytes, true)?;
         let handled = self.routes.keys().cloned().collect();
-        let name = header.type_name.into_owned();
         let registered = &super::registry().by_name;
-        Err(match registered.contains_key(&name) {
+        let name = quoted_name(&header.type_name);
+        Err(match registered.contains_key(&*header.type_name) {
             true => LookupError::NoHandler {
                 type_name: name,
                 handled,

@@ -63,6 +63,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::OnceLock;
 
+use kimera_core::envelope::quoted_name;
 use kimera_core::{KimeraHandler, Result, Schema};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -338,7 +339,7 @@ fn lookup(name: &str, origin: Option<u32>) -> Result<&'static RegisteredType> {
     let registry = registry();
     let Some(claim) = registry.by_name.get(name) else {
         return Err(LookupError::UnknownType {
-            found: name.to_owned(),
+            found: quoted_name(name),
             known: registry.by_name.keys().cloned().collect(),
         }
         .into());
@@ -350,7 +351,7 @@ fn lookup(name: &str, origin: Option<u32>) -> Result<&'static RegisteredType> {
     };
     claim.reader.or_else(from_origin).ok_or_else(|| {
         LookupError::AmbiguousType {
-            type_name: name.to_owned(),
+            type_name: quoted_name(name),
             claimants: claim.claimants.iter().map(|t| t.label()).collect(),
         }
         .into()
