@@ -494,7 +494,8 @@ impl<F: Format> SnapshotStore<F> {
         Ok(generations)
     }
 
-    /// The files [`latest`](Self::latest) skipped since the store was opened.
+    /// The files skipped since the store was opened: by [`latest`](Self::latest), or by a
+    /// [`save`](Self::save) numbering past a file named with the last generation number.
     pub fn skipped(&self) -> &[Skipped] {
         &self.skipped
     }
