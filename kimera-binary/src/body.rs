@@ -175,6 +175,5 @@ where
     let path = decode_path::<T>(|seed| {
         let _ = how.decode(guard.seed(seed), body, limits);
     });
-    let path = path.map_or_else(|| ".".to_owned(), |path| field_path(T::SCHEMA, &path));
-    data_error::<T>(path, message::decode(err)).into()
+    data_error::<T>(field_path(T::SCHEMA, &path), message::decode(err)).into()
 }

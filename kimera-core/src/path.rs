@@ -44,7 +44,7 @@ pub fn field_path(schema: &'static Schema, path: &Path) -> String {
 }
 
 /// Error path only: runs `decode` again with a seed that decodes a `T` and records where it
-/// fails, and returns that path (`None` if this time it did not fail).
+/// fails, and returns that path (empty, shown as `.`, if this time it did not fail).
 ///
 /// ```
 /// use kimera_core::path::decode_path;
@@ -54,12 +54,12 @@ pub fn field_path(schema: &'static Schema, path: &Path) -> String {
 /// let path = decode_path::<std::collections::BTreeMap<String, Vec<u8>>>(|seed| {
 ///     let _ = seed.deserialize(&mut de);
 /// });
-/// assert_eq!(path.unwrap().to_string(), "a[1]");
+/// assert_eq!(path.to_string(), "a[1]");
 /// ```
-pub fn decode_path<'de, T: Deserialize<'de>>(decode: impl FnOnce(PathSeed<'_, T>)) -> Option<Path> {
+pub fn decode_path<'de, T: Deserialize<'de>>(decode: impl FnOnce(PathSeed<'_, T>)) -> Path {
     let path = RefCell::new(None);
     decode(PathSeed::new(&path));
-    path.into_inner()
+    path.into_inner().unwrap_or_else(|| Track::new().path())
 }
 
 /// Decodes a `T` through `serde_path_to_error`, recording where it fails; for a format whose

@@ -116,7 +116,6 @@ where
     let path = decode_path::<T>(|seed| {
         let _ = guard.seed(seed).deserialize(&mut de);
     });
-    let path = path.map_or_else(|| ".".to_owned(), |path| path.to_string());
     let hint = match input {
         Input::Value if has_kimera_key(bytes) == Some(true) => {
             " (the input is a Kimera envelope: read it with `kimera::json::from_str`)"
