@@ -138,6 +138,9 @@ pub mod frame;
 #[cfg(all(feature = "json", feature = "registry"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "json", feature = "registry"))))]
 pub mod history;
+#[cfg(all(feature = "json", feature = "binary"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "json", feature = "binary"))))]
+pub mod inspect;
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json;

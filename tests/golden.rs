@@ -231,3 +231,55 @@ fn origins_and_foreign_forms() {
     check(Json::new(), &peer(), "peer.json");
     check(Binary::new(), &peer(), "peer.bin");
 }
+
+/// `kimera::inspect` converts each golden binary file to its golden JSON file and back, byte
+/// for byte, with nothing but the writer's schema document.
+#[test]
+fn inspect_converts_golden_files() {
+    use kimera::inspect::{Envelope, Schemas, ToBinary};
+    use kimera::schema::document::Document;
+
+    let schemas = [
+        Document::of::<Order>(),
+        Document::of::<Vec<u8>>(),
+        Document::of::<(String, i64, bool)>(),
+        Document::of::<u128>(),
+        Document::of::<CompactTimes>(),
+        Document::of::<svc::Peer>(),
+    ]
+    .into_iter()
+    .try_fold(Schemas::new(), Schemas::with_document)
+    .expect("valid documents");
+    let read = |file: &str| std::fs::read(path(file)).expect("golden file");
+    let pairs = [
+        ("order.bin", "order.json"),
+        ("list_u8.bin", "list_u8.json"),
+        ("tuple.bin", "tuple.json"),
+        ("u128_max.bin", "u128_max.json"),
+        ("compact_times.bin", "compact_times.json"),
+        ("peer.bin", "peer.json"),
+    ];
+    for (bin, json) in pairs {
+        let (bin_bytes, json_bytes) = (read(bin), read(json));
+        let envelope = Envelope::parse(&bin_bytes).expect(bin);
+        assert_eq!(
+            envelope.to_json(&schemas, false).expect(bin),
+            json_bytes,
+            "{bin}"
+        );
+        let back = Envelope::parse(&json_bytes).expect(json);
+        assert_eq!(
+            back.to_binary(&schemas, ToBinary::new()).expect(json),
+            bin_bytes,
+            "{json}"
+        );
+    }
+    let pretty = Envelope::parse(&read("order.bin"))
+        .and_then(|e| e.to_json(&schemas, true))
+        .expect("pretty");
+    assert_eq!(pretty, read("order.pretty.json"));
+    let nocrc = Envelope::parse(&read("order.pretty.json"))
+        .and_then(|e| e.to_binary(&schemas, ToBinary::new().without_checksum()))
+        .expect("without checksum");
+    assert_eq!(nocrc, read("order.nocrc.bin"));
+}

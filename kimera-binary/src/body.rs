@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::{direct, message, resolve};
 
 /// bincode's standard configuration: little-endian, variable-length integers.
-pub(crate) fn config() -> bincode::config::Configuration {
+pub fn config() -> bincode::config::Configuration {
     bincode::config::standard()
 }
 

@@ -196,7 +196,7 @@ fn check<T: KimeraHandler + ?Sized>(header: &Header<'_>, doc: &Document) -> Resu
 }
 
 /// The document an envelope carries, checked against the envelope's fingerprint.
-fn verified(header: &Header<'_>, bytes: &[u8]) -> Result<Document> {
+pub(crate) fn verified(header: &Header<'_>, bytes: &[u8]) -> Result<Document> {
     let doc = decode(bytes).map_err(|reason| bad_schema(header, reason))?;
     match doc.fingerprint() {
         Ok(found) if Some(found) == header.fingerprint => Ok(doc),

@@ -79,38 +79,72 @@ where
         )
         .into());
     }
-    let origin = const { origin_of::<T>() };
     let doc = match schema {
         true => crate::document::encoded::<T>(),
         false => None,
     };
-    let flags = match checksum {
+    let head = HeadParts {
+        name: &name,
+        version: T::VERSION,
+        fingerprint: T::FINGERPRINT,
+        origin: const { origin_of::<T>() },
+        schema: doc.as_deref(),
+        checksum,
+    };
+    write_framed(out, start, &head, |out| body::encode(value, out, start))
+}
+
+/// What a header holds, to be written before a body.
+pub struct HeadParts<'a> {
+    /// The type name.
+    pub name: &'a str,
+    /// The type's version.
+    pub version: u32,
+    /// The writer's fingerprint.
+    pub fingerprint: u64,
+    /// The hash of the writer's origins, for a default-named type.
+    pub origin: Option<u32>,
+    /// The writer's schema document, encoded.
+    pub schema: Option<&'a [u8]>,
+    /// Whether a checksum trailer follows the body.
+    pub checksum: bool,
+}
+
+/// Writes the header `head` describes at the end of `out` (the envelope starts at `start`),
+/// the body `write_body` appends, its length, and the checksum.
+fn write_framed(
+    out: &mut Vec<u8>,
+    start: usize,
+    head: &HeadParts<'_>,
+    write_body: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    let flags = match head.checksum {
         true => FLAG_CHECKSUM,
         false => 0,
-    } | match origin {
+    } | match head.origin {
         Some(_) => FLAG_ORIGIN,
         None => 0,
-    } | match doc {
+    } | match head.schema {
         Some(_) => FLAG_SCHEMA,
         None => 0,
     };
     out.extend_from_slice(&MAGIC);
     out.push(WIRE_VERSION << 4 | flags);
-    varint::write(out, name.len() as u64);
-    out.extend_from_slice(name.as_bytes());
-    varint::write(out, T::VERSION.into());
-    out.extend_from_slice(&T::FINGERPRINT.to_le_bytes());
-    if let Some(origin) = origin {
+    varint::write(out, head.name.len() as u64);
+    out.extend_from_slice(head.name.as_bytes());
+    varint::write(out, head.version.into());
+    out.extend_from_slice(&head.fingerprint.to_le_bytes());
+    if let Some(origin) = head.origin {
         out.extend_from_slice(&origin.to_le_bytes());
     }
-    if let Some(doc) = doc {
+    if let Some(doc) = head.schema {
         varint::write(out, doc.len() as u64);
-        out.extend_from_slice(&doc);
+        out.extend_from_slice(doc);
     }
     let slot = out.len();
     out.extend_from_slice(&[0; BODY_LEN_SLOT]);
     let body_start = out.len();
-    body::encode(value, out, start)?;
+    write_body(out)?;
     let body_len = (out.len() - body_start) as u64;
     if !varint::write_padded(&mut out[slot..body_start], body_len) {
         // 2 MiB or more: the length needs more room, so the body moves once.
@@ -118,11 +152,33 @@ where
         varint::write(&mut len, body_len);
         out.splice(slot..body_start, len);
     }
-    if checksum {
+    if head.checksum {
         let crc = crc32fast::hash(&out[start..]);
         out.extend_from_slice(&crc.to_le_bytes());
     }
     Ok(())
+}
+
+/// The envelope of a body encoded elsewhere (by a tool that walks a schema document), laid
+/// out exactly as `encode` lays out a value's: the same bytes for the same value.
+pub fn encode_parts(head: &HeadParts<'_>, body: &[u8]) -> Result<Vec<u8>> {
+    if head.name.len() as u64 > MAX_NAME_LEN {
+        return Err(ErrorKind::Encode {
+            type_name: kimera_core::envelope::quoted_name(head.name),
+            path: ".".to_owned(),
+            message: format!(
+                "the type name is {} bytes long; binary envelopes carry at most {MAX_NAME_LEN}",
+                head.name.len()
+            ),
+        }
+        .into());
+    }
+    let mut out = Vec::with_capacity(body.len() + 32 + head.name.len());
+    write_framed(&mut out, 0, head, |out| {
+        out.extend_from_slice(body);
+        Ok(())
+    })?;
+    Ok(out)
 }
 
 /// The body of `bytes` if it is a whole, valid envelope of `T` whose name is a plain string
@@ -197,11 +253,17 @@ where
 }
 
 /// A parsed envelope: its header and where its body is.
-pub(crate) struct Parsed<'a> {
-    pub(crate) header: Header<'a>,
+pub struct Parsed<'a> {
+    /// The header.
+    pub header: Header<'a>,
     /// The writer's schema document, if the envelope carries it.
-    pub(crate) schema: Option<&'a [u8]>,
-    pub(crate) body: &'a [u8],
+    pub schema: Option<&'a [u8]>,
+    /// The body.
+    pub body: &'a [u8],
+    /// The header's length: where the body starts.
+    pub header_len: usize,
+    /// A checksum trailer follows the body (and matched it).
+    pub checksum: bool,
 }
 
 /// Parses the envelope filling `bytes` (nothing may follow it), verifying the checksum, and
@@ -252,6 +314,8 @@ pub(crate) fn parse_verifying<'a>(
         header: head.header,
         schema: head.schema,
         body,
+        header_len: head.len,
+        checksum: head.checksum,
     })
 }
 

@@ -543,3 +543,45 @@ pub fn from_reader<R: io::Read, T: KimeraHandler + DeserializeOwned>(reader: R) 
     assert_binary_compatible!(T);
     Binary::new().decode_from_reader_unchecked(reader)
 }
+
+/// Plumbing for `kimera::inspect`, which reads and writes envelopes without their Rust type,
+/// walking the writer's schema document: not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    use kimera_core::document::Document;
+    use kimera_core::{Header, Limits, Result};
+
+    pub use bincode;
+
+    pub use crate::body::config;
+    pub use crate::envelope::{encode_parts, HeadParts, Parsed};
+
+    /// Parses the envelope filling `bytes`, verifying its checksum.
+    pub fn parse<'a>(
+        bytes: &'a [u8],
+        limits: &Limits,
+        require_checksum: bool,
+    ) -> Result<Parsed<'a>> {
+        crate::envelope::parse(bytes, limits, require_checksum)
+    }
+
+    /// The schema document an envelope carries, checked against its fingerprint.
+    pub fn carried(header: &Header<'_>, bytes: &[u8]) -> Result<Document> {
+        crate::document::verified(header, bytes)
+    }
+
+    /// What went wrong while decoding, in a sentence.
+    pub fn decode_message(err: &bincode::error::DecodeError) -> String {
+        crate::message::decode(err)
+    }
+
+    /// What went wrong while encoding, in a sentence.
+    pub fn encode_message(err: &bincode::error::EncodeError) -> String {
+        crate::message::encode(err)
+    }
+
+    /// The bincode of `doc`, as envelopes carry it.
+    pub fn encode_document(doc: &Document) -> Vec<u8> {
+        crate::document::encode(doc)
+    }
+}

@@ -52,4 +52,17 @@ pub mod __private {
         HandlerProbe, NoHandler, WithModule,
     };
     pub use crate::Alias;
+
+    // The crates of the foreign types with handlers, for `kimera::inspect`, which converts
+    // their values between the two backends' forms by the types themselves.
+    #[cfg(feature = "chrono")]
+    pub use chrono;
+    #[cfg(feature = "rust_decimal")]
+    pub use rust_decimal;
+    #[cfg(feature = "time")]
+    pub use time;
+    #[cfg(feature = "url")]
+    pub use url;
+    #[cfg(feature = "uuid")]
+    pub use uuid;
 }

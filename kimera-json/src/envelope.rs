@@ -47,6 +47,30 @@ impl<T: KimeraHandler + Serialize + ?Sized> Serialize for Envelope<'_, T> {
     }
 }
 
+/// An envelope whose header is known only at run time (`__private::envelope_to_vec`), laid
+/// out as [`Envelope`] lays out a typed value's.
+pub(crate) struct Untyped<'a, V> {
+    pub(crate) type_name: &'a str,
+    pub(crate) version: u32,
+    pub(crate) origins: Option<&'a str>,
+    pub(crate) value: V,
+}
+
+impl<V: Serialize> Serialize for Untyped<'_, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s =
+            serializer.serialize_struct("Envelope", 4 + usize::from(self.origins.is_some()))?;
+        s.serialize_field("kimera", &WIRE_VERSION)?;
+        s.serialize_field("type", self.type_name)?;
+        s.serialize_field("version", &self.version)?;
+        if let Some(origins) = self.origins {
+            s.serialize_field("origin", origins)?;
+        }
+        s.serialize_field("value", &self.value)?;
+        s.end()
+    }
+}
+
 /// The compact header's literal pieces, shared by the writer ([`compact_prefix`]) and the
 /// matcher ([`canonical_body`]) so the two cannot drift apart.
 const OPEN: &[u8] = b"{\"kimera\":";

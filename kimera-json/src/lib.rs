@@ -411,3 +411,32 @@ fn into_string(bytes: Vec<u8>) -> Result<String> {
     // SAFETY: `bytes` was produced by serde_json's serializer, which emits valid UTF-8 only.
     Ok(unsafe { String::from_utf8_unchecked(bytes) })
 }
+
+/// Plumbing for `kimera::inspect`, which writes envelopes of values it has no Rust type for
+/// (walking the writer's schema document): not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    use serde::Serialize;
+
+    /// Writes the JSON envelope of `value` under this header, exactly as [`to_vec`](crate::to_vec)
+    /// (or [`to_vec_pretty`](crate::to_vec_pretty)) writes a typed value's, with the same
+    /// refusals of what JSON would change.
+    pub fn envelope_to_vec<V: Serialize + ?Sized>(
+        type_name: &str,
+        version: u32,
+        origins: Option<&str>,
+        value: &V,
+        pretty: bool,
+    ) -> Result<Vec<u8>, serde_json::Error> {
+        let envelope = crate::envelope::Untyped {
+            type_name,
+            version,
+            origins,
+            value: crate::lossless::Lossless(value),
+        };
+        match pretty {
+            true => serde_json::to_vec_pretty(&envelope),
+            false => serde_json::to_vec(&envelope),
+        }
+    }
+}

@@ -232,6 +232,49 @@ impl Document {
         self.name_of(&self.root)
     }
 
+    /// The origins of the default-named types in the root's type name, in order, joined by
+    /// commas as JSON envelopes carry them (`None` if there are none): what
+    /// [`Schema::origins`] gives for the schema this document describes.
+    ///
+    /// ```
+    /// use kimera::schema::document::Document;
+    /// assert_eq!(Document::of::<Vec<u8>>().origins(), None);
+    /// ```
+    pub fn origins(&self) -> Option<String> {
+        let mut out = String::new();
+        self.write_origins(&self.root, &mut out, 0);
+        (!out.is_empty()).then_some(out)
+    }
+
+    fn write_origins(&self, node: &Node, out: &mut String, depth: usize) {
+        if depth > hash::MAX_DEPTH {
+            return;
+        }
+        let (origin, items): (Option<&String>, Vec<&Node>) = match node {
+            Node::Named(index) => match self.named(*index) {
+                Some(t) => (t.origin.as_ref(), t.params.iter().collect()),
+                None => (None, Vec::new()),
+            },
+            Node::Type(t) => (t.origin.as_ref(), t.params.iter().collect()),
+            Node::Compact(item) | Node::Option(item) | Node::List(item) | Node::Set(item) => {
+                (None, vec![&**item])
+            }
+            Node::Array { item, .. } => (None, vec![&**item]),
+            Node::Map { key, value } => (None, vec![&**key, &**value]),
+            Node::Tuple(items) => (None, items.iter().collect()),
+            _ => (None, Vec::new()),
+        };
+        if let Some(origin) = origin {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            out.push_str(origin);
+        }
+        for item in items {
+            self.write_origins(item, out, depth + 1);
+        }
+    }
+
     /// The type name of one of this document's nodes.
     pub fn name_of(&self, node: &Node) -> String {
         let mut out = String::new();
