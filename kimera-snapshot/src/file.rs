@@ -43,6 +43,17 @@ pub(super) enum Unfit {
 
 /// The envelope in `bytes`, the content of the file of `generation`.
 pub(super) fn decode(bytes: &[u8], generation: Generation) -> Result<&[u8], Unfit> {
+    let (written, envelope) = parse(bytes)?;
+    if written != generation {
+        return Err(Unfit::Corrupt(format!(
+            "the file holds generation {written}, its name says {generation}"
+        )));
+    }
+    Ok(envelope)
+}
+
+/// The generation and the envelope in `bytes`, the content of a snapshot file of any name.
+pub(super) fn parse(bytes: &[u8]) -> Result<(Generation, &[u8]), Unfit> {
     let corrupt = |reason: String| Err(Unfit::Corrupt(reason));
     let Some((header, rest)) = bytes.split_first_chunk::<HEADER>() else {
         return corrupt(format!(
@@ -87,12 +98,7 @@ pub(super) fn decode(bytes: &[u8], generation: Generation) -> Result<&[u8], Unfi
             "checksum mismatch: the file says {stored:08x}, its bytes hash to {computed:08x}"
         ));
     }
-    if written != generation.0 {
-        return corrupt(format!(
-            "the file holds generation {written}, its name says {generation}"
-        ));
-    }
-    Ok(envelope)
+    Ok((Generation(written), envelope))
 }
 
 /// Whether the last 4 bytes are the CRC-32 of the others.

@@ -39,6 +39,26 @@
 
 mod file;
 
+/// For the `kimera` command line: snapshot files read without a store.
+#[doc(hidden)]
+pub mod __private {
+    use super::Generation;
+
+    /// The generation and the envelope a snapshot file holds, or why it is not an intact
+    /// snapshot file of this version.
+    pub fn parse_file(bytes: &[u8]) -> Result<(Generation, &[u8]), String> {
+        super::file::parse(bytes).map_err(|unfit| match unfit {
+            super::file::Unfit::Corrupt(reason) => reason,
+            super::file::Unfit::NewerVersion(found) => {
+                format!("snapshot file format version {found}, newer than this reader's (1)")
+            }
+        })
+    }
+
+    /// The first bytes of every snapshot file.
+    pub const MAGIC: [u8; 4] = super::file::MAGIC;
+}
+
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};

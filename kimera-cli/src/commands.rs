@@ -1,0 +1,453 @@
+//! The subcommands, over the items [`Input`] finds.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use kimera::inspect::{Backend, Envelope, Schemas, ToBinary};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::input::{Input, Item, Kind};
+use crate::Outcome;
+
+/// Settings every command shares.
+pub struct Options<'a> {
+    pub json: bool,
+    pub max_frame_len: u32,
+    pub progress: &'a indicatif::ProgressBar,
+}
+
+/// Schemas a stream carries are kept for its later envelopes, up to this many (as
+/// `FrameReader` keeps them).
+const MAX_CARRIED: usize = 1024;
+
+fn remember(schemas: &mut Schemas, carried: &mut usize, envelope: &Envelope<'_>) {
+    if let Some(doc) = envelope.schema() {
+        let known = doc
+            .fingerprint()
+            .ok()
+            .and_then(|f| schemas.by_fingerprint(f))
+            .is_some();
+        if !known && *carried < MAX_CARRIED && schemas.insert(doc.clone()).is_ok() {
+            *carried += 1;
+        }
+    }
+}
+
+/// One item as `inspect --json` prints it.
+#[derive(Serialize)]
+struct Report<'a> {
+    item: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    backend: Option<&'static str>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    type_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fingerprint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origins: Option<String>,
+    /// `true` verified, `false` absent; `null` for JSON, which has none.
+    checksum: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sizes: Option<Sizes>,
+    /// Whether the writer's schema was known (carried, earlier in the stream, or given).
+    schema_known: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<Box<RawValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    schema: Option<kimera::schema::document::Document>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Sizes {
+    header: usize,
+    body: usize,
+    trailer: usize,
+}
+
+fn backend_name(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Json => "json",
+        Backend::Binary => "binary",
+    }
+}
+
+/// The value text of a JSON envelope `to_json` wrote.
+fn value_of(json: &[u8]) -> Result<Box<RawValue>, String> {
+    let envelope = Envelope::parse(json).map_err(|err| err.to_string())?;
+    let text = std::str::from_utf8(envelope.body()).map_err(|err| err.to_string())?;
+    RawValue::from_string(text.to_owned()).map_err(|err| err.to_string())
+}
+
+pub fn inspect(
+    options: &Options<'_>,
+    mut schemas: Schemas,
+    input: Option<&Path>,
+    show_schema: bool,
+) -> Result<Outcome, String> {
+    let input = Input::new(input);
+    let mut failed = false;
+    let mut carried = 0;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut write_failed = None;
+    input
+        .for_each(options.max_frame_len, options.progress, |_, item| {
+            let report = describe(
+                &item,
+                &mut schemas,
+                &mut carried,
+                show_schema,
+                !options.json,
+            );
+            failed |= report.error.is_some();
+            if let Some(error) = &report.error {
+                options
+                    .progress
+                    .suspend(|| eprintln!("kimera: {}: {error}", report.item));
+            }
+            let written = match options.json {
+                true => serde_json::to_writer(&mut out, &report)
+                    .map_err(io::Error::from)
+                    .and_then(|()| writeln!(out)),
+                false => print_human(&mut out, &report),
+            };
+            if let Err(err) = written {
+                write_failed.get_or_insert(err);
+            }
+        })
+        .map_err(|err| format!("{}: {err}", input.name))?;
+    out.flush().map_err(|err| err.to_string())?;
+    if let Some(err) = write_failed {
+        return Err(format!("cannot write the output: {err}"));
+    }
+    Ok(if failed { Outcome::Failed } else { Outcome::Ok })
+}
+
+fn describe<'a>(
+    item: &'a Item<'_>,
+    schemas: &mut Schemas,
+    carried: &mut usize,
+    show_schema: bool,
+    pretty: bool,
+) -> Report<'a> {
+    let mut report = Report {
+        item: &item.label,
+        backend: None,
+        type_name: None,
+        version: None,
+        fingerprint: None,
+        origins: None,
+        checksum: None,
+        sizes: None,
+        schema_known: false,
+        value: None,
+        schema: None,
+        error: None,
+    };
+    let bytes = match &item.envelope {
+        Ok(bytes) => *bytes,
+        Err(error) => {
+            report.error = Some(error.clone());
+            return report;
+        }
+    };
+    let envelope = match Envelope::parse(bytes) {
+        Ok(envelope) => envelope,
+        Err(err) => {
+            report.error = Some(err.to_string());
+            return report;
+        }
+    };
+    remember(schemas, carried, &envelope);
+    let (header, body, trailer) = envelope.sizes();
+    report.backend = Some(backend_name(envelope.backend()));
+    report.version = Some(envelope.header().version);
+    report.fingerprint = envelope.header().fingerprint.map(|f| format!("{f:016x}"));
+    report.checksum = envelope.checksum();
+    report.sizes = Some(Sizes {
+        header,
+        body,
+        trailer,
+    });
+    report.schema_known = envelope.writer_schema(schemas).is_some();
+    if report.schema_known {
+        match envelope
+            .to_json(schemas, pretty)
+            .map_err(|e| e.to_string())
+            .and_then(|j| value_of(&j))
+        {
+            Ok(value) => report.value = Some(value),
+            Err(error) => report.error = Some(error),
+        }
+    }
+    report.type_name = Some(envelope.header().type_name.to_string());
+    report.origins = envelope.origins().map(str::to_owned);
+    if show_schema {
+        report.schema = envelope.writer_schema(schemas).cloned();
+    }
+    report
+}
+
+fn print_human(out: &mut impl Write, report: &Report<'_>) -> io::Result<()> {
+    match report.backend {
+        Some(backend) => writeln!(out, "{}: {backend} envelope", report.item)?,
+        None => writeln!(out, "{}", report.item)?,
+    }
+    if let (Some(name), Some(version)) = (&report.type_name, report.version) {
+        writeln!(out, "  type         {name} v{version}")?;
+    }
+    if let Some(origins) = &report.origins {
+        writeln!(out, "  origins      {origins}")?;
+    }
+    if let Some(fingerprint) = &report.fingerprint {
+        writeln!(out, "  fingerprint  {fingerprint}")?;
+    }
+    if report.backend == Some("binary") {
+        let state = match report.checksum {
+            Some(true) => "verified",
+            _ => "absent",
+        };
+        writeln!(out, "  checksum     {state}")?;
+    }
+    if let Some(s) = &report.sizes {
+        writeln!(
+            out,
+            "  sizes        header {} + body {} + trailer {} = {} bytes",
+            s.header,
+            s.body,
+            s.trailer,
+            s.header + s.body + s.trailer
+        )?;
+    }
+    if let Some(value) = &report.value {
+        writeln!(out, "  value        {}", value.get().replace('\n', "\n  "))?;
+    } else if report.backend.is_some() && !report.schema_known {
+        writeln!(
+            out,
+            "  value        (not shown: the writer's schema is not known; give --schemas \
+             kimera-schemas.json)"
+        )?;
+    }
+    if let Some(schema) = &report.schema {
+        let text = serde_json::to_string_pretty(schema).map_err(io::Error::from)?;
+        writeln!(out, "  schema       {}", text.replace('\n', "\n  "))?;
+    }
+    if let Some(error) = &report.error {
+        writeln!(out, "  error        {error}")?;
+    }
+    Ok(())
+}
+
+/// Where `convert` writes: a file, or standard output.
+fn output(path: Option<&Path>) -> Result<Box<dyn Write>, String> {
+    Ok(match path {
+        Some(path) if path != Path::new("-") => Box::new(io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|err| format!("cannot create {}: {err}", path.display()))?,
+        )),
+        _ => Box::new(io::BufWriter::new(io::stdout().lock())),
+    })
+}
+
+pub fn convert(
+    options: &Options<'_>,
+    mut schemas: Schemas,
+    to_binary: bool,
+    pretty: bool,
+    with_schema: bool,
+    input: Option<&Path>,
+    out: Option<&Path>,
+) -> Result<Outcome, String> {
+    let input = Input::new(input);
+    let mut out = output(out)?;
+    let mut failure: Option<String> = None;
+    let mut carried = 0;
+    let to = match with_schema {
+        true => ToBinary::new().with_schema(),
+        false => ToBinary::new(),
+    };
+    input
+        .for_each(options.max_frame_len, options.progress, |kind, item| {
+            if failure.is_some() {
+                // Nothing after a failure: the output would silently lack a value.
+                return;
+            }
+            let converted = match kind {
+                Kind::SnapshotFile | Kind::SnapshotDir => Err(format!(
+                    "convert reads envelopes and frame streams; {} is {} (inspect shows its value)",
+                    input.name,
+                    kind.describe()
+                )),
+                _ => item.envelope.clone().and_then(|bytes| {
+                    let envelope = Envelope::parse(bytes).map_err(|e| e.to_string())?;
+                    remember(&mut schemas, &mut carried, &envelope);
+                    match to_binary {
+                        true => envelope.to_binary(&schemas, to),
+                        false => envelope.to_json(&schemas, pretty),
+                    }
+                    .map_err(|e| e.to_string())
+                }),
+            };
+            let written = converted.and_then(|bytes| {
+                let framed = match kind {
+                    Kind::Frames => {
+                        let len = u32::try_from(bytes.len())
+                            .ok()
+                            .filter(|&len| len <= options.max_frame_len)
+                            .ok_or_else(|| {
+                                format!(
+                                    "the converted envelope is {} bytes, over the frame maximum of {}",
+                                    bytes.len(),
+                                    options.max_frame_len
+                                )
+                            })?;
+                        out.write_all(&len.to_le_bytes())
+                    }
+                    _ => Ok(()),
+                };
+                framed
+                    .and_then(|()| out.write_all(&bytes))
+                    .map_err(|err| format!("cannot write the output: {err}"))
+            });
+            if let Err(error) = written {
+                failure = Some(format!("{}: {error}", item.label));
+            }
+        })
+        .map_err(|err| format!("{}: {err}", input.name))?;
+    out.flush()
+        .map_err(|err| format!("cannot write the output: {err}"))?;
+    match failure {
+        Some(error) => {
+            eprintln!(
+                "kimera: {}: {error} (the output stops before it)",
+                input.name
+            );
+            Ok(Outcome::Failed)
+        }
+        None => Ok(Outcome::Ok),
+    }
+}
+
+/// One damaged item, or a path's totals, as `verify --json` prints them.
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum Verdict<'a> {
+    Damaged {
+        path: &'a Path,
+        item: &'a str,
+        error: &'a str,
+    },
+    Summary {
+        path: &'a Path,
+        holds: &'static str,
+        items: u64,
+        damaged: u64,
+        /// Intact, but not decoded: the writer's schema is not known.
+        not_decoded: u64,
+        /// Binary envelopes without a checksum: damage to them shows only if they decode wrong.
+        unchecked: u64,
+    },
+}
+
+pub fn verify(
+    options: &Options<'_>,
+    schemas: Schemas,
+    paths: &[PathBuf],
+) -> Result<Outcome, String> {
+    let mut any_damaged = false;
+    for path in paths {
+        if !path.exists() {
+            return Err(format!("{}: no such file or directory", path.display()));
+        }
+        let input = Input::new(Some(path));
+        let mut schemas = schemas.clone();
+        let mut carried = 0;
+        let (mut items, mut damaged, mut not_decoded, mut unchecked) = (0u64, 0u64, 0u64, 0u64);
+        let kind = input
+            .for_each(options.max_frame_len, options.progress, |_, item| {
+                items += 1;
+                let check = item.envelope.clone().and_then(|bytes| {
+                    let envelope = Envelope::parse(bytes).map_err(|e| e.to_string())?;
+                    remember(&mut schemas, &mut carried, &envelope);
+                    unchecked += u64::from(envelope.checksum() == Some(false));
+                    if envelope.writer_schema(&schemas).is_none() {
+                        not_decoded += 1;
+                        return Ok(());
+                    }
+                    envelope
+                        .to_json(&schemas, false)
+                        .map(drop)
+                        .map_err(|e| e.to_string())
+                });
+                if let Err(error) = check {
+                    damaged += 1;
+                    let verdict = Verdict::Damaged {
+                        path,
+                        item: &item.label,
+                        error: &error,
+                    };
+                    options.progress.suspend(|| report(options.json, &verdict));
+                }
+            })
+            .map_err(|err| format!("{}: {err}", path.display()))?;
+        any_damaged |= damaged > 0;
+        report(
+            options.json,
+            &Verdict::Summary {
+                path,
+                holds: kind.describe(),
+                items,
+                damaged,
+                not_decoded,
+                unchecked,
+            },
+        );
+    }
+    Ok(if any_damaged {
+        Outcome::Failed
+    } else {
+        Outcome::Ok
+    })
+}
+
+fn report(json: bool, verdict: &Verdict<'_>) {
+    if json {
+        if let Ok(line) = serde_json::to_string(verdict) {
+            println!("{line}");
+        }
+        return;
+    }
+    match verdict {
+        Verdict::Damaged { path, item, error } => {
+            eprintln!("DAMAGED {}: {item}: {error}", path.display());
+        }
+        Verdict::Summary {
+            path,
+            holds,
+            items,
+            damaged,
+            not_decoded,
+            unchecked,
+        } => {
+            let mut line = format!(
+                "{}: {holds}, {items} item{}, {damaged} damaged",
+                path.display(),
+                if *items == 1 { "" } else { "s" }
+            );
+            if *not_decoded > 0 {
+                line += &format!(
+                    ", {not_decoded} not decoded (the writer's schema is not known: give --schemas)"
+                );
+            }
+            if *unchecked > 0 {
+                line += &format!(", {unchecked} without a checksum");
+            }
+            println!("{line}");
+        }
+    }
+}

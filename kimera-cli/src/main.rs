@@ -1,0 +1,155 @@
+//! `kimera`: look inside, convert and verify Kimera envelopes, frame streams and snapshots
+//! without the program that wrote them.
+//!
+//! Exit status: 0 on success, 1 when an item does not decode or a check fails (each named on
+//! standard error), 2 on bad usage (clap's own status for it) or an input that cannot be
+//! opened.
+
+mod commands;
+mod input;
+
+use std::io::IsTerminal as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use kimera::inspect::Schemas;
+
+#[derive(Parser)]
+#[command(name = "kimera", version, about, long_about = None)]
+struct Cli {
+    /// A schema history file (`kimera-schemas.json`) holding the writers' schemas of values
+    /// whose envelopes carry none.
+    #[arg(long, global = true, value_name = "FILE")]
+    schemas: Option<PathBuf>,
+    /// Output for scripts: one JSON object per item, one per line.
+    #[arg(long, global = true)]
+    json: bool,
+    /// The longest frame read from a frame stream, in bytes.
+    #[arg(long, global = true, default_value_t = 16 << 20, value_name = "BYTES")]
+    max_frame: u32,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prints each envelope's header and, when the writer's schema is known, its value as JSON.
+    Inspect {
+        /// An envelope, frame stream, snapshot file or snapshot directory; `-` or nothing for
+        /// standard input.
+        input: Option<PathBuf>,
+        /// Also prints the writer's schema document.
+        #[arg(long)]
+        schema: bool,
+    },
+    /// Re-encodes envelopes and frame streams in the other backend, with the writer's schema.
+    Convert {
+        /// The backend to write.
+        #[arg(long, value_enum)]
+        to: Backend,
+        /// Indented JSON.
+        #[arg(long)]
+        pretty: bool,
+        /// Binary envelopes carry the writer's schema document.
+        #[arg(long)]
+        with_schema: bool,
+        /// The input; `-` or nothing for standard input.
+        input: Option<PathBuf>,
+        /// The output; `-` or nothing for standard output.
+        output: Option<PathBuf>,
+    },
+    /// Checks checksums and decodability; reports every damaged item and exits 1 if any.
+    Verify {
+        /// Envelopes, frame streams, snapshot files and snapshot directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Backend {
+    Json,
+    Binary,
+}
+
+/// How a command ended, when it ran.
+pub enum Outcome {
+    Ok,
+    /// Some item did not decode or check; each has been reported.
+    Failed,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let schemas = match load_schemas(cli.schemas.as_deref()) {
+        Ok(schemas) => schemas,
+        Err(message) => return usage(&message),
+    };
+    let progress = progress();
+    let options = commands::Options {
+        json: cli.json,
+        max_frame_len: cli.max_frame,
+        progress: &progress,
+    };
+    let result = match cli.command {
+        Command::Inspect { input, schema } => {
+            commands::inspect(&options, schemas, input.as_deref(), schema)
+        }
+        Command::Convert {
+            to,
+            pretty,
+            with_schema,
+            input,
+            output,
+        } => commands::convert(
+            &options,
+            schemas,
+            matches!(to, Backend::Binary),
+            pretty,
+            with_schema,
+            input.as_deref(),
+            output.as_deref(),
+        ),
+        Command::Verify { paths } => commands::verify(&options, schemas, &paths),
+    };
+    progress.finish_and_clear();
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Failed) => ExitCode::from(1),
+        Err(message) => usage(&message),
+    }
+}
+
+fn usage(message: &str) -> ExitCode {
+    eprintln!("kimera: {message}");
+    ExitCode::from(2)
+}
+
+fn load_schemas(path: Option<&std::path::Path>) -> Result<Schemas, String> {
+    let Some(path) = path else {
+        return Ok(Schemas::new());
+    };
+    let text = std::fs::read_to_string(path).map_err(|err| {
+        format!(
+            "cannot read the schema history file {}: {err}",
+            path.display()
+        )
+    })?;
+    kimera::history::History::from_json(&text)
+        .and_then(|history| Schemas::from_history(&history))
+        .map_err(|err| format!("{}: {err}", path.display()))
+}
+
+/// A bar on a terminal, nothing when standard error is piped.
+fn progress() -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {bytes} read, {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar
+}

@@ -1,0 +1,359 @@
+//! The `kimera` command end to end, on files these tests write (damaged ones among them).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use assert_cmd::Command;
+use kimera::frame::FrameWriter;
+use kimera::{Binary, Format as _, Kimera};
+use serde::{Deserialize, Serialize};
+
+#[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq)]
+#[kimera(name = "ops.Peer", version = 3)]
+struct Peer {
+    id: uuid::Uuid,
+    addr: std::net::IpAddr,
+    tags: BTreeMap<String, u32>,
+    state: State,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq)]
+#[kimera(name = "ops.State")]
+enum State {
+    Up,
+    Down { reason: String },
+}
+
+fn peer(n: u32) -> Peer {
+    Peer {
+        id: uuid::Uuid::from_u128(u128::from(n)),
+        addr: std::net::IpAddr::from([10, 0, 0, n as u8]),
+        tags: BTreeMap::from([("zone".to_owned(), n)]),
+        state: match n % 2 {
+            0 => State::Up,
+            _ => State::Down {
+                reason: format!("maintenance {n}"),
+            },
+        },
+    }
+}
+
+fn kimera() -> Command {
+    Command::cargo_bin("kimera").expect("the binary is built")
+}
+
+fn history(dir: &Path) -> std::path::PathBuf {
+    let mut history = kimera::history::History::new();
+    history.record(kimera::history::Entry::of::<Peer>());
+    let path = dir.join("kimera-schemas.json");
+    std::fs::write(&path, history.to_json()).expect("writes");
+    path
+}
+
+fn stdout(output: &std::process::Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("UTF-8")
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("UTF-8")
+}
+
+#[test]
+fn inspect_shows_the_header_and_the_value_of_an_envelope_that_carries_its_schema() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("peer.bin");
+    std::fs::write(
+        &file,
+        Binary::new()
+            .with_schema()
+            .encode(&peer(1))
+            .expect("encodes"),
+    )
+    .expect("writes");
+    let output = kimera().arg("inspect").arg(&file).output().expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("ops.Peer v3"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{:016x}",
+            <Peer as kimera::KimeraHandler>::FINGERPRINT
+        )),
+        "{text}"
+    );
+    assert!(text.contains("checksum     verified"), "{text}");
+    assert!(text.contains("maintenance 1"), "{text}");
+
+    // For scripts: the value is exactly what kimera::json writes for it.
+    let output = kimera()
+        .args(["inspect", "--json"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(output.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON line");
+    let written: serde_json::Value =
+        serde_json::from_slice(&kimera::json::to_vec(&peer(1)).expect("encodes")).expect("JSON");
+    assert_eq!(report["value"], written["value"]);
+    assert_eq!(report["type"], "ops.Peer");
+    assert_eq!(report["checksum"], true);
+    let sizes = &report["sizes"];
+    let total = ["header", "body", "trailer"]
+        .map(|k| sizes[k].as_u64().expect("size"))
+        .iter()
+        .sum::<u64>();
+    assert_eq!(total, std::fs::metadata(&file).expect("file").len());
+}
+
+#[test]
+fn without_the_writers_schema_the_value_is_not_shown_and_a_history_file_gives_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("peer.bin");
+    std::fs::write(&file, kimera::binary::to_vec(&peer(2)).expect("encodes")).expect("writes");
+    let output = kimera().arg("inspect").arg(&file).output().expect("runs");
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("not shown"), "{}", stdout(&output));
+
+    let schemas = history(dir.path());
+    let output = kimera()
+        .args(["inspect", "--json", "--schemas"])
+        .arg(&schemas)
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["value"]["state"], "Up");
+}
+
+#[test]
+fn a_frame_stream_is_read_frame_by_frame_and_a_damaged_frame_is_named() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("peers.frames");
+    let mut writer = FrameWriter::binary(Vec::new()).with_schemas();
+    for n in 0..5 {
+        writer.write(&peer(n)).expect("writes");
+    }
+    let mut bytes = writer.into_inner();
+    std::fs::write(&file, &bytes).expect("writes");
+    let output = kimera()
+        .args(["inspect", "--json"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 5);
+    // Only the first frame carries the schema; the later ones are read with it.
+    assert!(lines.iter().all(|l| l["schema_known"] == true), "{lines:?}");
+    assert_eq!(
+        lines[3]["value"]["state"]["Down"]["reason"],
+        "maintenance 3"
+    );
+
+    let output = kimera().arg("verify").arg(&file).output().expect("runs");
+    assert!(output.status.success());
+    assert!(
+        stdout(&output).contains("5 items, 0 damaged"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A flipped byte in the third frame's body.
+    let third = frame_start(&bytes, 2);
+    bytes[third + 20] ^= 0x40;
+    std::fs::write(&file, &bytes).expect("writes");
+    let output = kimera().arg("verify").arg(&file).output().expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("frame 3"), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("5 items, 1 damaged"),
+        "{}",
+        stdout(&output)
+    );
+    let output = kimera().arg("inspect").arg(&file).output().expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("maintenance 3"),
+        "the frames after it are read"
+    );
+}
+
+/// Where frame `n` (from 0) starts.
+fn frame_start(bytes: &[u8], n: usize) -> usize {
+    let mut at = 0;
+    for _ in 0..n {
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("prefix"));
+        at += 4 + len as usize;
+    }
+    at
+}
+
+#[test]
+fn convert_round_trips_a_frame_stream_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let binary = dir.path().join("peers.bin");
+    let json = dir.path().join("peers.json");
+    let back = dir.path().join("back.bin");
+    let mut writer = FrameWriter::binary(Vec::new());
+    for n in 0..4 {
+        writer.write(&peer(n)).expect("writes");
+    }
+    std::fs::write(&binary, writer.into_inner()).expect("writes");
+    let schemas = history(dir.path());
+    let run = |args: &[&str], input: &Path, output: &Path| {
+        let out = kimera()
+            .args(args)
+            .arg("--schemas")
+            .arg(&schemas)
+            .arg(input)
+            .arg(output)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    run(&["convert", "--to", "json"], &binary, &json);
+    run(&["convert", "--to", "binary"], &json, &back);
+    assert_eq!(
+        std::fs::read(&back).expect("reads"),
+        std::fs::read(&binary).expect("reads")
+    );
+
+    // Each JSON frame is what kimera::json writes.
+    let mut frames = kimera::frame::FrameReader::new(std::fs::File::open(&json).expect("opens"));
+    for n in 0..4 {
+        let frame = frames.read_frame().expect("reads").expect("a frame");
+        assert_eq!(frame, kimera::json::to_vec(&peer(n)).expect("encodes"));
+    }
+
+    // A single envelope through standard input and output.
+    let one = kimera::binary::to_vec(&peer(7)).expect("encodes");
+    let out = kimera()
+        .args(["convert", "--to", "json", "--schemas"])
+        .arg(&schemas)
+        .write_stdin(one)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(out.stdout, kimera::json::to_vec(&peer(7)).expect("encodes"));
+}
+
+#[test]
+fn convert_without_the_schema_fails_and_says_so() {
+    let one = kimera::binary::to_vec(&peer(7)).expect("encodes");
+    let out = kimera()
+        .args(["convert", "--to", "json"])
+        .write_stdin(one)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("schema"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_snapshot_directory_is_listed_and_its_damaged_files_reported() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = kimera::snapshot::SnapshotStore::open(dir.path()).expect("opens");
+    for n in 0..3 {
+        store.save(&peer(n)).expect("saves");
+    }
+    drop(store);
+    let output = kimera()
+        .arg("inspect")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("generation 3"), "{text}");
+    assert!(text.contains("maintenance 1"), "{text}");
+
+    let output = kimera()
+        .arg("verify")
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("3 items, 0 damaged"),
+        "{}",
+        stdout(&output)
+    );
+
+    // One file torn, one with a flipped byte: both named, and the rest still checked.
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("lists")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "kimera"))
+        .collect();
+    names.sort();
+    let torn = std::fs::read(&names[0]).expect("reads");
+    std::fs::write(&names[0], &torn[..torn.len() / 2]).expect("writes");
+    let mut flipped = std::fs::read(&names[1]).expect("reads");
+    flipped[30] ^= 1;
+    std::fs::write(&names[1], flipped).expect("writes");
+    let output = kimera()
+        .args(["verify", "--json"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    let damaged: Vec<_> = lines.iter().filter(|l| l["kind"] == "damaged").collect();
+    assert_eq!(damaged.len(), 2, "{lines:?}");
+    assert!(
+        damaged[0]["error"]
+            .as_str()
+            .expect("error")
+            .contains("torn"),
+        "{damaged:?}"
+    );
+    assert!(
+        damaged[1]["error"]
+            .as_str()
+            .expect("error")
+            .contains("checksum"),
+        "{damaged:?}"
+    );
+    let summary = lines.last().expect("summary");
+    assert_eq!(summary["items"], 3);
+    assert_eq!(summary["damaged"], 2);
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    let output = kimera()
+        .args(["inspect", "--bogus"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let output = kimera()
+        .args(["verify", "/no/such/file"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no such file"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn garbage_is_refused_with_a_sentence() {
+    let output = kimera()
+        .arg("inspect")
+        .write_stdin("hello world, not kimera")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("not Kimera data"), "{err}");
+    assert!(err.len() < 400, "{err}");
+}
