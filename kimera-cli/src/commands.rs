@@ -451,3 +451,45 @@ fn report(json: bool, verdict: &Verdict<'_>) {
         }
     }
 }
+
+pub fn schemas_list(options: &Options<'_>, history: &kimera::history::History) -> Outcome {
+    for entry in history.entries() {
+        if options.json {
+            let line = serde_json::json!({
+                "name": entry.name,
+                "version": entry.version,
+                "fingerprint": entry.fingerprint,
+            });
+            println!("{line}");
+        } else {
+            println!("{} v{} {}", entry.name, entry.version, entry.fingerprint);
+        }
+    }
+    Outcome::Ok
+}
+
+pub fn schemas_show(
+    history: &kimera::history::History,
+    name: &str,
+    version: Option<u32>,
+) -> Result<Outcome, String> {
+    let entry = history
+        .entries()
+        .iter()
+        .filter(|e| e.name == name && version.is_none_or(|v| e.version == v))
+        .max_by_key(|e| e.version);
+    let Some(entry) = entry else {
+        let recorded = history.entries().iter().filter(|e| e.name == name).count();
+        eprintln!(
+            "kimera: the history records no schema of `{name}`{}",
+            match (version, recorded) {
+                (Some(v), 1..) => format!(" at version {v} ({recorded} at other versions)"),
+                _ => String::new(),
+            }
+        );
+        return Ok(Outcome::Failed);
+    };
+    let text = serde_json::to_string_pretty(&entry.schema).map_err(|err| err.to_string())?;
+    println!("{text}");
+    Ok(Outcome::Ok)
+}

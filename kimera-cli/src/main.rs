@@ -59,11 +59,35 @@ enum Command {
         /// The output; `-` or nothing for standard output.
         output: Option<PathBuf>,
     },
+    /// Reads a schema history file (`kimera-schemas.json`).
+    Schemas {
+        #[command(subcommand)]
+        command: SchemasCommand,
+    },
     /// Checks checksums and decodability; reports every damaged item and exits 1 if any.
     Verify {
         /// Envelopes, frame streams, snapshot files and snapshot directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SchemasCommand {
+    /// Every recorded schema: type name, version and fingerprint.
+    List {
+        /// The schema history file.
+        file: PathBuf,
+    },
+    /// The schema document of a type: its newest recorded version, or `--version`.
+    Show {
+        /// The type's name, as envelopes carry it (`shop.Order`).
+        name: String,
+        /// The schema history file.
+        file: PathBuf,
+        /// The version to show.
+        #[arg(long)]
+        version: Option<u32>,
     },
 }
 
@@ -112,6 +136,17 @@ fn main() -> ExitCode {
             output.as_deref(),
         ),
         Command::Verify { paths } => commands::verify(&options, schemas, &paths),
+        Command::Schemas { command } => match command {
+            SchemasCommand::List { file } => {
+                load_history(&file).map(|history| commands::schemas_list(&options, &history))
+            }
+            SchemasCommand::Show {
+                name,
+                file,
+                version,
+            } => load_history(&file)
+                .and_then(|history| commands::schemas_show(&history, &name, version)),
+        },
     };
     progress.finish_and_clear();
     match result {
@@ -130,15 +165,17 @@ fn load_schemas(path: Option<&std::path::Path>) -> Result<Schemas, String> {
     let Some(path) = path else {
         return Ok(Schemas::new());
     };
+    Schemas::from_history(&load_history(path)?).map_err(|err| format!("{}: {err}", path.display()))
+}
+
+fn load_history(path: &std::path::Path) -> Result<kimera::history::History, String> {
     let text = std::fs::read_to_string(path).map_err(|err| {
         format!(
             "cannot read the schema history file {}: {err}",
             path.display()
         )
     })?;
-    kimera::history::History::from_json(&text)
-        .and_then(|history| Schemas::from_history(&history))
-        .map_err(|err| format!("{}: {err}", path.display()))
+    kimera::history::History::from_json(&text).map_err(|err| format!("{}: {err}", path.display()))
 }
 
 /// A bar on a terminal, nothing when standard error is piped.

@@ -357,3 +357,52 @@ fn garbage_is_refused_with_a_sentence() {
     assert!(err.contains("not Kimera data"), "{err}");
     assert!(err.len() < 400, "{err}");
 }
+
+#[test]
+fn schemas_lists_and_shows_a_history_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = history(dir.path());
+    let output = kimera()
+        .args(["schemas", "list"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let fingerprint = format!("{:016x}", <Peer as kimera::KimeraHandler>::FINGERPRINT);
+    assert_eq!(stdout(&output).trim(), format!("ops.Peer v3 {fingerprint}"));
+
+    let output = kimera()
+        .args(["schemas", "show", "ops.Peer"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let shown: kimera::schema::document::Document =
+        serde_json::from_slice(&output.stdout).expect("a schema document");
+    assert_eq!(shown, kimera::schema::document::Document::of::<Peer>());
+
+    let output = kimera()
+        .args(["schemas", "show", "ops.Peer", "--version", "9"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("at version 9"),
+        "{}",
+        stderr(&output)
+    );
+
+    std::fs::write(&file, "{not json").expect("writes");
+    let output = kimera()
+        .args(["schemas", "list"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("kimera-schemas.json"),
+        "{}",
+        stderr(&output)
+    );
+}
