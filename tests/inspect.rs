@@ -238,6 +238,26 @@ proptest! {
         );
     }
 
+    /// The changes between two envelopes of either backend are those `kimera::diff` finds
+    /// between the typed values.
+    #[test]
+    fn diffs_are_the_typed_diffs(old in cluster(), new in cluster(), json_old in any::<bool>()) {
+        let schemas = schemas();
+        let old_bytes = match json_old {
+            true => ok(kimera::json::to_vec(&old))?,
+            false => ok(kimera::binary::to_vec(&old))?,
+        };
+        let new_bytes = ok(kimera::binary::to_vec(&new))?;
+        let diff = ok(ok(Envelope::parse(&old_bytes))?.diff(&ok(Envelope::parse(&new_bytes))?, &schemas))?;
+        let typed = ok(kimera::diff::between(&old, &new))?;
+        prop_assert_eq!(diff.to_string(), typed.to_string());
+        // Both refuse a patch of what JSON cannot hold (a u128 beyond 2^64) alike.
+        let patch = |d: &kimera::diff::Diff| d.to_json_patch().map_err(|e| e.to_string());
+        prop_assert_eq!(patch(&diff), patch(&typed));
+        let same = ok(ok(Envelope::parse(&new_bytes))?.diff(&ok(Envelope::parse(&new_bytes))?, &schemas))?;
+        prop_assert!(same.is_empty());
+    }
+
     /// Bytes the checksum does not cover are never read as another value: each is refused, or
     /// converts to a value the typed reader reads the same way.
     #[test]

@@ -493,3 +493,75 @@ pub fn schemas_show(
     println!("{text}");
     Ok(Outcome::Ok)
 }
+
+/// The one envelope `path` holds (an envelope or a snapshot file), owned.
+fn one_envelope(options: &Options<'_>, path: &Path) -> Result<Result<Vec<u8>, String>, String> {
+    let input = Input::new(Some(path));
+    let mut found: Option<Result<Vec<u8>, String>> = None;
+    let mut count = 0;
+    let kind = input
+        .for_each(options.max_frame_len, options.progress, |_, item| {
+            count += 1;
+            if found.is_none() {
+                found = Some(
+                    item.envelope
+                        .map(<[u8]>::to_vec)
+                        .map_err(|error| format!("{}: {error}", item.label)),
+                );
+            }
+        })
+        .map_err(|err| format!("{}: {err}", path.display()))?;
+    match (kind, count) {
+        (Kind::Envelope | Kind::SnapshotFile, 1) => Ok(found.expect("one item was found")),
+        _ => Err(format!(
+            "{}: diff compares two values, and this is {} ({count} items): give an envelope or a \
+             snapshot file",
+            path.display(),
+            kind.describe()
+        )),
+    }
+}
+
+pub fn diff(
+    options: &Options<'_>,
+    schemas: Schemas,
+    old: &Path,
+    new: &Path,
+    patch: bool,
+) -> Result<Outcome, String> {
+    let (old_bytes, new_bytes) = (one_envelope(options, old)?, one_envelope(options, new)?);
+    let result = old_bytes
+        .map_err(|e| format!("{}: {e}", old.display()))
+        .and_then(|old_bytes| {
+            let new_bytes = new_bytes.map_err(|e| format!("{}: {e}", new.display()))?;
+            let parse = |bytes, path: &Path| {
+                Envelope::parse(bytes).map_err(|e| format!("{}: {e}", path.display()))
+            };
+            let (a, b) = (parse(&old_bytes, old)?, parse(&new_bytes, new)?);
+            let mut schemas = schemas;
+            let mut carried = 0;
+            remember(&mut schemas, &mut carried, &a);
+            remember(&mut schemas, &mut carried, &b);
+            a.diff(&b, &schemas).map_err(|e| e.to_string())
+        });
+    let diff = match result {
+        Ok(diff) => diff,
+        Err(error) => {
+            eprintln!("kimera: {error}");
+            return Ok(Outcome::Failed);
+        }
+    };
+    // For scripts, the changes are the patch.
+    if patch || options.json {
+        match diff.to_json_patch() {
+            Ok(patch) => println!("{patch:#}"),
+            Err(err) => {
+                eprintln!("kimera: {err}");
+                return Ok(Outcome::Failed);
+            }
+        }
+    } else {
+        println!("{diff}");
+    }
+    Ok(Outcome::Ok)
+}

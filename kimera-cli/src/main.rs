@@ -59,6 +59,17 @@ enum Command {
         /// The output; `-` or nothing for standard output.
         output: Option<PathBuf>,
     },
+    /// The changes between two values of one type (either backend, any versions), one line
+    /// each, as `kimera::diff` prints them.
+    Diff {
+        /// The old value: an envelope or a snapshot file.
+        old: PathBuf,
+        /// The new value.
+        new: PathBuf,
+        /// Prints an RFC 6902 JSON Patch instead.
+        #[arg(long)]
+        patch: bool,
+    },
     /// Reads a schema history file (`kimera-schemas.json`).
     Schemas {
         #[command(subcommand)]
@@ -136,6 +147,7 @@ fn main() -> ExitCode {
             output.as_deref(),
         ),
         Command::Verify { paths } => commands::verify(&options, schemas, &paths),
+        Command::Diff { old, new, patch } => commands::diff(&options, schemas, &old, &new, patch),
         Command::Schemas { command } => match command {
             SchemasCommand::List { file } => {
                 load_history(&file).map(|history| commands::schemas_list(&options, &history))

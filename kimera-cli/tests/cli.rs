@@ -406,3 +406,64 @@ fn schemas_lists_and_shows_a_history_file() {
         stderr(&output)
     );
 }
+
+#[test]
+fn diff_prints_the_changes_between_two_encoded_values() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (old, new) = (dir.path().join("old.json"), dir.path().join("new.bin"));
+    let mut changed = peer(1);
+    changed.tags.insert("rack".into(), 4);
+    changed.state = State::Up;
+    std::fs::write(&old, kimera::json::to_vec(&peer(1)).expect("encodes")).expect("writes");
+    std::fs::write(
+        &new,
+        Binary::new()
+            .with_schema()
+            .encode(&changed)
+            .expect("encodes"),
+    )
+    .expect("writes");
+    let schemas = history(dir.path());
+    let output = kimera()
+        .args(["diff", "--schemas"])
+        .arg(&schemas)
+        .args([&old, &new])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let typed = kimera::diff::between(&peer(1), &changed).expect("diffs");
+    assert_eq!(stdout(&output).trim_end(), typed.to_string());
+
+    let output = kimera()
+        .args(["diff", "--patch", "--schemas"])
+        .arg(&schemas)
+        .args([&old, &new])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let patch: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(patch, typed.to_json_patch().expect("a patch"));
+
+    // Values of two types are not compared.
+    let other = dir.path().join("other.bin");
+    std::fs::write(
+        &other,
+        Binary::new()
+            .with_schema()
+            .encode(&State::Up)
+            .expect("encodes"),
+    )
+    .expect("writes");
+    let output = kimera()
+        .args(["diff", "--schemas"])
+        .arg(&schemas)
+        .args([&old, &other])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("different types"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -231,6 +231,12 @@ struct MapBuilder {
     variant: Option<&'static str>,
 }
 
+/// The name of a newtype struct whose content, a variant's name and its content, is that
+/// variant: how a `Serialize` with variant names known only at run time (`kimera::inspect`)
+/// gives a [`Value::Variant`] (serde's variant methods take `&'static str` names).
+#[doc(hidden)]
+pub const VARIANT: &str = "\0kimera::variant";
+
 fn wrap(variant: Option<&'static str>, value: Value) -> Value {
     match variant {
         Some(name) => Value::Variant(name.to_owned(), Box::new(value)),
@@ -321,10 +327,22 @@ impl ser::Serializer for ValueSerializer {
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result<Value> {
-        value.serialize(self)
+        let value = value.serialize(self)?;
+        if name != VARIANT {
+            return Ok(value);
+        }
+        match value {
+            Value::List(pair) => match <[Value; 2]>::try_from(pair) {
+                Ok([Value::Str(variant), content]) => {
+                    Ok(Value::Variant(variant, Box::new(content)))
+                }
+                _ => Err(ser::Error::custom("a variant is its name and its content")),
+            },
+            _ => Err(ser::Error::custom("a variant is its name and its content")),
+        }
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,

@@ -208,10 +208,15 @@ impl fmt::Display for Diff {
 ///
 /// [`ErrorKind::Encode`](crate::ErrorKind::Encode) if a `Serialize` impl fails.
 pub fn between<T: KimeraHandler + Serialize + ?Sized>(old: &T, new: &T) -> Result<Diff> {
-    let (old, new) = (Value::of(old)?, Value::of(new)?);
+    Ok(between_values(&Value::of(old)?, &Value::of(new)?))
+}
+
+/// The changes from `old` to `new`, two values as serde wrote them (`kimera::inspect` diffs
+/// values it has no Rust type for).
+pub(crate) fn between_values(old: &Value, new: &Value) -> Diff {
     let mut changes = Vec::new();
-    compare(&mut String::new(), &old, &new, &mut changes);
-    Ok(Diff { changes })
+    compare(&mut String::new(), old, new, &mut changes);
+    Diff { changes }
 }
 
 /// The changes between two encoded values of `T`: each decoded from whichever backend wrote it

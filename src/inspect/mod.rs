@@ -225,29 +225,83 @@ impl<'a> Envelope<'a> {
     /// [`ErrorKind::Data`] (with the field path) if the body is not a value of it or is
     /// something JSON cannot hold (NaN, `Some(None)`: [`ErrorKind::Encode`]).
     pub fn to_json(&self, schemas: &Schemas, pretty: bool) -> Result<Vec<u8>> {
+        self.read(schemas, false, |doc, value| {
+            kimera_json::__private::envelope_to_vec(
+                &self.header.type_name,
+                self.header.version,
+                doc.origins().as_deref(),
+                value,
+                pretty,
+            )
+        })
+    }
+
+    /// The changes from this envelope's value to `new`'s, exactly as [`kimera::diff::between`]
+    /// finds them between the typed values: both are read with their writers' schemas, and may
+    /// be of either backend and of different versions of the type.
+    ///
+    /// ```
+    /// use kimera::inspect::{Envelope, Schemas};
+    ///
+    /// let old = kimera::Binary::new().with_schema();
+    /// let (a, b) = (vec![1u32, 2], vec![1u32, 5]);
+    /// let (a, b) = (kimera::Format::encode(&old, &a)?, kimera::Format::encode(&old, &b)?);
+    /// let diff = Envelope::parse(&a)?.diff(&Envelope::parse(&b)?, &Schemas::new())?;
+    /// assert_eq!(diff.to_string(), "changed /1: 2 -> 5");
+    /// # Ok::<(), kimera::Error>(())
+    /// ```
+    ///
+    /// [`kimera::diff::between`]: crate::diff::between
+    ///
+    /// # Errors
+    ///
+    /// As [`to_json`](Self::to_json), and [`ErrorKind::BadSchema`] if the two envelopes hold
+    /// values of different types.
+    pub fn diff(&self, new: &Envelope<'_>, schemas: &Schemas) -> Result<crate::diff::Diff> {
+        if self.header.type_name != new.header.type_name {
+            return Err(self.bad_schema(format!(
+                "the other envelope holds a `{}`: values of different types are not compared",
+                quoted_name(&new.header.type_name)
+            )));
+        }
+        let model = |envelope: &Envelope<'_>| {
+            envelope.read(schemas, true, |_, value| {
+                kimera_core::value::Value::of(value).map_err(|err| match err.into_kind() {
+                    ErrorKind::Encode { message, .. } => message,
+                    other => other.to_string(),
+                })
+            })
+        };
+        Ok(crate::diff::between_values(&model(self)?, &model(new)?))
+    }
+
+    /// Hands the value, read with the writer's schema, to `write` as a `Serialize` (of
+    /// `variants` for the value model: see [`read::State`]); an error it gives is a data error
+    /// at the path the walk had reached.
+    fn read<R, E: std::fmt::Display>(
+        &self,
+        schemas: &Schemas,
+        variants: bool,
+        write: impl FnOnce(&Document, &read::Value<'_, '_>) -> std::result::Result<R, E>,
+    ) -> Result<R> {
+        let doc = self.require_schema(schemas)?;
         let binary;
         let bytes = match self.backend {
             Backend::Binary => self.body,
             Backend::Json => {
-                binary = self.json_body(self.require_schema(schemas)?)?;
+                binary = self.json_body(doc)?;
                 &binary
             }
         };
-        let doc = self.require_schema(schemas)?;
-        let state = RefCell::new(read::State::new(bytes, &Limits::DEFAULT));
+        let mut state = read::State::new(bytes, &Limits::DEFAULT);
+        state.variants = variants;
+        let state = RefCell::new(state);
         let value = read::Value {
             doc,
             node: &doc.root,
             state: &state,
         };
-        let origins = doc.origins();
-        let written = kimera_json::__private::envelope_to_vec(
-            &self.header.type_name,
-            self.header.version,
-            origins.as_deref(),
-            &value,
-            pretty,
-        );
+        let written = write(doc, &value);
         let state = state.into_inner();
         let out = written.map_err(|err| self.data_error(&state.path, err))?;
         if !state.rest.is_empty() {

@@ -16,6 +16,9 @@ pub(super) struct State<'de> {
     pub(super) rest: &'de [u8],
     budget: u64,
     max_depth: u32,
+    /// Variants are written as [`kimera_core::value::VARIANT`] structs for the value model,
+    /// not as the one-entry maps serde_json writes for them.
+    pub(super) variants: bool,
     pub(super) path: Path,
 }
 
@@ -27,6 +30,7 @@ impl<'de> State<'de> {
             // allowance for zero-sized ones.
             budget: (body.len() as u64).saturating_add(limits.zero_size_allowance),
             max_depth: limits.max_depth,
+            variants: false,
             path: Path::default(),
         }
     }
@@ -193,15 +197,21 @@ impl<'s, 'de> Value<'s, 'de> {
                     return serializer.serialize_str(&variant.name);
                 }
                 // `{"Variant": content}`: the bytes serde_json writes for the other variants.
-                self.state.borrow_mut().path.field(&variant.name);
+                let variants = {
+                    let mut state = self.state.borrow_mut();
+                    state.path.field(&variant.name);
+                    state.variants
+                };
+                let content = Content {
+                    value: self.at(&Node::Unit),
+                    fields: &variant.fields,
+                };
+                if variants {
+                    let pair = (variant.name.as_str(), content);
+                    return serializer.serialize_newtype_struct(kimera_core::value::VARIANT, &pair);
+                }
                 let mut map = serializer.serialize_map(Some(1))?;
-                map.serialize_entry(
-                    &variant.name,
-                    &Content {
-                        value: self.at(&Node::Unit),
-                        fields: &variant.fields,
-                    },
-                )?;
+                map.serialize_entry(&variant.name, &content)?;
                 map.end()
             }
             _ => Err(S::Error::custom(format!(
