@@ -102,13 +102,18 @@ impl Input {
         match kind {
             Kind::Frames => {
                 let mut frames = FrameReader::new(whole).with_max_frame_len(max_frame_len);
-                let mut at = 0u64;
+                // Where the next frame starts, while known: a refused frame is skipped by a
+                // length this side does not see.
+                let mut at = Some(0u64);
                 for n in 1.. {
-                    let label = format!("frame {n} (at byte {at})");
+                    let label = match at {
+                        Some(at) => format!("frame {n} (at byte {at})"),
+                        None => format!("frame {n}"),
+                    };
                     match frames.read_frame() {
                         Ok(None) => break,
                         Ok(Some(envelope)) => {
-                            at += 4 + envelope.len() as u64;
+                            at = at.map(|at| at + 4 + envelope.len() as u64);
                             progress.inc(4 + envelope.len() as u64);
                             each(
                                 kind,
@@ -119,6 +124,7 @@ impl Input {
                             );
                         }
                         Err(err) => {
+                            at = None;
                             let in_sync = frames.is_in_sync();
                             each(
                                 kind,
