@@ -361,6 +361,18 @@ fn json_that_is_not_a_value_of_the_schema_is_refused_with_its_path() {
 }
 
 #[test]
+fn errors_stay_small_however_large_the_input_they_quote() {
+    let huge = "x".repeat(1 << 20);
+    let (path, message) = refusal(&edited(|v| v["window"] = serde_json::json!([1, huge, "c"])));
+    assert!(path.len() + message.len() < 400, "{path}: {message}");
+    let (path, message) = refusal(&edited(|v| v[huge.as_str()] = 1.into()));
+    assert!(path.len() + message.len() < 400, "{path}: {message}");
+    let err = Envelope::parse(format!("{{\"kimera\":1,\"{huge}\":1}}").as_bytes())
+        .expect_err("not an envelope");
+    assert!(err.to_string().len() < 400, "{err}");
+}
+
+#[test]
 fn a_repeated_map_key_is_refused() {
     let json = kimera::json::to_vec(&sample()).expect("encodes");
     let text = String::from_utf8(json).expect("UTF-8");

@@ -363,9 +363,21 @@ pub fn data_error<T: KimeraHandler + ?Sized>(
     path: impl ToString,
     message: impl ToString,
 ) -> ErrorKind {
+    data_error_in(&T::type_name(), T::VERSION, path, message)
+}
+
+/// A data error while reading a value of the type named `type_name` at `version` (one known by
+/// its name alone, as `kimera::inspect` reads them), at `path`; bounded as [`data_error`] is.
+/// A name from the input is the caller's to quote ([`quoted_name`]).
+pub fn data_error_in(
+    type_name: &str,
+    version: u32,
+    path: impl ToString,
+    message: impl ToString,
+) -> ErrorKind {
     ErrorKind::Data {
-        type_name: T::type_name().into_owned(),
-        version: T::VERSION,
+        type_name: type_name.to_owned(),
+        version,
         path: bounded(path.to_string(), PATH_MAX),
         message: bounded(message.to_string(), MESSAGE_MAX),
     }

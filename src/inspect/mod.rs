@@ -372,13 +372,8 @@ impl<'a> Envelope<'a> {
     }
 
     fn data_error(&self, path: &path::Path, message: impl std::fmt::Display) -> Error {
-        ErrorKind::Data {
-            type_name: quoted_name(&self.header.type_name),
-            version: self.header.version,
-            path: path.failed(),
-            message: message.to_string(),
-        }
-        .into()
+        let (name, version) = (quoted_name(&self.header.type_name), self.header.version);
+        kimera_core::envelope::data_error_in(&name, version, path.failed(), message).into()
     }
 }
 
@@ -425,11 +420,7 @@ fn json_envelope(bytes: &[u8]) -> Result<Envelope<'_>> {
 }
 
 fn not_json(reason: impl std::fmt::Display) -> Error {
-    ErrorKind::NotAnEnvelope {
-        format: "json",
-        reason: reason.to_string(),
-    }
-    .into()
+    kimera_core::envelope::not_envelope("json", reason).into()
 }
 
 /// How [`Envelope::to_binary`] writes: with a checksum and without the schema document by
