@@ -285,14 +285,8 @@ impl<'a> Envelope<'a> {
         write: impl FnOnce(&Document, &read::Value<'_, '_>) -> std::result::Result<R, E>,
     ) -> Result<R> {
         let doc = self.require_schema(schemas)?;
-        let binary;
-        let bytes = match self.backend {
-            Backend::Binary => self.body,
-            Backend::Json => {
-                binary = self.json_body(doc)?;
-                &binary
-            }
-        };
+        let bytes = self.bincode(doc)?;
+        let bytes = &*bytes;
         let mut state = read::State::new(bytes, &Limits::DEFAULT);
         state.variants = variants;
         let state = RefCell::new(state);
@@ -325,14 +319,8 @@ impl<'a> Envelope<'a> {
     /// default is the type's to fill: the schema does not hold it), a repeated map key.
     pub fn to_binary(&self, schemas: &Schemas, options: ToBinary) -> Result<Vec<u8>> {
         let doc = self.require_schema(schemas)?;
-        let body;
-        let body = match self.backend {
-            Backend::Binary => self.body,
-            Backend::Json => {
-                body = self.json_body(doc)?;
-                &body
-            }
-        };
+        let body = self.bincode(doc)?;
+        let body = &*body;
         let fingerprint = doc
             .fingerprint()
             .map_err(|invalid| self.bad_schema(invalid.reason()))?;
@@ -349,6 +337,14 @@ impl<'a> Envelope<'a> {
             checksum: options.checksum,
         };
         kimera_binary::__private::encode_parts(&head, body)
+    }
+
+    /// The value's bincode: a binary envelope's body, or a JSON value read with `doc`.
+    fn bincode(&self, doc: &Document) -> Result<Cow<'a, [u8]>> {
+        match self.backend {
+            Backend::Binary => Ok(Cow::Borrowed(self.body)),
+            Backend::Json => self.json_body(doc).map(Cow::Owned),
+        }
     }
 
     /// The bincode of a JSON envelope's value.
