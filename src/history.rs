@@ -184,24 +184,95 @@ impl History {
         problems
     }
 
+    /// What is wrong with this history on its own, without the program's types, one sentence
+    /// each: the part of [`check`](History::check) that needs no build, for scripts and CI in
+    /// any language (`kimera schemas check`). An entry whose document does not give its
+    /// fingerprint, and a recorded schema that the newest one recorded for its type and version
+    /// cannot read, in binary or in JSON: that newest schema stands for the program's reader of
+    /// that version.
+    ///
+    /// ```
+    /// use kimera::history::{Entry, History};
+    ///
+    /// // Two schemas recorded for `list<u8>` v1 (by hand here; a history holds one type's).
+    /// let mut older = Entry::of::<Vec<u8>>();
+    /// let mut newer = Entry::of::<Vec<u16>>();
+    /// (older.name, newer.name) = ("ids".to_owned(), "ids".to_owned());
+    /// let mut history = History::new();
+    /// history.record(older.clone());
+    /// history.record(newer.clone());
+    /// assert!(history.check_recorded().is_empty());
+    ///
+    /// // The newest no longer reads the older: `u16` values do not fit `u8`.
+    /// let mut history = History::new();
+    /// history.record(newer);
+    /// history.record(older);
+    /// let problems = history.check_recorded();
+    /// assert!(problems[0].contains("does not fit"), "{problems:?}");
+    /// ```
+    pub fn check_recorded(&self) -> Vec<String> {
+        let mut problems: Vec<String> = self.entries.iter().filter_map(invalid).collect();
+        problems.extend(self.unresolved(false));
+        problems
+    }
+
+    /// What a program rolled back to an older recorded schema of a type and version cannot read
+    /// of what the newest writes, one sentence each: for a service that must stay able to roll
+    /// back, every additive change read in both directions.
+    ///
+    /// ```
+    /// use kimera::history::{Entry, History};
+    ///
+    /// let mut older = Entry::of::<Vec<u8>>();
+    /// let mut newer = Entry::of::<Vec<u16>>();
+    /// (older.name, newer.name) = ("ids".to_owned(), "ids".to_owned());
+    /// let mut history = History::new();
+    /// history.record(older);
+    /// history.record(newer);
+    /// assert!(history.check_recorded().is_empty());
+    /// assert_eq!(history.check_rollback().len(), 1);
+    /// ```
+    pub fn check_rollback(&self) -> Vec<String> {
+        self.unresolved(true)
+    }
+
+    /// For each type and version, the recorded schemas the newest one cannot read (or, when
+    /// `rollback`, that cannot read the newest), in binary and in JSON.
+    fn unresolved(&self, rollback: bool) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (i, newest) in self.entries.iter().enumerate() {
+            let same = |e: &&Entry| (&e.name, e.version) == (&newest.name, newest.version);
+            if self.entries[i + 1..].iter().any(|e| same(&e)) {
+                continue;
+            }
+            for older in self.entries[..i].iter().filter(same) {
+                let (writer, reader) = match rollback {
+                    false => (older, newest),
+                    true => (newest, older),
+                };
+                for (readable, backend) in [(false, "binary"), (true, "JSON")] {
+                    if let Err(mismatch) =
+                        check::check_documents(&writer.schema, &reader.schema, readable)
+                    {
+                        problems.push(format!(
+                            "`{}` v{}: the schema {} cannot read values written with {} in {backend}: {mismatch}",
+                            newest.name, newest.version, reader.fingerprint, writer.fingerprint
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+        problems
+    }
+
     /// The recorded entries that are wrong, or that this build cannot read, one sentence each.
     fn unreadable(&self) -> Vec<String> {
         let mut problems = Vec::new();
         for entry in &self.entries {
-            let at = format!(
-                "`{}` v{} ({})",
-                entry.name, entry.version, entry.fingerprint
-            );
-            match entry.schema.fingerprint() {
-                Ok(fp) if hex(fp) == entry.fingerprint => {}
-                Ok(fp) => problems.push(format!(
-                    "the recorded schema of {at} has the fingerprint {}",
-                    hex(fp)
-                )),
-                Err(invalid) => problems.push(format!("the recorded schema of {at}: {invalid}")),
-            }
+            problems.extend(invalid(entry));
             if let Some(problem) = unreadable(entry) {
-                problems.push(format!("{at}: {problem}"));
+                problems.push(format!("{}: {problem}", at(entry)));
             }
         }
         problems
@@ -222,6 +293,27 @@ impl History {
     /// The documents of every entry.
     pub fn documents(&self) -> impl Iterator<Item = &Document> {
         self.entries.iter().map(|e| &e.schema)
+    }
+}
+
+/// How problems name an entry: `shop.Order` v3 (fingerprint).
+fn at(entry: &Entry) -> String {
+    format!(
+        "`{}` v{} ({})",
+        entry.name, entry.version, entry.fingerprint
+    )
+}
+
+/// Why `entry`'s document is not the schema of its fingerprint, if it is not.
+fn invalid(entry: &Entry) -> Option<String> {
+    match entry.schema.fingerprint() {
+        Ok(fp) if hex(fp) == entry.fingerprint => None,
+        Ok(fp) => Some(format!(
+            "the recorded schema of {} has the fingerprint {}",
+            at(entry),
+            hex(fp)
+        )),
+        Err(invalid) => Some(format!("the recorded schema of {}: {invalid}", at(entry))),
     }
 }
 

@@ -177,6 +177,77 @@ fn the_check_finds_missing_and_unreadable_schemas() {
 }
 
 #[test]
+fn a_history_checked_without_the_build_gives_the_verdicts_of_the_build() {
+    // `check_recorded` stands the newest schema of each type and version in for the build's
+    // reader: on the pinned history, it agrees with what the cases' types resolve.
+    let history = History::from_json(include_str!("golden/evolution/kimera-schemas.json"))
+        .expect("a history");
+    assert_eq!(history.check_recorded(), Vec::<String>::new());
+    // Rolled back, a build reads the newer values of every case but those whose change only
+    // reads forwards: a removed field the old build requires, a rename it has no alias for,
+    // and widened numbers.
+    let rollback = history.check_rollback();
+    let names: Vec<&str> = rollback
+        .iter()
+        .map(|p| p.split('`').nth(1).expect("a type name"))
+        .collect();
+    assert_eq!(
+        names,
+        ["ev.Removed", "ev.Renamed", "ev.Widened"],
+        "{rollback:?}"
+    );
+    assert!(
+        rollback[2]
+            .ends_with("in binary: at `a`: the writer's `u32` does not fit the reader's `u8`"),
+        "{rollback:?}"
+    );
+
+    // The same verdict for a shape this build cannot read, with both schemas as documents.
+    let mut history = History::new();
+    history.record(Entry::of::<earlier::Unreadable>());
+    for entry in History::current()
+        .into_iter()
+        .filter(|e| e.name == "hist.Player")
+    {
+        history.record(entry);
+    }
+    let problems = history.check_recorded();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .ends_with("in binary: at `level`: the writer's `u64` does not fit the reader's `u8`"),
+        "{problems:?}"
+    );
+}
+
+/// A recursive type, compared with itself and with a changed copy: the check ends.
+#[test]
+fn recursive_documents_are_checked_against_each_other() {
+    use kimera::schema::document::{check::check_documents, Document};
+
+    #[derive(Serialize, Deserialize, Kimera)]
+    #[kimera(name = "hist.Tree", register = false)]
+    struct Tree {
+        value: u8,
+        children: Vec<Tree>,
+    }
+    mod wider {
+        use super::*;
+        #[derive(Serialize, Deserialize, Kimera)]
+        #[kimera(name = "hist.Tree", register = false)]
+        pub struct Tree {
+            pub value: u16,
+            pub children: Vec<Tree>,
+        }
+    }
+    let (narrow, wide) = (Document::of::<Tree>(), Document::of::<wider::Tree>());
+    assert!(check_documents(&narrow, &narrow, false).is_ok());
+    assert!(check_documents(&narrow, &wide, false).is_ok());
+    let err = check_documents(&wide, &narrow, true).expect_err("u16 into u8");
+    assert_eq!(err.path(), "value");
+}
+
+#[test]
 fn the_helper_records_and_then_passes() {
     let dir = std::env::temp_dir().join(format!("kimera-history-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -452,6 +452,42 @@ fn report(json: bool, verdict: &Verdict<'_>) {
     }
 }
 
+pub fn schemas_check(
+    options: &Options<'_>,
+    history: &kimera::history::History,
+    rollback: bool,
+) -> Outcome {
+    let mut problems = history.check_recorded();
+    if rollback {
+        problems.extend(history.check_rollback());
+    }
+    let entries = history.entries().len();
+    if options.json {
+        println!(
+            "{}",
+            serde_json::json!({ "schemas": entries, "problems": problems })
+        );
+    } else {
+        for problem in &problems {
+            eprintln!("kimera: {problem}");
+        }
+        if problems.is_empty() {
+            let direction = match rollback {
+                true => "read each other",
+                false => "are read by the newest",
+            };
+            println!(
+                "{entries} recorded schemas: each is its fingerprint's, and those of a type and \
+                 version {direction}"
+            );
+        }
+    }
+    match problems.is_empty() {
+        true => Outcome::Ok,
+        false => Outcome::Failed,
+    }
+}
+
 pub fn schemas_list(options: &Options<'_>, history: &kimera::history::History) -> Outcome {
     for entry in history.entries() {
         if options.json {

@@ -85,6 +85,17 @@ enum Command {
 
 #[derive(Subcommand)]
 enum SchemasCommand {
+    /// Checks the file as `kimera::history::assert_history` does, without the program: every
+    /// document gives its fingerprint, and the newest schema of each type and version reads
+    /// the older ones, in binary and JSON.
+    Check {
+        /// The schema history file.
+        file: PathBuf,
+        /// Also checks that each older schema reads what the newest writes, so that a
+        /// rolled-back build reads the values written since.
+        #[arg(long)]
+        rollback: bool,
+    },
     /// Every recorded schema: type name, version and fingerprint.
     List {
         /// The schema history file.
@@ -149,6 +160,8 @@ fn main() -> ExitCode {
         Command::Verify { paths } => commands::verify(&options, schemas, &paths),
         Command::Diff { old, new, patch } => commands::diff(&options, schemas, &old, &new, patch),
         Command::Schemas { command } => match command {
+            SchemasCommand::Check { file, rollback } => load_history(&file)
+                .map(|history| commands::schemas_check(&options, &history, rollback)),
             SchemasCommand::List { file } => {
                 load_history(&file).map(|history| commands::schemas_list(&options, &history))
             }

@@ -467,3 +467,121 @@ fn diff_prints_the_changes_between_two_encoded_values() {
         stderr(&output)
     );
 }
+
+/// Earlier shapes of `ops.Peer` v3, recorded in a history before the current one (not
+/// registered, so that they share the name with `Peer` in this test binary).
+mod earlier {
+    use super::*;
+
+    /// Had a field since removed: the current `Peer` skips it.
+    #[derive(Serialize, Deserialize, Kimera)]
+    #[kimera(name = "ops.Peer", version = 3, register = false)]
+    pub struct WithLegacy {
+        pub id: uuid::Uuid,
+        pub addr: std::net::IpAddr,
+        pub tags: BTreeMap<String, u32>,
+        pub state: State,
+        pub legacy: u8,
+    }
+
+    /// Lacked `state`, which the current `Peer` requires without a default.
+    #[derive(Serialize, Deserialize, Kimera)]
+    #[kimera(name = "ops.Peer", version = 3, register = false)]
+    pub struct WithoutState {
+        pub id: uuid::Uuid,
+        pub addr: std::net::IpAddr,
+        pub tags: BTreeMap<String, u32>,
+    }
+}
+
+fn history_of(path: &Path, entries: Vec<kimera::history::Entry>) -> std::path::PathBuf {
+    let mut history = kimera::history::History::new();
+    for entry in entries {
+        history.record(entry);
+    }
+    std::fs::write(path, history.to_json()).expect("writes");
+    path.to_owned()
+}
+
+#[test]
+fn schemas_check_passes_a_history_the_newest_schema_reads_and_names_what_it_cannot() {
+    use kimera::history::Entry;
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let readable = history_of(
+        &dir.path().join("readable.json"),
+        vec![Entry::of::<earlier::WithLegacy>(), Entry::of::<Peer>()],
+    );
+    let output = kimera()
+        .args(["schemas", "check"])
+        .arg(&readable)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with("2 recorded schemas"),
+        "{}",
+        stdout(&output)
+    );
+
+    // A build rolled back to the older schema needs `legacy`, which the newest does not write.
+    let output = kimera()
+        .args(["schemas", "check", "--rollback"])
+        .arg(&readable)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("no field `legacy`"),
+        "{}",
+        stderr(&output)
+    );
+
+    let unreadable = history_of(
+        &dir.path().join("unreadable.json"),
+        vec![Entry::of::<earlier::WithoutState>(), Entry::of::<Peer>()],
+    );
+    let output = kimera()
+        .args(["schemas", "check"])
+        .arg(&unreadable)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains("`ops.Peer` v3")
+            && text.contains("at `state`")
+            && text.contains("#[serde(default)]"),
+        "{text}"
+    );
+    let output = kimera()
+        .args(["schemas", "check", "--json"])
+        .arg(&unreadable)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(report["schemas"], 2);
+    assert_eq!(
+        report["problems"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
+
+    // A document that is not its fingerprint's is named too.
+    let text = std::fs::read_to_string(&readable).expect("reads");
+    let forged = text.replacen("\"legacy\"", "\"legacy2\"", 1);
+    assert!(forged != text, "the history names `legacy`");
+    std::fs::write(&readable, forged).expect("writes");
+    let output = kimera()
+        .args(["schemas", "check"])
+        .arg(&readable)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("has the fingerprint"),
+        "{}",
+        stderr(&output)
+    );
+}
