@@ -508,6 +508,7 @@ pub fn schemas_show(
     history: &kimera::history::History,
     name: &str,
     version: Option<u32>,
+    json_schema: bool,
 ) -> Result<Outcome, String> {
     let entry = history
         .entries()
@@ -525,7 +526,16 @@ pub fn schemas_show(
         );
         return Ok(Outcome::Failed);
     };
-    let text = serde_json::to_string_pretty(&entry.schema).map_err(|err| err.to_string())?;
+    let shown = match json_schema {
+        true => kimera::json_schema::of_document(&entry.schema, entry.version).map_err(|err| {
+            format!(
+                "the recorded schema of `{}` v{}: {err}",
+                entry.name, entry.version
+            )
+        })?,
+        false => serde_json::to_value(&entry.schema).map_err(|err| err.to_string())?,
+    };
+    let text = serde_json::to_string_pretty(&shown).map_err(|err| err.to_string())?;
     println!("{text}");
     Ok(Outcome::Ok)
 }

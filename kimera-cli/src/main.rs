@@ -110,6 +110,10 @@ enum SchemasCommand {
         /// The version to show.
         #[arg(long)]
         version: Option<u32>,
+        /// Prints the JSON Schema (draft 2020-12) of the type's JSON envelopes instead, for
+        /// programs in other languages.
+        #[arg(long)]
+        json_schema: bool,
     },
 }
 
@@ -169,8 +173,9 @@ fn main() -> ExitCode {
                 name,
                 file,
                 version,
+                json_schema,
             } => load_history(&file)
-                .and_then(|history| commands::schemas_show(&history, &name, version)),
+                .and_then(|history| commands::schemas_show(&history, &name, version, json_schema)),
         },
     };
     progress.finish_and_clear();

@@ -382,6 +382,15 @@ fn schemas_lists_and_shows_a_history_file() {
     assert_eq!(shown, kimera::schema::document::Document::of::<Peer>());
 
     let output = kimera()
+        .args(["schemas", "show", "ops.Peer", "--json-schema"])
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let shown: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(shown, kimera::json_schema::of::<Peer>());
+
+    let output = kimera()
         .args(["schemas", "show", "ops.Peer", "--version", "9"])
         .arg(&file)
         .output()
