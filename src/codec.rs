@@ -65,6 +65,26 @@ impl FrameCodec {
         self
     }
 
+    /// Skips a refused frame only if it is at most `max` bytes long; after a longer one, every
+    /// decode fails, as the stream is out of sync (default
+    /// [`DEFAULT_MAX_SKIP`](crate::frame::DEFAULT_MAX_SKIP); `0` never skips).
+    ///
+    /// ```
+    /// use bytes::BytesMut;
+    /// use kimera::codec::FrameCodec;
+    /// use tokio_util::codec::Decoder;
+    ///
+    /// let mut codec = FrameCodec::new().with_max_skip(1 << 20);
+    /// let mut buf = BytesMut::from(&[0xff, 0xff, 0xff, 0x7f, 4, 0, 0, 0][..]);
+    /// assert!(codec.decode(&mut buf).is_err());
+    /// assert!(codec.decode(&mut buf).is_err()); // the bytes that follow are not a frame
+    /// ```
+    #[must_use]
+    pub fn with_max_skip(mut self, max: u64) -> Self {
+        self.frames.set_max_skip(max);
+        self
+    }
+
     /// The largest frame this codec reads or writes, in bytes.
     pub fn max_frame_len(&self) -> u32 {
         self.frames.max_frame_len()
@@ -82,12 +102,20 @@ impl Decoder for FrameCodec {
     type Error = Error;
 
     fn decode(&mut self, src: &mut BytesMut) -> Result<Option<BytesMut>> {
-        if let Next::Skip(left) = self.frames.next() {
-            let n = usize::try_from(left).unwrap_or(usize::MAX).min(src.len());
-            src.advance(n);
-            self.frames.skipped(n as u64);
-            if (n as u64) < left {
-                return Ok(None);
+        match self.frames.next() {
+            Next::Prefix => {}
+            Next::Skip(left) => {
+                let n = usize::try_from(left).unwrap_or(usize::MAX).min(src.len());
+                src.advance(n);
+                self.frames.skipped(n as u64);
+                if (n as u64) < left {
+                    return Ok(None);
+                }
+            }
+            Next::Lost => {
+                // Nothing that follows is known to be a frame: drop it, as it arrives.
+                src.clear();
+                return Err(FrameDecoder::out_of_sync());
             }
         }
         let Some(prefix) = src.first_chunk::<PREFIX_LEN>() else {
@@ -245,6 +273,14 @@ impl<T, F: Format, S: ?Sized> KimeraCodec<T, F, S> {
     #[must_use]
     pub fn with_max_frame_len(mut self, max: u32) -> Self {
         self.frames = self.frames.with_max_frame_len(max);
+        self
+    }
+
+    /// Skips a refused frame only if it is at most `max` bytes long
+    /// ([`FrameCodec::with_max_skip`]).
+    #[must_use]
+    pub fn with_max_skip(mut self, max: u64) -> Self {
+        self.frames = self.frames.with_max_skip(max);
         self
     }
 

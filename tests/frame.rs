@@ -90,19 +90,32 @@ fn an_oversized_frame_is_refused_before_allocation_and_skipped() {
     let mut reader = FrameReader::new(&stream[..]).with_max_frame_len(100);
     let err = reader.read::<Ping>().unwrap_err();
     assert!(
-        matches!(err.kind(), ErrorKind::LimitExceeded { max: 100, .. }),
+        matches!(
+            err.kind(),
+            ErrorKind::FrameTooLong {
+                len: 1000,
+                max: 100,
+                in_sync: true
+            }
+        ),
         "{err}"
     );
     assert!(reader.is_in_sync());
     assert_eq!(reader.read::<Ping>().unwrap(), Some(Ping { seq: 9 }));
 
-    // A forged length of 4 GiB with nothing behind it: refused, nothing allocated.
-    let forged = u32::MAX.to_le_bytes();
-    let err = FrameReader::new(&forged[..]).read::<Ping>().unwrap_err();
-    assert!(
-        matches!(err.kind(), ErrorKind::LimitExceeded { .. }),
-        "{err}"
+    // A forged length of 4 GiB: refused, nothing allocated, and not skipped: the reader is
+    // out of sync rather than swallowing what follows.
+    let mut forged = u32::MAX.to_le_bytes().to_vec();
+    forged.extend_from_slice(&frame(b"the next request"));
+    let mut reader = FrameReader::new(&forged[..]);
+    let err = reader.read::<Ping>().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a frame of 4294967295 bytes is over the maximum of 16777216 bytes, and too long to skip: the stream is out of sync"
     );
+    assert!(!reader.is_in_sync());
+    assert!(reader.read_frame().is_err(), "out of sync stays an error");
+    assert_eq!(reader.get_ref().len(), forged.len() - 4, "nothing skipped");
     // Under the maximum but longer than the stream: truncated, with only the bytes sent read.
     let mut short = (1_000_000u32).to_le_bytes().to_vec();
     short.extend_from_slice(b"abc");
@@ -239,18 +252,36 @@ mod codec {
 
     #[test]
     fn oversized_truncated_and_bad_frames_are_errors() {
-        let mut codec = FrameCodec::new().with_max_frame_len(16);
+        let mut codec = FrameCodec::new().with_max_frame_len(16).with_max_skip(100);
         let mut buf = BytesMut::from(&100u32.to_le_bytes()[..]);
         let err = codec.decode(&mut buf).unwrap_err();
         assert!(
-            matches!(err.kind(), ErrorKind::LimitExceeded { max: 16, .. }),
+            matches!(
+                err.kind(),
+                ErrorKind::FrameTooLong {
+                    len: 100,
+                    max: 16,
+                    in_sync: true
+                }
+            ),
             "{err}"
         );
         // The oversized frame is skipped as it arrives, then the next one reads.
         buf.extend_from_slice(&[0; 100]);
         buf.extend_from_slice(&frame(b"ok"));
         assert_eq!(&codec.decode(&mut buf).unwrap().unwrap()[..], b"ok");
+        // One beyond the skip budget: every later decode fails, even of a good frame.
+        buf.extend_from_slice(&101u32.to_le_bytes());
+        buf.extend_from_slice(&frame(b"ok"));
+        let err = codec.decode(&mut buf).unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::FrameTooLong { in_sync: false, .. }),
+            "{err}"
+        );
+        assert!(codec.decode(&mut buf).is_err());
+        assert!(buf.is_empty(), "what follows is dropped, not buffered");
 
+        let mut codec = FrameCodec::new();
         let mut buf = BytesMut::from(&frame(b"cut off")[..5]);
         assert_eq!(codec.decode(&mut buf).unwrap(), None);
         let err = codec.decode_eof(&mut buf).unwrap_err();
@@ -347,4 +378,103 @@ fn envelopes_without_a_checksum_read_when_allowed() {
     );
     let mut reader = FrameReader::new(&stream[..]).without_checksum();
     assert_eq!(reader.read::<Ping>().unwrap(), Some(Ping { seq: 4 }));
+}
+
+/// A server as one would write it on `FrameReader`, trusting `is_in_sync`: it answers each
+/// frame (an error with a `Note` saying what was wrong) and reads on while the reader is in
+/// sync, closing the connection when it is not.
+fn serve_trusting_in_sync(listener: std::net::TcpListener) {
+    for socket in listener.incoming() {
+        let socket = socket.unwrap();
+        std::thread::spawn(move || {
+            let mut replies = FrameWriter::binary(socket.try_clone().unwrap());
+            let mut requests = FrameReader::new(socket)
+                .with_max_frame_len(1024)
+                .with_max_skip(64 << 10);
+            loop {
+                match requests.read::<Ping>() {
+                    Ok(Some(ping)) => replies.write(&ping).unwrap(),
+                    Ok(None) => return,
+                    Err(err) => {
+                        let _ = replies.write(&Note {
+                            text: err.to_string(),
+                        });
+                        if !requests.is_in_sync() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// Over real loopback sockets: a client whose prefix claims 2 GiB is told so and cut off at
+/// once (its next request is not swallowed as the rest of the frame, nor waited for), one
+/// that sends a frame just over the maximum is told so and served on, and well-behaved
+/// clients beside them get every reply.
+#[test]
+fn a_hostile_prefix_over_tcp_closes_its_connection_and_spares_the_others() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || serve_trusting_in_sync(listener));
+    let connect = || {
+        let socket = TcpStream::connect(addr).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        socket
+    };
+    let ping = |seq| frame(&kimera::binary::to_vec(&Ping { seq }).unwrap());
+
+    let good: Vec<_> = (0..4)
+        .map(|c| {
+            let mut socket = connect();
+            std::thread::spawn(move || {
+                let mut replies = FrameReader::new(socket.try_clone().unwrap());
+                for n in 0..50 {
+                    let seq = c * 1000 + n;
+                    socket.write_all(&ping(seq)).unwrap();
+                    assert_eq!(replies.read::<Ping>().unwrap(), Some(Ping { seq }));
+                }
+            })
+        })
+        .collect();
+
+    // 2 GiB claimed, then a real request: refused and closed, the request never answered (a
+    // reader that skipped would take it as the rest of the frame, and wait for 2 GiB).
+    let mut hostile = connect();
+    let started = Instant::now();
+    hostile.write_all(&[0xff, 0xff, 0xff, 0x7f]).unwrap();
+    let mut replies = FrameReader::new(hostile.try_clone().unwrap());
+    let note = replies.read::<Note>().unwrap().expect("a reply");
+    assert_eq!(
+        note.text,
+        "a frame of 2147483647 bytes is over the maximum of 1024 bytes, and too long to skip: the stream is out of sync"
+    );
+    // Sent after the server closed, the request may be refused by a reset.
+    let _ = hostile.write_all(&ping(1));
+    let mut rest = Vec::new();
+    match hostile.read_to_end(&mut rest) {
+        Ok(_) => assert!(rest.is_empty(), "nothing more: the connection is closed"),
+        Err(err) => assert_eq!(err.kind(), std::io::ErrorKind::ConnectionReset, "{err}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(5), "closed at once");
+
+    // Just over the maximum, within the skip budget: told so, then served on.
+    let mut clumsy = connect();
+    clumsy.write_all(&frame(&[0; 2000])).unwrap();
+    clumsy.write_all(&ping(2)).unwrap();
+    let mut replies = FrameReader::new(clumsy.try_clone().unwrap());
+    let note = replies.read::<Note>().unwrap().expect("a reply");
+    assert!(note.text.ends_with("and is skipped"), "{}", note.text);
+    assert_eq!(replies.read::<Ping>().unwrap(), Some(Ping { seq: 2 }));
+
+    for client in good {
+        client.join().expect("every good client is answered");
+    }
 }

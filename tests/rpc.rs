@@ -170,7 +170,10 @@ async fn bad_frames_are_answered_or_closed_and_the_server_goes_on() {
     let replies = replies_until_closed(socket).await;
     assert_eq!(replies.len(), 1);
     assert!(
-        is_bad_request(&replies[0], "size limit of 65536 exceeded"),
+        is_bad_request(
+            &replies[0],
+            "a frame of 1073741824 bytes is over the maximum of 65536 bytes, and too long to skip"
+        ),
         "{:?}",
         replies[0]
     );
@@ -185,7 +188,7 @@ async fn bad_frames_are_answered_or_closed_and_the_server_goes_on() {
     let replies = replies_until_closed(socket).await;
     assert_eq!(replies.len(), 1);
     assert!(
-        is_bad_request(&replies[0], "size limit"),
+        is_bad_request(&replies[0], "over the maximum of 65536 bytes"),
         "{:?}",
         replies[0]
     );

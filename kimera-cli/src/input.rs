@@ -101,7 +101,11 @@ impl Input {
         let mut whole = head.as_slice().chain(reader);
         match kind {
             Kind::Frames => {
-                let mut frames = FrameReader::new(whole).with_max_frame_len(max_frame_len);
+                // A file, not a peer: an oversized frame is skipped whatever its length, so
+                // that the frames after it are still read.
+                let mut frames = FrameReader::new(whole)
+                    .with_max_frame_len(max_frame_len)
+                    .with_max_skip(u64::MAX);
                 // Where the next frame starts, while known: a refused frame is skipped by a
                 // length this side does not see.
                 let mut at = Some(0u64);

@@ -179,6 +179,25 @@ pub enum ErrorKind {
         /// How many.
         count: u64,
     },
+    /// A frame's length prefix claims more than the reader's maximum. Nothing was allocated
+    /// for it. A claim the reader can skip leaves it in sync (the next read starts at the
+    /// next frame); a longer one, more than the reader will discard unread, leaves it out of
+    /// sync: close the connection.
+    #[error(
+        "a frame of {len} bytes is over the maximum of {max} bytes{}",
+        match .in_sync {
+            true => ", and is skipped",
+            false => ", and too long to skip: the stream is out of sync",
+        }
+    )]
+    FrameTooLong {
+        /// The length the prefix claims.
+        len: u64,
+        /// The reader's maximum.
+        max: u64,
+        /// Whether the reader skips the frame and stays usable.
+        in_sync: bool,
+    },
     /// The input exceeds a configured [`Limits`](crate::Limits) bound.
     #[error("{limit} limit of {max} exceeded")]
     LimitExceeded {
@@ -432,6 +451,7 @@ impl ErrorKind {
             ErrorKind::ChecksumMissing { .. } => "ChecksumMissing",
             ErrorKind::Truncated { .. } => "Truncated",
             ErrorKind::TrailingBytes { .. } => "TrailingBytes",
+            ErrorKind::FrameTooLong { .. } => "FrameTooLong",
             ErrorKind::LimitExceeded { .. } => "LimitExceeded",
             ErrorKind::Data { .. } => "Data",
             ErrorKind::Encode { .. } => "Encode",

@@ -45,6 +45,11 @@ use serde::Serialize;
 /// The largest frame readers and writers accept unless told otherwise: 16 MiB.
 pub const DEFAULT_MAX_FRAME_LEN: u32 = 16 << 20;
 
+/// The longest refused frame a reader discards unread to carry on with the next one, unless
+/// told otherwise: 64 MiB. A prefix claiming more (a forged `ff ff ff 7f`, 2 GiB) leaves the
+/// reader out of sync at once, instead of swallowing what the peer sends next.
+pub const DEFAULT_MAX_SKIP: u64 = 64 << 20;
+
 /// The length prefix: 4 bytes, little-endian.
 pub const PREFIX_LEN: usize = 4;
 
@@ -240,6 +245,26 @@ impl<R: Read> FrameReader<R> {
         self
     }
 
+    /// Skips a refused frame (one over the maximum length) only if it is at most `max` bytes
+    /// long; a longer one leaves the reader out of sync (default [`DEFAULT_MAX_SKIP`]; `0`
+    /// never skips).
+    ///
+    /// ```
+    /// use kimera::frame::FrameReader;
+    /// use kimera::ErrorKind;
+    ///
+    /// let forged = [0xff, 0xff, 0xff, 0x7f, 1, 2, 3];
+    /// let mut reader = FrameReader::new(&forged[..]).with_max_skip(1 << 20);
+    /// let err = reader.read_frame().unwrap_err();
+    /// assert!(matches!(err.kind(), ErrorKind::FrameTooLong { len: 0x7fff_ffff, in_sync: false, .. }));
+    /// assert!(!reader.is_in_sync());
+    /// ```
+    #[must_use]
+    pub fn with_max_skip(mut self, max: u64) -> Self {
+        self.frames.set_max_skip(max);
+        self
+    }
+
     /// Also reads binary envelopes written without a checksum
     /// (`FrameWriter::new(w, Binary::new().without_checksum())`) in [`read`](Self::read).
     #[cfg(feature = "binary")]
@@ -322,11 +347,7 @@ impl<R: Read> FrameReader<R> {
     /// Reads the next frame into `buf`; `false` at a clean end of stream.
     fn next_frame(&mut self) -> Result<bool> {
         if !self.in_sync {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the frame stream is out of sync after a truncated frame or an I/O error",
-            )
-            .into());
+            return Err(FrameDecoder::out_of_sync());
         }
         if let Next::Skip(left) = self.frames.next() {
             // Resumable: what an interrupted skip consumed is not skipped again.
@@ -356,8 +377,12 @@ impl<R: Read> FrameReader<R> {
                 return Err(self.frames.truncated(got as u64));
             }
         }
-        // Refused from its prefix, the frame is skipped by the next read: still in sync.
-        let len = self.frames.prefix(prefix)?;
+        // Refused from its prefix, the frame is skipped by the next read, still in sync, unless
+        // it is too long to skip.
+        let len = self
+            .frames
+            .prefix(prefix)
+            .inspect_err(|_| self.in_sync = self.frames.next() != Next::Lost)?;
         // Not in sync until this frame has been read whole.
         self.in_sync = false;
         self.buf.clear();
@@ -378,8 +403,8 @@ impl<R: Read> FrameReader<R> {
         Ok(true)
     }
 
-    /// Whether the reader knows where the next frame starts: true except after a truncated
-    /// frame or an I/O error, after which every read fails.
+    /// Whether the reader knows where the next frame starts: true except after a frame too
+    /// long to skip, a truncated frame or an I/O error, after which every read fails.
     pub fn is_in_sync(&self) -> bool {
         self.in_sync
     }
@@ -402,6 +427,11 @@ impl<R: Read> FrameReader<R> {
     /// The largest frame this reader reads, in bytes.
     pub fn max_frame_len(&self) -> u32 {
         self.frames.max_frame_len()
+    }
+
+    /// The longest refused frame this reader skips, in bytes.
+    pub fn max_skip(&self) -> u64 {
+        self.frames.max_skip()
     }
 }
 
