@@ -47,6 +47,11 @@ impl From<Conflicts> for crate::Error {
 /// Why an envelope found no type to decode it as, in [`decode_any`](super::decode_any) or a
 /// [`Dispatcher`](super::Dispatcher).
 ///
+/// Its message (`{}`) names the envelope's type (quoted within a bound) and no other, so that
+/// a server can send it to a peer without listing the program's types; the alternate form
+/// (`{:#}`, through [`kimera::Error`](crate::Error) too) adds the types the registry or the
+/// dispatcher knows, for logs, at most 64 of them. The fields hold the full lists.
+///
 /// ```
 /// use kimera::registry::{self, LookupError};
 ///
@@ -55,6 +60,8 @@ impl From<Conflicts> for crate::Error {
 ///     Some(LookupError::UnknownType { found, .. }) => assert_eq!(found, "tuple<u8>"),
 ///     other => panic!("{other:?}"),
 /// }
+/// assert_eq!(err.to_string(), "no registered type is named `tuple<u8>`");
+/// assert!(format!("{err:#}").starts_with("no registered type is named `tuple<u8>` (registered: "));
 /// # Ok::<(), kimera::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,24 +100,31 @@ pub enum LookupError {
 
 impl fmt::Display for LookupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            LookupError::UnknownType { found, known } => {
-                write!(f, "no registered type is named `{found}` (registered: {})", List(known))
-            }
-            LookupError::NoHandler { type_name, handled } => write!(
-                f,
-                "no handler for `{type_name}` in this dispatcher (it handles: {})",
-                List(handled)
+        let (message, names) = match self {
+            LookupError::UnknownType { found, known } => (
+                format!("no registered type is named `{found}`"),
+                Some(("registered", known)),
             ),
-            LookupError::AmbiguousType { type_name, claimants } => write!(
-                f,
-                "`{type_name}` is claimed by several registered types: {}",
-                List(claimants)
+            LookupError::NoHandler { type_name, handled } => (
+                format!("no handler for `{type_name}` in this dispatcher"),
+                Some(("it handles", handled)),
             ),
-            LookupError::NotDecodable { type_name, rust_type } => write!(
-                f,
-                "`{type_name}` ({rust_type}) is registered but cannot be decoded through the registry: it needs `Serialize + DeserializeOwned + Send + 'static`"
+            LookupError::AmbiguousType {
+                type_name,
+                claimants,
+            } => (
+                format!("`{type_name}` is claimed by several registered types"),
+                Some(("claimed by", claimants)),
             ),
+            LookupError::NotDecodable { type_name, rust_type } => (
+                format!("`{type_name}` ({rust_type}) is registered but cannot be decoded through the registry: it needs `Serialize + DeserializeOwned + Send + 'static`"),
+                None,
+            ),
+        };
+        f.write_str(&message)?;
+        match names {
+            Some((label, names)) if f.alternate() => write!(f, " ({label}: {})", List(names)),
+            _ => Ok(()),
         }
     }
 }
@@ -123,14 +137,50 @@ impl From<LookupError> for crate::Error {
     }
 }
 
-/// Names for messages: `a, b, c`, or `none`.
+/// Names for messages: `a, b, c`, or `none`; at most [`List::MAX`], then how many more.
 struct List<'a>(&'a [String]);
+
+impl List<'_> {
+    const MAX: usize = 64;
+}
 
 impl fmt::Display for List<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
             [] => f.write_str("none"),
-            names => f.write_str(&names.join(", ")),
+            names if names.len() <= Self::MAX => f.write_str(&names.join(", ")),
+            names => write!(
+                f,
+                "{} and {} more",
+                names[..Self::MAX].join(", "),
+                names.len() - Self::MAX
+            ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_no_other_type_and_logs_a_bounded_list() {
+        let known: Vec<String> = (0..1000).map(|i| format!("app.Type{i}")).collect();
+        let err = LookupError::UnknownType {
+            found: "app.Nope".into(),
+            known,
+        };
+        assert_eq!(err.to_string(), "no registered type is named `app.Nope`");
+        let logged = format!("{err:#}");
+        assert!(logged.contains("app.Type63 and 936 more)"), "{logged}");
+        assert!(!logged.contains("app.Type64,"), "{logged}");
+        let err = crate::Error::from(LookupError::NoHandler {
+            type_name: "app.Nope".into(),
+            handled: vec!["app.A".into()],
+        });
+        assert_eq!(
+            format!("{err:#}"),
+            "no handler for `app.Nope` in this dispatcher (it handles: app.A)"
+        );
     }
 }
