@@ -1,6 +1,7 @@
 //! The RPC example's server over real loopback sockets: many concurrent clients get the right
 //! reply to every request, and connections sending garbage, oversized or truncated frames are
-//! answered or closed cleanly while the others keep being served.
+//! answered or closed cleanly while the others keep being served; and a soak of a thousand
+//! connections, a share of them hostile, in bounded time and memory.
 
 #[path = "../examples/support/rpc.rs"]
 mod rpc;
@@ -240,4 +241,145 @@ async fn bad_frames_are_answered_or_closed_and_the_server_goes_on() {
         "rpc: {bad_frames} bad frames on 4 connections answered or closed; {served} requests \
          of 8 good clients served meanwhile"
     );
+}
+
+/// The process's resident memory at its peak so far, in KiB (Linux), if the system says.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// What one soak connection did, by kind.
+#[derive(Default)]
+struct Soak {
+    answered: u64,
+    refused: u64,
+    closed: u64,
+}
+
+/// One of the soak test's misbehaving connections: `kind` 0 dribbles a frame (slowloris), 1
+/// claims an oversized frame, 2 sends garbage, 3 sends a request and half-closes.
+async fn hostile_client(addr: SocketAddr, kind: u64, seed: u64) -> Soak {
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    let mut soak = Soak::default();
+    match kind {
+        0 => {
+            // A 100-byte frame, a byte at a time, then gone before it is whole.
+            socket.write_all(&100u32.to_le_bytes()).await.unwrap();
+            for _ in 0..10 {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if socket.write_all(&[0]).await.is_err() {
+                    break;
+                }
+            }
+            return soak;
+        }
+        1 => {
+            socket.write_all(&(1u32 << 20).to_le_bytes()).await.unwrap();
+            let _ = socket.write_all(&[7; 4096]).await;
+        }
+        2 => {
+            let garbage: Vec<u8> = (0..200u64)
+                .map(|i| {
+                    (seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(i.wrapping_mul(1442695040888963407))
+                        >> 33) as u8
+                })
+                .collect();
+            let _ = socket.write_all(&garbage).await;
+            let _ = socket.shutdown().await;
+        }
+        _ => {
+            let (frame, expected) = request(seed, 0);
+            socket.write_all(&frame).await.unwrap();
+            socket.shutdown().await.unwrap();
+            let replies = replies_until_closed(socket).await;
+            assert_eq!(
+                replies,
+                [expected],
+                "a half-closed client's request is answered"
+            );
+            soak.answered += 1;
+            soak.closed += 1;
+            return soak;
+        }
+    }
+    let replies = replies_until_closed(socket).await;
+    assert!(replies.len() <= 2, "{replies:?}");
+    soak.refused += replies
+        .iter()
+        .filter(|r| matches!(r.result, Err(RpcError::BadRequest { .. })))
+        .count() as u64;
+    soak.closed += 1;
+    soak
+}
+
+/// A thousand connections over loopback, at most 200 at a time, four in ten of them hostile
+/// (slowloris, oversized frames, garbage, half-closed sockets): every well-behaved request is
+/// answered, every hostile connection is refused or closed, and memory stays bounded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_connections_a_share_of_them_hostile() {
+    const CONNECTIONS: u64 = 1000;
+    const GOOD_REQUESTS: u64 = 5;
+    let addr = start_server().await;
+    let before = peak_rss_kib();
+    let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(200));
+    let tasks: Vec<_> = (0..CONNECTIONS)
+        .map(|i| {
+            let slots = slots.clone();
+            tokio::spawn(async move {
+                let _slot = slots.acquire_owned().await.unwrap();
+                match i % 10 {
+                    kind @ 0..=3 => (false, hostile_client(addr, kind, i).await),
+                    _ => {
+                        let socket = TcpStream::connect(addr).await.unwrap();
+                        let (read, mut write) = socket.into_split();
+                        let mut replies =
+                            FramedRead::new(read, KimeraCodec::<Response, Binary>::binary());
+                        for n in 0..GOOD_REQUESTS {
+                            let (frame, expected) = request(2000 + i, n);
+                            write.write_all(&frame).await.unwrap();
+                            assert_eq!(replies.next().await.unwrap().unwrap(), expected);
+                        }
+                        let soak = Soak {
+                            answered: GOOD_REQUESTS,
+                            ..Soak::default()
+                        };
+                        (true, soak)
+                    }
+                }
+            })
+        })
+        .collect();
+    let results = tokio::time::timeout(
+        Duration::from_secs(120),
+        futures_util::future::join_all(tasks),
+    )
+    .await
+    .expect("the soak ends within two minutes");
+    let (mut good, mut answered, mut refused, mut closed) = (0, 0, 0, 0);
+    for result in results {
+        let (is_good, soak) = result.expect("no client failed");
+        good += u64::from(is_good);
+        answered += soak.answered;
+        refused += soak.refused;
+        closed += soak.closed;
+    }
+    assert_eq!(good, CONNECTIONS * 6 / 10);
+    assert_eq!(answered, good * GOOD_REQUESTS + CONNECTIONS / 10);
+    // Oversized and garbage connections are each told why (garbage whose first four bytes
+    // are a short length may instead be cut off), and closed with the half-closed ones.
+    assert!(refused >= CONNECTIONS / 10, "{refused} refusals");
+    assert_eq!(closed, 3 * CONNECTIONS / 10);
+    if let (Some(before), Some(after)) = (before, peak_rss_kib()) {
+        let grown = after.saturating_sub(before);
+        assert!(grown < 64 << 10, "peak memory grew by {grown} KiB");
+        eprintln!(
+            "rpc soak: {CONNECTIONS} connections, {answered} requests answered, {refused} \
+             hostile frames refused, {closed} hostile connections closed; peak RSS {after} KiB \
+             (+{grown} KiB)"
+        );
+    }
 }
