@@ -412,6 +412,25 @@ pub fn encode_error<T: KimeraHandler + ?Sized>(
     }
 }
 
+/// `message` and `path` of an error of a module built on the core (the Python format's, say),
+/// bounded as a data error's are: a run quoted from the input (between backticks or double
+/// quotes) keeps its start and says how long it was.
+///
+/// ```
+/// use kimera_core::envelope::bounded_message;
+///
+/// let huge = "x".repeat(1 << 20);
+/// let (message, path) = bounded_message(format_args!("unknown key `{huge}`"), format_args!("$[\"{huge}\"]"));
+/// assert!(message.len() < 200 && path.len() < 200, "{message} {path}");
+/// assert!(message.ends_with(&format!("… ({} bytes)`", 1 << 20)));
+/// ```
+pub fn bounded_message(message: impl ToString, path: impl ToString) -> (String, String) {
+    (
+        bounded(message.to_string(), MESSAGE_MAX),
+        bounded(path.to_string(), PATH_MAX),
+    )
+}
+
 /// The most of a message and of a field path an error keeps (a path holds map keys).
 const MESSAGE_MAX: usize = 1024;
 const PATH_MAX: usize = 160;

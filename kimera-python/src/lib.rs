@@ -231,13 +231,10 @@ impl From<WireError> for Error {
     }
 }
 
-/// An error at `path` (`$`, `$[2]`, `$["key"]`).
+/// An error at `path` (`$`, `$[2]`, `$["key"]`), bounded however much of the input it quotes.
 fn error(path: &str, message: impl Into<String>) -> Error {
-    WireError {
-        path: path.to_owned(),
-        message: message.into(),
-    }
-    .into()
+    let (message, path) = kimera_core::envelope::bounded_message(message.into(), path);
+    WireError { path, message }.into()
 }
 
 /// Runs `f` with `segment` appended to `path`.
