@@ -118,12 +118,12 @@ impl History {
     /// build does not read. The entries themselves are checked by [`check`](History::check).
     pub fn from_json(text: &str) -> Result<History> {
         let file: File = serde_json::from_str(text).map_err(|err| ErrorKind::BadSchema {
-            context: "history".to_owned(),
-            reason: format!("the file is not a schema history ({err})"),
+            context: "file".to_owned(),
+            reason: format!("it is not a schema history file ({err})"),
         })?;
         if file.kimera_schema_history != LAYOUT {
             return Err(ErrorKind::BadSchema {
-                context: "history".to_owned(),
+                context: "file".to_owned(),
                 reason: format!(
                     "its layout is version {}, and this build reads version {LAYOUT}",
                     file.kimera_schema_history

@@ -30,6 +30,13 @@
 //! assert_eq!(line["required"], serde_json::json!(["sku", "qty"]));
 //! ```
 //!
+//! The schema is of one build's shape, and closed: a field a newer build added fails
+//! validation against an older build's schema, although the older build reads the value (it
+//! skips the field). Validate a document with the schema of the build that wrote it, which a
+//! schema history records for every shape (`kimera schemas show NAME --json-schema`). It
+//! describes what is written, too, where a reader accepts more: chrono's `DateTime<Utc>` is
+//! written with `Z`, and read with any offset.
+//!
 //! Numbers outside what JSON Schema validators hold exactly (`u128`, `i128`) are described as
 //! integers without bounds; text forms (chrono's, `Uuid`'s) by a `pattern`, and foreign text
 //! by a `format` where JSON Schema has one (`uuid`, `ipv4`, `ipv6`, `uri`; validators check

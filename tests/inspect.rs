@@ -444,3 +444,80 @@ fn header_and_sizes() {
     ));
     assert!(Envelope::parse(b"not an envelope").is_err());
 }
+
+/// A JSON envelope carries no fingerprint: of the schemas recorded for its name and version
+/// (a history keeps every shape a version has had), the newest that reads it is used.
+#[test]
+fn a_json_envelope_is_read_with_the_schema_of_its_version_that_fits() {
+    mod older {
+        use super::*;
+        #[derive(Serialize, Deserialize, Kimera)]
+        #[kimera(name = "ops.Shard", register = false)]
+        pub struct Shard {
+            pub id: u32,
+            pub legacy: String,
+        }
+    }
+    mod newer {
+        use super::*;
+        #[derive(Serialize, Deserialize, Kimera)]
+        #[kimera(name = "ops.Shard", register = false)]
+        pub struct Shard {
+            pub id: u32,
+            #[serde(default)]
+            pub region: String,
+        }
+    }
+    let mut schemas = Schemas::new();
+    schemas.insert(Document::of::<older::Shard>()).unwrap();
+    schemas.insert(Document::of::<newer::Shard>()).unwrap();
+    let old = older::Shard {
+        id: 7,
+        legacy: "x".into(),
+    };
+    let json = kimera::json::to_vec(&old).unwrap();
+    let binary = Envelope::parse(&json)
+        .unwrap()
+        .to_binary(&schemas, ToBinary::new())
+        .unwrap();
+    assert_eq!(binary, kimera::binary::to_vec(&old).unwrap());
+    let new = newer::Shard {
+        id: 8,
+        region: "eu".into(),
+    };
+    let json = kimera::json::to_vec(&new).unwrap();
+    assert_eq!(
+        Envelope::parse(&json)
+            .unwrap()
+            .to_json(&schemas, false)
+            .unwrap(),
+        json
+    );
+    // Neither fits: the newest one's error.
+    let other = br#"{"kimera":1,"type":"ops.Shard","version":1,"value":{"id":"nine"}}"#;
+    let err = Envelope::parse(other)
+        .unwrap()
+        .to_json(&schemas, false)
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Data { .. }), "{err}");
+}
+
+/// A schema of shapes only JSON holds is refused by name, not walked as if binary held it.
+#[test]
+fn a_json_only_schema_is_unsupported() {
+    #[derive(Serialize, Deserialize, Kimera)]
+    #[kimera(name = "ops.Tagged", register = false)]
+    #[serde(tag = "kind")]
+    enum Tagged {
+        On { level: u8 },
+    }
+    let schemas = Schemas::new()
+        .with_document(Document::of::<Tagged>())
+        .unwrap();
+    let json = kimera::json::to_vec(&Tagged::On { level: 3 }).unwrap();
+    let err = Envelope::parse(&json)
+        .unwrap()
+        .to_json(&schemas, false)
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Unsupported(_)), "{err}");
+}

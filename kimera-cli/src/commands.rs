@@ -10,6 +10,29 @@ use serde_json::value::RawValue;
 use crate::input::{Input, Item, Kind};
 use crate::Outcome;
 
+/// Prints a line on standard output, as `println!` does, except that a reader gone away
+/// (`kimera verify big.frames | head -1`) ends the command quietly, as Unix tools end.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::commands::say(format_args!($($arg)*))
+    };
+}
+
+pub fn say(line: std::fmt::Arguments<'_>) {
+    if let Err(err) = writeln!(io::stdout().lock(), "{line}") {
+        gone(&err);
+        eprintln!("kimera: cannot write the output: {err}");
+        std::process::exit(2);
+    }
+}
+
+/// Ends the command quietly if `err` says standard output's reader has gone away.
+fn gone(err: &io::Error) {
+    if err.kind() == io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+}
+
 /// Settings every command shares.
 pub struct Options<'a> {
     pub json: bool,
@@ -56,6 +79,9 @@ struct Report<'a> {
     schema_known: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     value: Option<Box<RawValue>>,
+    /// Why a JSON value is shown as written, not checked against the writer's schema.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unchecked: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     schema: Option<kimera::schema::document::Document>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -73,6 +99,30 @@ fn backend_name(backend: Backend) -> &'static str {
     match backend {
         Backend::Json => "json",
         Backend::Binary => "binary",
+    }
+}
+
+/// Why a JSON value is shown as written: no schema to check it against.
+const NO_SCHEMA: &str = "the writer's schema is not known (give --schemas to check it)";
+/// Why a JSON value is shown as written: a schema with shapes the conversions cannot walk.
+const JSON_ONLY: &str = "its schema has shapes only JSON holds, which kimera does not check";
+
+/// Whether `err` says the writer's schema has shapes only JSON holds.
+fn json_only(err: &kimera::Error) -> bool {
+    matches!(err.kind(), kimera::ErrorKind::Unsupported(_))
+}
+
+/// The value of a JSON envelope as its text holds it, not checked against a schema.
+fn as_written(report: &mut Report<'_>, envelope: &Envelope<'_>, why: &'static str) {
+    match std::str::from_utf8(envelope.body())
+        .map_err(|err| err.to_string())
+        .and_then(|text| RawValue::from_string(text.to_owned()).map_err(|err| err.to_string()))
+    {
+        Ok(value) => {
+            report.value = Some(value);
+            report.unchecked = Some(why);
+        }
+        Err(error) => report.error = Some(error),
     }
 }
 
@@ -121,8 +171,8 @@ pub fn inspect(
             }
         })
         .map_err(|err| format!("{}: {err}", input.name))?;
-    out.flush().map_err(|err| err.to_string())?;
-    if let Some(err) = write_failed {
+    if let Some(err) = out.flush().err().or(write_failed) {
+        gone(&err);
         return Err(format!("cannot write the output: {err}"));
     }
     Ok(if failed { Outcome::Failed } else { Outcome::Ok })
@@ -146,6 +196,7 @@ fn describe<'a>(
         sizes: None,
         schema_known: false,
         value: None,
+        unchecked: None,
         schema: None,
         error: None,
     };
@@ -175,15 +226,20 @@ fn describe<'a>(
         trailer,
     });
     report.schema_known = envelope.writer_schema(schemas).is_some();
-    if report.schema_known {
-        match envelope
-            .to_json(schemas, pretty)
-            .map_err(|e| e.to_string())
-            .and_then(|j| value_of(&j))
-        {
+    let converted = report
+        .schema_known
+        .then(|| envelope.to_json(schemas, pretty));
+    // JSON describes itself: where it cannot be checked, its value is shown as written.
+    let json = envelope.backend() == Backend::Json;
+    match converted {
+        Some(Ok(json)) => match value_of(&json) {
             Ok(value) => report.value = Some(value),
             Err(error) => report.error = Some(error),
-        }
+        },
+        Some(Err(err)) if json && json_only(&err) => as_written(&mut report, &envelope, JSON_ONLY),
+        Some(Err(err)) => report.error = Some(err.to_string()),
+        None if json => as_written(&mut report, &envelope, NO_SCHEMA),
+        None => {}
     }
     report.type_name = Some(envelope.header().type_name.to_string());
     report.origins = envelope.origins().map(str::to_owned);
@@ -226,6 +282,9 @@ fn print_human(out: &mut impl Write, report: &Report<'_>) -> io::Result<()> {
     }
     if let Some(value) = &report.value {
         writeln!(out, "  value        {}", value.get().replace('\n', "\n  "))?;
+        if let Some(why) = report.unchecked {
+            writeln!(out, "  checked      no: {why}")?;
+        }
     } else if report.backend.is_some() && !report.schema_known {
         writeln!(
             out,
@@ -243,15 +302,65 @@ fn print_human(out: &mut impl Write, report: &Report<'_>) -> io::Result<()> {
     Ok(())
 }
 
-/// Where `convert` writes: a file, or standard output.
-fn output(path: Option<&Path>) -> Result<Box<dyn Write>, String> {
-    Ok(match path {
-        Some(path) if path != Path::new("-") => Box::new(io::BufWriter::new(
-            std::fs::File::create(path)
-                .map_err(|err| format!("cannot create {}: {err}", path.display()))?,
-        )),
-        _ => Box::new(io::BufWriter::new(io::stdout().lock())),
-    })
+/// Where `convert` writes: standard output, or a file written in full beside its path and
+/// renamed over it only once the conversion has succeeded, so that a failure leaves a file
+/// already there (the input itself, say) as it was.
+struct Output {
+    writer: Box<dyn Write>,
+    /// The file being written, and the path it is renamed to.
+    file: Option<(PathBuf, PathBuf)>,
+}
+
+impl Output {
+    fn create(path: Option<&Path>) -> Result<Output, String> {
+        let Some(path) = path.filter(|p| *p != Path::new("-")) else {
+            return Ok(Output {
+                writer: Box::new(io::BufWriter::new(io::stdout().lock())),
+                file: None,
+            });
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| format!("{}: the output must name a file", path.display()))?;
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(format!(".kimera-convert-{}", std::process::id()));
+        let temp = path.with_file_name(temp_name);
+        let file = std::fs::File::create(&temp)
+            .map_err(|err| format!("cannot create {}: {err}", temp.display()))?;
+        Ok(Output {
+            writer: Box::new(io::BufWriter::new(file)),
+            file: Some((temp, path.to_owned())),
+        })
+    }
+
+    /// Puts the output in place if `complete`, else discards a file's.
+    fn finish(mut self, complete: bool) -> Result<(), String> {
+        let flushed = self.writer.flush();
+        drop(self.writer);
+        let Some((temp, path)) = self.file else {
+            return flushed.map_err(|err| {
+                gone(&err);
+                format!("cannot write the output: {err}")
+            });
+        };
+        let placed = flushed
+            .map_err(|err| format!("cannot write {}: {err}", temp.display()))
+            .and_then(|()| match complete {
+                true => std::fs::rename(&temp, &path).map_err(|err| {
+                    format!(
+                        "cannot rename {} to {}: {err}",
+                        temp.display(),
+                        path.display()
+                    )
+                }),
+                false => Ok(()),
+            });
+        if !complete || placed.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        placed
+    }
 }
 
 pub fn convert(
@@ -264,69 +373,90 @@ pub fn convert(
     out: Option<&Path>,
 ) -> Result<Outcome, String> {
     let input = Input::new(input);
-    let mut out = output(out)?;
+    let to_file = out.filter(|p| *p != Path::new("-")).map(Path::to_owned);
+    let mut out = Output::create(out)?;
     let mut failure: Option<String> = None;
     let mut carried = 0;
-    let to = match with_schema {
-        true => ToBinary::new().with_schema(),
-        false => ToBinary::new(),
-    };
-    input
-        .for_each(options.max_frame_len, options.progress, |kind, item| {
-            if failure.is_some() {
-                // Nothing after a failure: the output would silently lack a value.
-                return;
-            }
-            let converted = match kind {
-                Kind::SnapshotFile | Kind::SnapshotDir => Err(format!(
-                    "convert reads envelopes and frame streams; {} is {} (inspect shows its value)",
-                    input.name,
-                    kind.describe()
-                )),
-                _ => item.envelope.clone().and_then(|bytes| {
-                    let envelope = Envelope::parse(bytes).map_err(|e| e.to_string())?;
-                    remember(&mut schemas, &mut carried, &envelope);
-                    match to_binary {
-                        true => envelope.to_binary(&schemas, to),
-                        false => envelope.to_json(&schemas, pretty),
-                    }
-                    .map_err(|e| e.to_string())
-                }),
-            };
-            let written = converted.and_then(|bytes| {
-                let framed = match kind {
-                    Kind::Frames => {
-                        let len = u32::try_from(bytes.len())
-                            .ok()
-                            .filter(|&len| len <= options.max_frame_len)
-                            .ok_or_else(|| {
-                                format!(
-                                    "the converted envelope is {} bytes, over the frame maximum of {}",
-                                    bytes.len(),
-                                    options.max_frame_len
-                                )
-                            })?;
-                        out.write_all(&len.to_le_bytes())
-                    }
-                    _ => Ok(()),
+    // A stream carries each type's schema once, as `FrameWriter::with_schemas` writes it.
+    let mut sent = std::collections::HashSet::new();
+    let walked = input.for_each(options.max_frame_len, options.progress, |kind, item| {
+        if failure.is_some() {
+            // Nothing after a failure: the output would silently lack a value.
+            return;
+        }
+        let converted = match kind {
+            Kind::SnapshotFile | Kind::SnapshotDir => Err(format!(
+                "convert reads envelopes and frame streams; {} is {} (inspect shows its value)",
+                input.name,
+                kind.describe()
+            )),
+            _ => item.envelope.clone().and_then(|bytes| {
+                let envelope = Envelope::parse(bytes).map_err(|e| e.to_string())?;
+                remember(&mut schemas, &mut carried, &envelope);
+                let schema = envelope.writer_schema(&schemas);
+                let carries = with_schema
+                    && (kind != Kind::Frames
+                        || sent.insert((
+                            schema.and_then(|doc| doc.fingerprint().ok()),
+                            schema.and_then(|doc| doc.origins()),
+                        )));
+                let to = match carries {
+                    true => ToBinary::new().with_schema(),
+                    false => ToBinary::new(),
                 };
-                framed
-                    .and_then(|()| out.write_all(&bytes))
-                    .map_err(|err| format!("cannot write the output: {err}"))
-            });
-            if let Err(error) = written {
-                failure = Some(format!("{}: {error}", item.label));
-            }
-        })
-        .map_err(|err| format!("{}: {err}", input.name))?;
-    out.flush()
-        .map_err(|err| format!("cannot write the output: {err}"))?;
+                match to_binary {
+                    true => envelope.to_binary(&schemas, to),
+                    false => envelope.to_json(&schemas, pretty),
+                }
+                .or_else(|err| match envelope.backend() {
+                    // JSON to compact JSON needs no schema: the envelope is copied as written.
+                    Backend::Json
+                        if !to_binary && !pretty && (schema.is_none() || json_only(&err)) =>
+                    {
+                        Ok(bytes.to_vec())
+                    }
+                    _ => Err(err),
+                })
+                .map_err(|e| e.to_string())
+            }),
+        };
+        let written = converted.and_then(|bytes| {
+            let framed = match kind {
+                Kind::Frames => {
+                    let len = u32::try_from(bytes.len())
+                        .ok()
+                        .filter(|&len| len <= options.max_frame_len)
+                        .ok_or_else(|| {
+                            format!(
+                                "the converted envelope is {} bytes, over the frame maximum of {}",
+                                bytes.len(),
+                                options.max_frame_len
+                            )
+                        })?;
+                    out.writer.write_all(&len.to_le_bytes())
+                }
+                _ => Ok(()),
+            };
+            framed
+                .and_then(|()| out.writer.write_all(&bytes))
+                .map_err(|err| format!("cannot write the output: {err}"))
+        });
+        if let Err(error) = written {
+            failure = Some(format!("{}: {error}", item.label));
+        }
+    });
+    if let Err(err) = walked {
+        out.finish(false)?;
+        return Err(format!("{}: {err}", input.name));
+    }
+    out.finish(failure.is_none())?;
     match failure {
         Some(error) => {
-            eprintln!(
-                "kimera: {}: {error} (the output stops before it)",
-                input.name
-            );
+            let output = match &to_file {
+                Some(path) => format!("{} is left as it was", path.display()),
+                None => "the output stops before it".to_owned(),
+            };
+            eprintln!("kimera: {}: {error} ({output})", input.name);
             Ok(Outcome::Failed)
         }
         None => Ok(Outcome::Ok),
@@ -349,6 +479,8 @@ enum Verdict<'a> {
         damaged: u64,
         /// Intact, but not decoded: the writer's schema is not known.
         not_decoded: u64,
+        /// JSON values read, but not checked against the writer's schema.
+        as_written: u64,
         /// Binary envelopes without a checksum: damage to them shows only if they decode wrong.
         unchecked: u64,
     },
@@ -368,6 +500,7 @@ pub fn verify(
         let mut schemas = schemas.clone();
         let mut carried = 0;
         let (mut items, mut damaged, mut not_decoded, mut unchecked) = (0u64, 0u64, 0u64, 0u64);
+        let mut as_written = 0u64;
         let kind = input
             .for_each(options.max_frame_len, options.progress, |_, item| {
                 items += 1;
@@ -375,14 +508,22 @@ pub fn verify(
                     let envelope = Envelope::parse(bytes).map_err(|e| e.to_string())?;
                     remember(&mut schemas, &mut carried, &envelope);
                     unchecked += u64::from(envelope.checksum() == Some(false));
+                    let json = envelope.backend() == Backend::Json;
                     if envelope.writer_schema(&schemas).is_none() {
-                        not_decoded += 1;
+                        match json {
+                            true => as_written += 1,
+                            false => not_decoded += 1,
+                        }
                         return Ok(());
                     }
-                    envelope
-                        .to_json(&schemas, false)
-                        .map(drop)
-                        .map_err(|e| e.to_string())
+                    match envelope.to_json(&schemas, false) {
+                        Ok(_) => Ok(()),
+                        Err(err) if json && json_only(&err) => {
+                            as_written += 1;
+                            Ok(())
+                        }
+                        Err(err) => Err(err.to_string()),
+                    }
                 });
                 if let Err(error) = check {
                     damaged += 1;
@@ -404,6 +545,7 @@ pub fn verify(
                 items,
                 damaged,
                 not_decoded,
+                as_written,
                 unchecked,
             },
         );
@@ -418,7 +560,7 @@ pub fn verify(
 fn report(json: bool, verdict: &Verdict<'_>) {
     if json {
         if let Ok(line) = serde_json::to_string(verdict) {
-            println!("{line}");
+            say!("{line}");
         }
         return;
     }
@@ -432,6 +574,7 @@ fn report(json: bool, verdict: &Verdict<'_>) {
             items,
             damaged,
             not_decoded,
+            as_written,
             unchecked,
         } => {
             let mut line = format!(
@@ -444,10 +587,16 @@ fn report(json: bool, verdict: &Verdict<'_>) {
                     ", {not_decoded} not decoded (the writer's schema is not known: give --schemas)"
                 );
             }
+            if *as_written > 0 {
+                line += &format!(
+                    ", {as_written} JSON value{} read but not checked against the writer's schema",
+                    if *as_written == 1 { "" } else { "s" }
+                );
+            }
             if *unchecked > 0 {
                 line += &format!(", {unchecked} without a checksum");
             }
-            println!("{line}");
+            say!("{line}");
         }
     }
 }
@@ -463,7 +612,7 @@ pub fn schemas_check(
     }
     let entries = history.entries().len();
     if options.json {
-        println!(
+        say!(
             "{}",
             serde_json::json!({ "schemas": entries, "problems": problems })
         );
@@ -476,7 +625,7 @@ pub fn schemas_check(
                 true => "read each other",
                 false => "are read by the newest",
             };
-            println!(
+            say!(
                 "{entries} recorded schemas: each is its fingerprint's, and those of a type and \
                  version {direction}"
             );
@@ -496,9 +645,9 @@ pub fn schemas_list(options: &Options<'_>, history: &kimera::history::History) -
                 "version": entry.version,
                 "fingerprint": entry.fingerprint,
             });
-            println!("{line}");
+            say!("{line}");
         } else {
-            println!("{} v{} {}", entry.name, entry.version, entry.fingerprint);
+            say!("{} v{} {}", entry.name, entry.version, entry.fingerprint);
         }
     }
     Outcome::Ok
@@ -536,7 +685,7 @@ pub fn schemas_show(
         false => serde_json::to_value(&entry.schema).map_err(|err| err.to_string())?,
     };
     let text = serde_json::to_string_pretty(&shown).map_err(|err| err.to_string())?;
-    println!("{text}");
+    say!("{text}");
     Ok(Outcome::Ok)
 }
 
@@ -600,14 +749,14 @@ pub fn diff(
     // For scripts, the changes are the patch.
     if patch || options.json {
         match diff.to_json_patch() {
-            Ok(patch) => println!("{patch:#}"),
+            Ok(patch) => say!("{patch:#}"),
             Err(err) => {
                 eprintln!("kimera: {err}");
                 return Ok(Outcome::Failed);
             }
         }
     } else {
-        println!("{diff}");
+        say!("{diff}");
     }
     Ok(Outcome::Ok)
 }

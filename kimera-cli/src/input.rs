@@ -22,6 +22,8 @@ pub enum Kind {
     Frames,
     SnapshotFile,
     SnapshotDir,
+    /// Empty, or nothing Kimera writes: one item, its error.
+    Unknown,
 }
 
 impl Kind {
@@ -31,6 +33,7 @@ impl Kind {
             Kind::Frames => "a frame stream",
             Kind::SnapshotFile => "a snapshot file",
             Kind::SnapshotDir => "a snapshot directory",
+            Kind::Unknown => "not Kimera data",
         }
     }
 }
@@ -84,19 +87,25 @@ impl Input {
         (&mut reader).take(6).read_to_end(&mut head)?;
         let Some(kind) = detect(&head) else {
             let start: Vec<String> = head.iter().map(|b| format!("{b:02x}")).collect();
-            let reason = format!("it starts with {}", start.join(" "));
+            let error = match head.is_empty() {
+                // Never what a writer leaves but for a stream of no frames: rather a file
+                // that lost its content, which must not pass for a good one.
+                true => "empty: it holds no envelope, frame or snapshot".to_owned(),
+                false => format!(
+                    "not Kimera data: it starts with {}, the start of neither an envelope (4b \
+                     e5, or {{ for JSON), a snapshot file (KSNP) nor a frame stream (a 4-byte \
+                     length, then an envelope)",
+                    start.join(" ")
+                ),
+            };
             each(
-                Kind::Envelope,
+                Kind::Unknown,
                 Item {
                     label: self.name.clone(),
-                    envelope: Err(format!(
-                        "not Kimera data: {reason}, the start of neither an envelope (4b e5, or \
-                         {{ for JSON), a snapshot file (KSNP) nor a frame stream (a 4-byte \
-                         length, then an envelope)"
-                    )),
+                    envelope: Err(error),
                 },
             );
-            return Ok(Kind::Envelope);
+            return Ok(Kind::Unknown);
         };
         let mut whole = head.as_slice().chain(reader);
         match kind {
@@ -157,20 +166,17 @@ impl Input {
                 };
                 each(kind, item);
             }
-            Kind::SnapshotDir => unreachable!("a directory is found by its path"),
+            Kind::SnapshotDir | Kind::Unknown => unreachable!("found above"),
         }
         Ok(kind)
     }
 }
 
 /// A snapshot file starts with its magic; an envelope with its own (binary) or `{`; a frame
-/// stream with a length, then an envelope. `None` for anything else.
+/// stream with a length, then an envelope. `None` for anything else, and for nothing.
 fn detect(head: &[u8]) -> Option<Kind> {
     let envelope_start = |b: &[u8]| b.starts_with(&[0x4b, 0xe5]) || b.first() == Some(&b'{');
-    if head.is_empty() {
-        // A stream of no frames ends cleanly before its first prefix.
-        Some(Kind::Frames)
-    } else if head.starts_with(&MAGIC) {
+    if head.starts_with(&MAGIC) {
         Some(Kind::SnapshotFile)
     } else if head.len() > 4 && envelope_start(&head[4..]) {
         Some(Kind::Frames)
@@ -244,6 +250,10 @@ mod tests {
         assert_eq!(detect(&[20, 0, 0, 0, 0x4b, 0xe5]), Some(Kind::Frames));
         assert_eq!(detect(&[20, 0, 0, 0, b'{', b'"']), Some(Kind::Frames));
         assert_eq!(detect(b"hello!"), None);
-        assert_eq!(detect(b""), Some(Kind::Frames));
+        assert_eq!(
+            detect(b""),
+            None,
+            "an empty input is refused, not a stream of nothing"
+        );
     }
 }

@@ -594,3 +594,196 @@ fn schemas_check_passes_a_history_the_newest_schema_reads_and_names_what_it_cann
         stderr(&output)
     );
 }
+
+/// A failed conversion leaves the output file as it was, and a conversion in place replaces
+/// its input only once it is whole.
+#[test]
+fn convert_never_leaves_a_truncated_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("peer.bin");
+    let bytes = kimera::binary::to_vec(&peer(3)).expect("encodes");
+    std::fs::write(&file, &bytes).expect("writes");
+    let json = dir.path().join("peer.json");
+    std::fs::write(&json, b"kept").expect("writes");
+
+    // No schema: refused, and the existing output untouched.
+    let out = kimera()
+        .args(["convert", "--to", "json"])
+        .arg(&file)
+        .arg(&json)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is left as it was"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&json).expect("reads"), b"kept");
+    // The same when the output is the input.
+    let out = kimera()
+        .args(["convert", "--to", "json"])
+        .arg(&file)
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read(&file).expect("reads"), bytes);
+
+    // With the schema, in place: the file now holds the JSON envelope, and nothing else is left.
+    let schemas = history(dir.path());
+    let out = kimera()
+        .args(["convert", "--to", "json", "--schemas"])
+        .arg(&schemas)
+        .arg(&file)
+        .arg(&file)
+        .output()
+        .expect("runs");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(&file).expect("reads"),
+        kimera::json::to_vec(&peer(3)).expect("encodes")
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("lists")
+        .map(|e| e.expect("an entry").file_name())
+        .collect();
+    assert_eq!(names.len(), 3, "no temporary file left: {names:?}");
+}
+
+/// A stream written `with_schemas()` converts to JSON and back byte for byte: `--with-schema`
+/// gives each type's schema once per stream, as the writer did.
+#[test]
+fn a_stream_carrying_its_schemas_round_trips_with_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (binary, json, back) = (
+        dir.path().join("s.frames"),
+        dir.path().join("s.json"),
+        dir.path().join("back.frames"),
+    );
+    let mut writer = FrameWriter::binary(Vec::new()).with_schemas();
+    for n in 0..5 {
+        writer.write(&peer(n)).expect("writes");
+        writer.write(&State::Up).expect("writes");
+    }
+    std::fs::write(&binary, writer.into_inner()).expect("writes");
+    let schemas = history_of(
+        &dir.path().join("schemas.json"),
+        vec![
+            kimera::history::Entry::of::<Peer>(),
+            kimera::history::Entry::of::<State>(),
+        ],
+    );
+    for (args, from, to) in [
+        (&["convert", "--to", "json"][..], &binary, &json),
+        (
+            &["convert", "--to", "binary", "--with-schema"][..],
+            &json,
+            &back,
+        ),
+    ] {
+        let out = kimera()
+            .args(args)
+            .arg("--schemas")
+            .arg(&schemas)
+            .arg(from)
+            .arg(to)
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert!(
+        std::fs::read(&back).expect("reads") == std::fs::read(&binary).expect("reads"),
+        "the stream differs after the round trip"
+    );
+}
+
+/// JSON describes itself: without a schema, or with one of shapes only JSON holds, its value
+/// is shown as written and verify passes it, saying it was not checked.
+#[test]
+fn json_values_are_shown_and_verified_without_a_schema() {
+    #[derive(Serialize, Deserialize, Kimera)]
+    #[kimera(name = "ops.Event")]
+    #[serde(tag = "kind")]
+    enum Event {
+        Joined { node: u32 },
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("event.json");
+    std::fs::write(
+        &file,
+        kimera::json::to_vec(&Event::Joined { node: 4 }).expect("encodes"),
+    )
+    .expect("writes");
+    let mut history = kimera::history::History::new();
+    history.record(kimera::history::Entry::of::<Event>());
+    let schemas = dir.path().join("schemas.json");
+    std::fs::write(&schemas, history.to_json()).expect("writes");
+
+    for with_schemas in [false, true] {
+        let mut inspect = kimera();
+        inspect.args(["inspect", "--json"]);
+        let mut verify = kimera();
+        verify.arg("verify");
+        if with_schemas {
+            inspect.arg("--schemas").arg(&schemas);
+            verify.arg("--schemas").arg(&schemas);
+        }
+        let out = inspect.arg(&file).output().expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(
+            report["value"],
+            serde_json::json!({"kind": "Joined", "node": 4})
+        );
+        assert!(report["unchecked"].is_string(), "{report}");
+        let out = verify.arg(&file).output().expect("runs");
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert!(
+            stdout(&out).contains("1 JSON value read but not checked"),
+            "{}",
+            stdout(&out)
+        );
+    }
+}
+
+#[test]
+fn an_empty_file_is_not_a_good_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("empty.bin");
+    std::fs::write(&file, b"").expect("writes");
+    let out = kimera().arg("verify").arg(&file).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("empty"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("not Kimera data"), "{}", stdout(&out));
+}
+
+/// A reader that goes away (`| head`) ends the command quietly, without a panic.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("many.frames");
+    let mut writer = FrameWriter::binary(Vec::new()).with_schemas();
+    for n in 0..20_000 {
+        writer.write(&peer(n)).expect("writes");
+    }
+    std::fs::write(&file, writer.into_inner()).expect("writes");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kimera"))
+        .arg("inspect")
+        .arg(&file)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut start = [0; 100];
+    child
+        .stdout
+        .take()
+        .expect("piped")
+        .read_exact(&mut start)
+        .expect("reads the start");
+    let out = child.wait_with_output().expect("ends");
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

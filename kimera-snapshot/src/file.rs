@@ -83,10 +83,15 @@ pub(super) fn parse(bytes: &[u8]) -> Result<(Generation, &[u8]), Unfit> {
     let (written, len) = (field(5), field(13));
     let expected = (rest.len() as u64).checked_sub(TRAILER as u64);
     if expected != Some(len) {
+        let needed = u128::from(len) + TRAILER as u128;
+        let held = rest.len() as u128;
+        let what = match held < needed {
+            true => format!("{} bytes short (torn or truncated)", needed - held),
+            false => format!("{} bytes too long", held - needed),
+        };
         return corrupt(format!(
-            "the header announces a {len}-byte envelope, the file holds {} bytes after the header \
-             (torn or truncated)",
-            rest.len()
+            "the header announces a {len}-byte envelope and its {TRAILER}-byte checksum, and the \
+             file holds {held} bytes after the header: it is {what}"
         ));
     }
     let (envelope, stored) = rest.split_at(rest.len() - TRAILER);

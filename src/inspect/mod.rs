@@ -169,25 +169,53 @@ impl<'a> Envelope<'a> {
             })
     }
 
-    fn require_schema<'s>(&'s self, schemas: &'s Schemas) -> Result<&'s Document> {
-        let doc = self.writer_schema(schemas).ok_or_else(|| -> Error {
-            ErrorKind::BadSchema {
-                context: format!(
-                    "for this `{}` v{} envelope{}",
-                    quoted_name(&self.header.type_name),
-                    self.header.version,
-                    match self.header.fingerprint {
-                        Some(f) => format!(" (fingerprint {f:016x})"),
-                        None => String::new(),
-                    }
-                ),
-                reason: "the writer's schema is not known: the envelope carries none and no \
-                         schema given matches it; give the schema history file \
-                         (kimera-schemas.json) that records it"
-                    .to_owned(),
+    /// `f` with the writer's schema, checked to be the envelope's. A JSON envelope, which
+    /// carries no fingerprint, is tried with each schema given of its name and version, newest
+    /// first (a history records every shape a version has had); the first that reads it wins,
+    /// else the newest one's error is returned.
+    fn with_schema<R>(
+        &self,
+        schemas: &Schemas,
+        mut f: impl FnMut(&Document) -> Result<R>,
+    ) -> Result<R> {
+        if self.schema.is_some() || self.header.fingerprint.is_some() {
+            let doc = self
+                .writer_schema(schemas)
+                .ok_or_else(|| self.unknown_schema())?;
+            return self.check_schema(doc).and_then(|()| f(doc));
+        }
+        let mut newest_error = None;
+        for doc in schemas.all_by_name(&self.header.type_name, self.header.version) {
+            match self.check_schema(doc).and_then(|()| f(doc)) {
+                Ok(out) => return Ok(out),
+                Err(err) => drop(newest_error.get_or_insert(err)),
             }
-            .into()
-        })?;
+        }
+        Err(newest_error.unwrap_or_else(|| self.unknown_schema()))
+    }
+
+    fn unknown_schema(&self) -> Error {
+        ErrorKind::BadSchema {
+            context: format!(
+                "for this `{}` v{} envelope{}",
+                quoted_name(&self.header.type_name),
+                self.header.version,
+                match self.header.fingerprint {
+                    Some(f) => format!(" (fingerprint {f:016x})"),
+                    None => String::new(),
+                }
+            ),
+            reason: "the writer's schema is not known: the envelope carries none and no \
+                     schema given matches it; give the schema history file \
+                     (kimera-schemas.json) that records it"
+                .to_owned(),
+        }
+        .into()
+    }
+
+    /// That `doc` is this envelope's type, defined where its types are, and of a shape this
+    /// module converts: [`ErrorKind::Unsupported`] for one only JSON can hold.
+    fn check_schema(&self, doc: &Document) -> Result<()> {
         let name = doc.type_name();
         if name != self.header.type_name {
             return Err(self.bad_schema(format!("it describes `{}`", quoted_name(&name))));
@@ -200,7 +228,15 @@ impl<'a> Envelope<'a> {
         if !origin_ok {
             return Err(self.bad_schema("its types are defined elsewhere (their origins differ)"));
         }
-        Ok(doc)
+        if json_only(doc) {
+            return Err(ErrorKind::Unsupported(
+                "the writer's schema has shapes only JSON holds (an internally, adjacently or \
+                 untagged enum, a flattened or skipped-if field, a value of no fixed shape), \
+                 which kimera::inspect does not convert: a JSON envelope's value is as written",
+            )
+            .into());
+        }
+        Ok(())
     }
 
     fn bad_schema(&self, reason: impl Into<String>) -> Error {
@@ -222,8 +258,12 @@ impl<'a> Envelope<'a> {
     /// # Errors
     ///
     /// [`ErrorKind::BadSchema`] if the writer's schema is not known or is not the envelope's;
-    /// [`ErrorKind::Data`] (with the field path) if the body is not a value of it or is
-    /// something JSON cannot hold (NaN, `Some(None)`: [`ErrorKind::Encode`]).
+    /// [`ErrorKind::Unsupported`] if it has shapes only JSON holds (tagged and untagged enums,
+    /// flattened fields, `serde_json::Value`), which no binary body holds and which this
+    /// module does not check; [`ErrorKind::Data`] (with the field path) if the body is not a
+    /// value of it or is something JSON cannot hold (NaN, `Some(None)`:
+    /// [`ErrorKind::Encode`]). A JSON envelope is tried with each schema of its name and
+    /// version, newest first ([`Schemas::all_by_name`]), and the newest one's error returned.
     pub fn to_json(&self, schemas: &Schemas, pretty: bool) -> Result<Vec<u8>> {
         self.read(schemas, false, |doc, value| {
             kimera_json::__private::envelope_to_vec(
@@ -282,11 +322,21 @@ impl<'a> Envelope<'a> {
         &self,
         schemas: &Schemas,
         variants: bool,
+        mut write: impl FnMut(&Document, &read::Value<'_, '_>) -> std::result::Result<R, E>,
+    ) -> Result<R> {
+        self.with_schema(schemas, |doc| {
+            let bytes = self.bincode(doc)?;
+            self.read_with(doc, &bytes, variants, &mut write)
+        })
+    }
+
+    fn read_with<R, E: std::fmt::Display>(
+        &self,
+        doc: &Document,
+        bytes: &[u8],
+        variants: bool,
         write: impl FnOnce(&Document, &read::Value<'_, '_>) -> std::result::Result<R, E>,
     ) -> Result<R> {
-        let doc = self.require_schema(schemas)?;
-        let bytes = self.bincode(doc)?;
-        let bytes = &*bytes;
         let mut state = read::State::new(bytes, &Limits::DEFAULT);
         state.variants = variants;
         let state = RefCell::new(state);
@@ -318,7 +368,10 @@ impl<'a> Envelope<'a> {
     /// value that is not one of the schema's: a wrong type, an unknown or missing field (a
     /// default is the type's to fill: the schema does not hold it), a repeated map key.
     pub fn to_binary(&self, schemas: &Schemas, options: ToBinary) -> Result<Vec<u8>> {
-        let doc = self.require_schema(schemas)?;
+        self.with_schema(schemas, |doc| self.to_binary_with(doc, options))
+    }
+
+    fn to_binary_with(&self, doc: &Document, options: ToBinary) -> Result<Vec<u8>> {
         let body = self.bincode(doc)?;
         let body = &*body;
         let fingerprint = doc
@@ -474,7 +527,8 @@ impl ToBinary {
 #[derive(Clone, Debug, Default)]
 pub struct Schemas {
     documents: HashMap<u64, Document>,
-    names: HashMap<(String, u32), u64>,
+    /// The fingerprints of each type name and version, in the order inserted.
+    names: HashMap<(String, u32), Vec<u64>>,
 }
 
 impl Schemas {
@@ -506,8 +560,12 @@ impl Schemas {
             }
             .into()
         })?;
-        self.names
-            .insert((doc.type_name(), root_version(&doc)), fingerprint);
+        let named = self
+            .names
+            .entry((doc.type_name(), root_version(&doc)))
+            .or_default();
+        named.retain(|&f| f != fingerprint);
+        named.push(fingerprint);
         self.documents.insert(fingerprint, doc);
         Ok(fingerprint)
     }
@@ -531,10 +589,18 @@ impl Schemas {
         self.documents.get(&fingerprint)
     }
 
-    /// The schema of this type name and version.
+    /// The schema of this type name and version inserted last (a history's newest).
     pub fn by_name(&self, type_name: &str, version: u32) -> Option<&Document> {
-        let fingerprint = self.names.get(&(type_name.to_owned(), version))?;
-        self.documents.get(fingerprint)
+        self.all_by_name(type_name, version).next()
+    }
+
+    /// Every schema of this type name and version, the last inserted first.
+    pub fn all_by_name(&self, type_name: &str, version: u32) -> impl Iterator<Item = &Document> {
+        self.names
+            .get(&(type_name.to_owned(), version))
+            .into_iter()
+            .flat_map(|fingerprints| fingerprints.iter().rev())
+            .filter_map(|fingerprint| self.documents.get(fingerprint))
     }
 
     /// Every schema, in no particular order.
@@ -545,6 +611,69 @@ impl Schemas {
 
 /// The version envelopes carry for a document's root: its named type's, else 1 (built-in
 /// types are at version 1).
+/// Whether `doc` has a shape only self-describing formats hold, which the conversions here,
+/// going through the binary form, cannot carry. Every named type is looked at, used or not:
+/// the answer is the document's, and a walk of its table ends.
+fn json_only(doc: &Document) -> bool {
+    use kimera_core::document::{Fields, Repr};
+    let mut nodes: Vec<&Node> = vec![&doc.root];
+    let mut types: Vec<&Type> = doc.types.iter().collect();
+    loop {
+        if let Some(t) = types.pop() {
+            nodes.extend(&t.params);
+            let fields: Vec<&Fields> = match &t.definition {
+                Definition::Schema(node) => {
+                    nodes.push(node);
+                    continue;
+                }
+                Definition::Shape { shape, .. } => match shape {
+                    Shape::TaggedStruct { .. } => return true,
+                    Shape::Transparent(inner) => {
+                        nodes.push(inner);
+                        continue;
+                    }
+                    Shape::Struct(fields) => vec![fields],
+                    Shape::Enum { repr, variants } => {
+                        if *repr != Repr::External || variants.iter().any(|v| v.untagged) {
+                            return true;
+                        }
+                        variants.iter().map(|v| &v.fields).collect()
+                    }
+                },
+            };
+            for fields in fields {
+                match fields {
+                    Fields::Unit => {}
+                    Fields::Newtype(node) => nodes.push(node),
+                    Fields::Tuple(items) => nodes.extend(items),
+                    Fields::Named(named) => {
+                        if named.iter().any(|f| f.flatten || f.skip_if) {
+                            return true;
+                        }
+                        nodes.extend(named.iter().map(|f| &f.schema));
+                    }
+                }
+            }
+            continue;
+        }
+        let Some(node) = nodes.pop() else {
+            return false;
+        };
+        match node {
+            Node::Any | Node::Opaque(_) => return true,
+            Node::Compact(inner) | Node::Option(inner) | Node::List(inner) | Node::Set(inner) => {
+                nodes.push(inner)
+            }
+            Node::Array { item, .. } => nodes.push(item),
+            Node::Map { key, value } => nodes.extend([&**key, &**value]),
+            Node::Tuple(items) => nodes.extend(items),
+            Node::Foreign { compact, .. } => nodes.push(compact),
+            Node::Type(inline) => types.push(inline),
+            _ => {}
+        }
+    }
+}
+
 fn root_version(doc: &Document) -> u32 {
     match &doc.root {
         Node::Named(index) => doc.named(*index).map_or(1, |t| t.version),
