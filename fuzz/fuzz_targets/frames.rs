@@ -10,7 +10,9 @@ use libfuzzer_sys::fuzz_target;
 use tokio_util::codec::Decoder;
 
 fuzz_target!(|data: &[u8]| {
-    let mut reader = FrameReader::new(data).with_max_frame_len(1 << 16).with_max_skip(1 << 20);
+    let mut reader = FrameReader::new(data)
+        .with_max_frame_len(1 << 16)
+        .with_max_skip(1 << 20);
     for _ in 0..1000 {
         match reader.read::<Service>() {
             Ok(None) => break,

@@ -15,11 +15,15 @@ fuzz_target!(|data: &[u8]| {
         // A conversion is the typed program's bytes: it converts back, and again to itself.
         let schema = envelope.writer_schema(&schemas).cloned();
         let with = match schema {
-            Some(doc) => Schemas::new().with_document(doc).expect("a schema that converted"),
+            Some(doc) => Schemas::new()
+                .with_document(doc)
+                .expect("a schema that converted"),
             None => Schemas::new(),
         };
         let parsed = Envelope::parse(&json).expect("converted JSON parses");
-        let back = parsed.to_binary(&with, binary).expect("converted JSON converts back");
+        let back = parsed
+            .to_binary(&with, binary)
+            .expect("converted JSON converts back");
         let again = Envelope::parse(&back).expect("converted binary parses");
         assert_eq!(again.to_json(&with, false).expect("and again"), json);
     }

@@ -19,6 +19,9 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(node) = kimera::python::from_str::<Node>(wire) {
         let text = kimera::python::to_string(&node).expect("a read node writes");
-        assert_eq!(kimera::python::from_str::<Node>(&text).expect("reads back"), node);
+        assert_eq!(
+            kimera::python::from_str::<Node>(&text).expect("reads back"),
+            node
+        );
     }
 });

@@ -66,7 +66,10 @@ where
         .decode(&bytes)
         .expect("a value the format wrote reads back");
     let bytes_again = format.encode(&again).expect("it encodes again");
-    assert_eq!(bytes, bytes_again, "a decoded value changed on its way round");
+    assert_eq!(
+        bytes, bytes_again,
+        "a decoded value changed on its way round"
+    );
 }
 
 /// Decodes `data` as a `T` with each of the binary readers and the JSON reader, and checks
