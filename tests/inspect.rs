@@ -2,8 +2,11 @@
 //! schema document give exactly the bytes the typed program writes, and what is not a value of
 //! that schema is refused with its path.
 
+#[path = "support/strategies.rs"]
+mod strategies;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
@@ -12,6 +15,7 @@ use kimera::schema::document::Document;
 use kimera::{Binary, ErrorKind, Format as _, Kimera, KimeraHandler};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
+use strategies::{ip, uuid};
 use uuid::Uuid;
 
 /// A service's state, in the shapes services keep: maps keyed by `Uuid` and `IpAddr`, an event
@@ -66,17 +70,6 @@ struct ShardId(u64);
 #[derive(Serialize, Deserialize, Kimera, Debug, Clone, PartialEq)]
 #[kimera(name = "ops.Marker")]
 struct Marker;
-
-fn uuid() -> impl Strategy<Value = Uuid> {
-    any::<u128>().prop_map(Uuid::from_u128)
-}
-
-fn ip() -> impl Strategy<Value = IpAddr> {
-    prop_oneof![
-        any::<u32>().prop_map(|a| IpAddr::V4(Ipv4Addr::from(a))),
-        any::<u128>().prop_map(|a| IpAddr::V6(Ipv6Addr::from(a))),
-    ]
-}
 
 /// Finite floats: JSON has no NaN or infinity.
 fn float() -> impl Strategy<Value = f64> {

@@ -3,8 +3,11 @@
 //! random ones by the thousand; documents broken by hand in a key, a type, a tag or a shape do
 //! not.
 
+#[path = "support/strategies.rs"]
+mod strategies;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
@@ -13,6 +16,7 @@ use kimera::{Kimera, KimeraHandler};
 use proptest::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use strategies::{ip, uuid};
 use uuid::Uuid;
 
 /// A service's state as a JSON API holds it: serde's renames, every enum representation,
@@ -163,28 +167,6 @@ fn problems(validator: &jsonschema::Validator, instance: &Value) -> Option<Strin
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect();
     (!errors.is_empty()).then(|| errors.join("; "))
-}
-
-fn uuid() -> impl Strategy<Value = Uuid> {
-    any::<u128>().prop_map(Uuid::from_u128)
-}
-
-fn ip() -> impl Strategy<Value = IpAddr> {
-    prop_oneof![
-        any::<u32>().prop_map(|a| IpAddr::V4(Ipv4Addr::from(a))),
-        any::<u128>().prop_map(|a| IpAddr::V6(Ipv6Addr::from(a))),
-        // Zero runs and IPv4-mapped addresses, which have text forms of their own.
-        (any::<u16>(), any::<u32>()).prop_map(|(a, b)| IpAddr::V6(Ipv6Addr::new(
-            a,
-            0,
-            0,
-            0,
-            0,
-            0xffff,
-            (b >> 16) as u16,
-            b as u16
-        ))),
-    ]
 }
 
 /// Instants over chrono's whole range: years before 0 and after 9999, any nanosecond.

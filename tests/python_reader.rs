@@ -7,10 +7,13 @@
 //! decodes to exactly that JSON's value. The reader's own tests (golden files, damaged inputs)
 //! run here too. Python 3.11 or later must be on the path as `python3`.
 
+#[path = "support/strategies.rs"]
+mod strategies;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash, Hasher};
 use std::io::Write as _;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,6 +29,7 @@ use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use strategies::{ip, ipv6, uuid};
 use url::Url;
 use uuid::Uuid;
 
@@ -199,26 +203,6 @@ float_key!(F32Key, f32, "pyr.F32Key");
 
 fn text() -> impl Strategy<Value = String> {
     "(?s).{0,10}"
-}
-
-fn uuid() -> impl Strategy<Value = Uuid> {
-    any::<u128>().prop_map(Uuid::from_u128)
-}
-
-fn ipv6() -> impl Strategy<Value = Ipv6Addr> {
-    let group = prop_oneof![3 => Just(0u16), 1 => Just(1u16), 2 => any::<u16>()];
-    prop_oneof![
-        any::<u128>().prop_map(Ipv6Addr::from),
-        any::<u32>().prop_map(|a| Ipv4Addr::from(a).to_ipv6_mapped()),
-        proptest::array::uniform8(group).prop_map(Ipv6Addr::from),
-    ]
-}
-
-fn ip() -> impl Strategy<Value = IpAddr> {
-    prop_oneof![
-        any::<u32>().prop_map(|a| IpAddr::V4(Ipv4Addr::from(a))),
-        ipv6().prop_map(IpAddr::V6),
-    ]
 }
 
 fn socket() -> impl Strategy<Value = SocketAddr> {

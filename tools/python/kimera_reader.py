@@ -9,7 +9,7 @@ standard library only. It reads
   bincode body;
 * JSON envelopes, whose keys it checks;
 * frame streams (``u32`` length prefixes), remembering the schemas earlier frames carried;
-* snapshot files (``KSNP``);
+* snapshot files (``KSNP``), and a store's snapshot directory;
 * schema history files (``kimera-schemas.json``), as a source of writers' schemas.
 
 A decoded ``value`` is exactly what ``json.loads`` gives for the ``value`` member of the JSON
@@ -23,7 +23,10 @@ hold) raises :class:`KimeraError` naming what and where, as Rust's readers refus
 {'value': 3, 'history': [0, 1, 2]}
 
 Command line: ``python3 kimera_reader.py FILE [--schemas kimera-schemas.json]`` prints each
-value the file holds as one line of JSON.
+value the file holds as one line of JSON, whichever of these it is (:func:`read_bytes`); FILE
+may also be a snapshot directory (:func:`read_snapshot_dir`). Errors go to stderr, each saying
+where it is: ``kimera_reader: s.frames: frame 2 (at byte 36 of the stream): … (at byte 41 of
+the stream)``.
 
 Not checked, as Rust's readers would: the text of chrono dates and times, URLs, decimals and
 paths is passed through as written (a Kimera writer only writes valid text; the checksum covers
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import re
 import struct
 import sys
@@ -54,6 +58,8 @@ __all__ = [
     "read_envelope",
     "read_frames",
     "read_snapshot",
+    "read_snapshot_dir",
+    "SnapshotFile",
     "read_bytes",
     "decode_document",
     "document_from_json",
@@ -91,7 +97,13 @@ class KimeraError(Exception):
     """Why bytes are not a Kimera value this reader can read.
 
     ``message`` says what was expected and what was found; ``path`` (``$.nodes["x"].addr``) is
-    where in the value, ``offset`` the byte offset in the input, when known.
+    where in the value; ``offset`` the byte where it was found, counted from the start of the
+    input the reading function was given, which ``origin`` names (``"the envelope"`` for
+    :func:`read_envelope`, ``"the stream"`` for :func:`read_frames`, ``"the snapshot file"``
+    for :func:`read_snapshot`, ``"the file"`` for :func:`read_bytes`); ``label`` which part of
+    the input failed (``frame 3 (at byte 1042 of the stream)``, a snapshot file's name), if any.
+    ``str()`` says all of it: ``frame 3 (at byte 1042 of the stream): checksum mismatch: …
+    (at byte 1090 of the stream)``.
     """
 
     def __init__(self, message: str, *, path: str | None = None, offset: int | None = None):
@@ -99,14 +111,27 @@ class KimeraError(Exception):
         self.message = message
         self.path = path
         self.offset = offset
+        self.origin: str | None = None
+        self.label: str | None = None
+        self._label_offset: int | None = None  # the offset the label already says
 
     def __str__(self) -> str:
         where = []
         if self.path is not None:
             where.append(f"at {self.path}")
-        if self.offset is not None:
-            where.append(f"byte offset {self.offset}")
-        return self.message + (f" ({', '.join(where)})" if where else "")
+        if self.offset is not None and self.offset != self._label_offset:
+            where.append(f"at byte {self.offset} of {self.origin or 'the input'}")
+        text = self.message + (f" ({', '.join(where)})" if where else "")
+        return f"{self.label}: {text}" if self.label else text
+
+
+def _placed(err: KimeraError, base: int, origin: str) -> KimeraError:
+    """``err``, raised reading bytes that start at ``base`` of an input named ``origin``, with
+    its offset (if it has one) counted from the input's start."""
+    if err.offset is not None:
+        err.offset += base
+    err.origin = origin
+    return err
 
 
 def _deep(func):
@@ -1336,6 +1361,8 @@ class _Body:
         except KimeraError as err:
             if err.path is None:
                 err.path = self.render_path()
+            if err.offset is None:
+                err.offset = self.cur.base + self.cur.pos
             raise
         return value
 
@@ -1661,6 +1688,8 @@ class _Head(NamedTuple):
     body: bytes
     body_offset: int
     checksum: bool
+    fingerprint_offset: int
+    schema_offset: int | None
 
 
 def _parse_binary(data: bytes, require_checksum: bool) -> _Head:
@@ -1688,11 +1717,14 @@ def _parse_binary(data: bytes, require_checksum: bool) -> _Head:
     version = cur.leb128("version")
     if version >= 1 << 32:
         raise cur.fail(f"not a binary envelope: version {version} does not fit in 32 bits")
+    fp_offset = cur.pos
     fp = int.from_bytes(cur.take(8, "fingerprint"), "little")
     origin = int.from_bytes(cur.take(4, "origin"), "little") if flags & FLAG_ORIGIN else None
-    schema = None
+    schema = schema_offset = None
     if flags & FLAG_SCHEMA:
-        schema = cur.take(_within_size(cur, cur.leb128("schema length")), "schema document")
+        schema_len = _within_size(cur, cur.leb128("schema length"))
+        schema_offset = cur.pos
+        schema = cur.take(schema_len, "schema document")
     body_len = _within_size(cur, cur.leb128("body length"))
     body_offset = cur.pos
     body = cur.take(body_len, "binary body")
@@ -1702,11 +1734,13 @@ def _parse_binary(data: bytes, require_checksum: bool) -> _Head:
         computed = zlib.crc32(data[:covered])
         if stored != computed:
             raise KimeraError(
-                f"checksum mismatch: the envelope says {stored:08x}, its bytes hash to {computed:08x}"
+                f"checksum mismatch: the envelope says {stored:08x}, its bytes hash to {computed:08x}",
+                offset=covered,
             )
     if cur.left():
         raise cur.fail(f"{cur.left()} bytes follow the envelope")
-    return _Head(name, version, fp, origin, schema, body, body_offset, bool(flags & FLAG_CHECKSUM))
+    checksum = bool(flags & FLAG_CHECKSUM)
+    return _Head(name, version, fp, origin, schema, body, body_offset, checksum, fp_offset, schema_offset)
 
 
 def _within_size(cur: _Cursor, n: int) -> int:
@@ -1716,13 +1750,25 @@ def _within_size(cur: _Cursor, n: int) -> int:
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SPACES = re.compile(rb"[ \t\r\n]*")
+
+
+def _json_start(data: bytes, at: int = 0) -> int:
+    """Where JSON's whitespace from ``at`` ends (without copying the bytes)."""
+    return _SPACES.match(data, at).end()
 
 
 def _parse_json(data: bytes) -> Envelope:
     """The JSON envelope filling ``data``: its keys as docs/wire-format.md lists them, each once,
     and nothing else."""
+    # Where the object starts: what a key's error points at.
+    start = _json_start(data)
+
+    def fail(message: str, offset: int = start) -> KimeraError:
+        return KimeraError(message, offset=offset)
+
     if len(data) > MAX_SIZE:
-        raise KimeraError(f"a JSON envelope of {len(data)} bytes, beyond the limit of {MAX_SIZE}")
+        raise fail(f"a JSON envelope of {len(data)} bytes, beyond the limit of {MAX_SIZE}")
     top_duplicates: list[bool] = [False]
 
     def pairs(items: list) -> dict:
@@ -1735,32 +1781,40 @@ def _parse_json(data: bytes) -> Envelope:
         raise ValueError(f"{name} is not JSON")
 
     try:
-        obj = json.loads(data.decode("utf-8"), object_pairs_hook=pairs, parse_constant=constant)
-    except UnicodeDecodeError:
-        raise KimeraError("not a JSON envelope: it is not UTF-8 text") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise fail("not a JSON envelope: it is not UTF-8 text", err.start) from None
+    try:
+        obj = json.loads(text, object_pairs_hook=pairs, parse_constant=constant)
+    except json.JSONDecodeError as err:
+        at = len(text[: err.pos].encode("utf-8"))
+        raise fail(f"not a JSON envelope: {_quote(str(err), 200)}", at) from None
     except (ValueError, RecursionError) as err:
-        raise KimeraError(f"not a JSON envelope: {_quote(str(err), 200)}") from None
+        raise fail(f"not a JSON envelope: {_quote(str(err), 200)}") from None
     if not isinstance(obj, dict):
-        raise KimeraError("not a JSON envelope: it is not a JSON object")
+        raise fail("not a JSON envelope: it is not a JSON object")
     if top_duplicates[0]:
-        raise KimeraError("not a JSON envelope: a key appears twice")
+        raise fail("not a JSON envelope: a key appears twice")
     unknown = set(obj) - {"kimera", "type", "version", "origin", "value"}
     if unknown:
-        raise KimeraError(f"not a JSON envelope: unknown key `{_quote(sorted(unknown)[0], 40)}`")
+        raise fail(f"not a JSON envelope: unknown key `{_quote(sorted(unknown)[0], 40)}`")
     for key in ("kimera", "type", "version", "value"):
         if key not in obj:
-            raise KimeraError(f"not a JSON envelope: missing key `{key}`")
+            raise fail(f"not a JSON envelope: missing key `{key}`")
     wire, name, version, origin = obj["kimera"], obj["type"], obj["version"], obj.get("origin")
     if not _is_u32(wire):
-        raise KimeraError("not a JSON envelope: `kimera` is not a wire version number")
+        raise fail("not a JSON envelope: `kimera` is not a wire version number")
     if wire != WIRE_VERSION:
-        raise KimeraError(f"JSON wire version {wire}; this reader reads {WIRE_VERSION}")
+        raise fail(f"JSON wire version {wire}; this reader reads {WIRE_VERSION}")
     if not isinstance(name, str) or not _is_u32(version) or not isinstance(origin, (str, type(None))):
-        raise KimeraError("not a JSON envelope: `type` and `origin` must be strings, `version` a u32")
+        raise fail("not a JSON envelope: `type` and `origin` must be strings, `version` a u32")
     if "origin" in obj and origin is None:
-        raise KimeraError("not a JSON envelope: `origin` must be a string")
+        raise fail("not a JSON envelope: `origin` must be a string")
     if _SURROGATE_ESCAPE.search(data):
-        _refuse_lone_surrogates(obj["value"])
+        try:
+            _refuse_lone_surrogates(obj["value"])
+        except KimeraError as err:
+            raise fail(err.message) from None
     return Envelope(
         "json",
         name,
@@ -1805,24 +1859,33 @@ def read_envelope(
     A binary body is decoded with the writer's schema: the one the envelope carries (verified
     against its fingerprint), else one of ``schemas`` with its fingerprint, else one built from
     its type name (built-in types, and named types ``schemas`` records). ``decode=False`` reads
-    the header only. Raises :class:`KimeraError`.
+    the header only. Raises :class:`KimeraError`, its offset counted from the start of
+    ``data`` ("the envelope").
     """
-    return _read_envelope(data, schemas, decode, require_checksum, None)
+    try:
+        return _read_envelope(data, schemas, decode, require_checksum, None)
+    except KimeraError as err:
+        raise _placed(err, 0, "the envelope") from None
 
 
-def _read_envelope(data, schemas, decode, require_checksum, stream) -> Envelope:
+def _read_envelope(data, schemas, decode, require_checksum, stream, head=None) -> Envelope:
+    """``read_envelope``, its errors' offsets counted from the start of ``data``; ``head`` is
+    the binary envelope's ``_parse_binary``, if done."""
     if data[:2] == MAGIC:
-        return _read_binary(data, schemas or _NO_SCHEMAS, decode, require_checksum, stream)
-    if data.lstrip(b" \t\r\n")[:1] == b"{":
+        return _read_binary(data, schemas or _NO_SCHEMAS, decode, require_checksum, stream, head)
+    at = _json_start(data)
+    if data[at : at + 1] == b"{":
         return _parse_json(data)
     raise KimeraError(
-        "not an envelope: the bytes start like neither a binary envelope (4b e5) nor a JSON one ({)"
+        "not an envelope: the bytes start like neither a binary envelope (4b e5) nor a JSON one ({)",
+        offset=0,
     )
 
 
 @_deep
-def _read_binary(data, schemas: Schemas, decode: bool, require_checksum: bool, stream) -> Envelope:
-    head = _parse_binary(data, require_checksum)
+def _read_binary(data, schemas: Schemas, decode: bool, require_checksum: bool, stream, head=None) -> Envelope:
+    if head is None:
+        head = _parse_binary(data, require_checksum)
     doc = _writer_schema(head, schemas, stream)
     envelope = Envelope(
         "binary",
@@ -1842,17 +1905,20 @@ def _read_binary(data, schemas: Schemas, decode: bool, require_checksum: bool, s
         raise KimeraError(
             f"the writer's schema of this {described} envelope is not known: it carries none and no "
             "schema given has its fingerprint; give the schema history file (kimera-schemas.json) "
-            "that records it"
+            "that records it",
+            offset=head.fingerprint_offset,
         )
     if type_name(doc) != head.type_name:
         raise KimeraError(
-            f"the schema given for this {described} envelope describes `{_quote(type_name(doc))}`"
+            f"the schema given for this {described} envelope describes `{_quote(type_name(doc))}`",
+            offset=head.fingerprint_offset,
         )
     doc_origins = origins(doc)
     if (None if doc_origins is None else origin_hash(doc_origins)) != head.origin:
         raise KimeraError(
             f"the schema given for this {described} envelope has types defined elsewhere (their "
-            "origins differ)"
+            "origins differ)",
+            offset=head.fingerprint_offset,
         )
     value = _Body(doc, head.body, head.body_offset).read()
     return replace(envelope, decoded=True, value=value)
@@ -1860,11 +1926,17 @@ def _read_binary(data, schemas: Schemas, decode: bool, require_checksum: bool, s
 
 def _writer_schema(head: _Head, schemas: Schemas, stream: dict | None) -> Document | None:
     if head.schema is not None:
-        doc, found = _carried(head.schema)
+        try:
+            doc, found = _carried(head.schema)
+        except KimeraError as err:
+            # Where in the envelope: the document's offsets count from the document's start.
+            err.offset = head.schema_offset + (err.offset or 0)
+            raise
         if found != head.fingerprint:
             raise KimeraError(
                 f"the schema this `{_quote(head.type_name)}` envelope carries describes schema "
-                f"{found:016x}, and the envelope says {head.fingerprint:016x}"
+                f"{found:016x}, and the envelope says {head.fingerprint:016x}",
+                offset=head.fingerprint_offset,
             )
         if stream is not None:
             stream.remember(found, doc, len(head.schema))
@@ -1908,30 +1980,45 @@ def read_frames(
     """The frames of a stream (a ``u32`` LE length, then one envelope, repeated), as Rust's
     ``FrameReader`` reads them: a frame that does not decode gives its error and the next one
     reads; a frame longer than ``max_frame_len`` is skipped; a stream cut inside a frame ends
-    with a truncation error. Schemas carried by earlier frames serve the later ones."""
+    with a truncation error. Schemas carried by earlier frames serve the later ones.
+
+    An error's ``label`` is its frame, ``frame 3 (at byte 1042 of the stream)`` (numbered from
+    1, at the byte its length prefix starts), and its ``offset`` counts from the start of the
+    stream too."""
     stream = _StreamSchemas()
-    pos = 0
+    pos = number = 0
     while pos < len(data):
+        number += 1
         if len(data) - pos < 4:
-            cut = KimeraError("truncated: the stream ends inside a frame's length prefix", offset=pos)
-            yield Frame(pos, None, cut)
+            cut = KimeraError("truncated: the stream ends inside a frame's length prefix", offset=0)
+            yield Frame(pos, None, _in_frame(cut, number, pos, pos))
             return
         n = int.from_bytes(data[pos : pos + 4], "little")
         start, end = pos + 4, pos + 4 + n
         if n > max_frame_len:
-            too_long = KimeraError(f"a frame of {n} bytes, beyond the limit of {max_frame_len}", offset=pos)
-            yield Frame(pos, None, too_long)
+            too_long = KimeraError(f"a frame of {n} bytes, beyond the limit of {max_frame_len}", offset=0)
+            yield Frame(pos, None, _in_frame(too_long, number, pos, pos))
         if end > len(data):
-            cut = KimeraError(f"truncated: a frame of {n} bytes, {len(data) - start} are left", offset=pos)
-            yield Frame(pos, None, cut)
+            cut = KimeraError(f"truncated: a frame of {n} bytes, {len(data) - start} are left", offset=0)
+            yield Frame(pos, None, _in_frame(cut, number, pos, pos))
             return
         if n <= max_frame_len:
             try:
-                yield Frame(pos, _read_envelope(data[start:end], schemas, True, False, stream), None)
+                envelope = _read_envelope(data[start:end], schemas, True, False, stream)
             except KimeraError as err:
-                err.offset = start + (err.offset or 0)
-                yield Frame(pos, None, err)
+                yield Frame(pos, None, _in_frame(err, number, pos, start))
+            else:
+                yield Frame(pos, envelope, None)
         pos = end
+
+
+def _in_frame(err: KimeraError, number: int, pos: int, base: int) -> KimeraError:
+    """``err``, raised reading the bytes at ``base`` of frame ``number`` (which starts at
+    ``pos``), placed in the stream."""
+    _placed(err, base, "the stream")
+    err.label = f"frame {number} (at byte {pos} of the stream)"
+    err._label_offset = pos
+    return err
 
 
 class Snapshot(NamedTuple):
@@ -1947,75 +2034,239 @@ _SNAPSHOT_NAME = re.compile(r"snapshot-(\d{20})\.kimera")
 def read_snapshot(data: bytes, schemas: Schemas | None = None, *, generation: int | None = None) -> Snapshot:
     """The snapshot file ``data`` (docs/wire-format.md, "Snapshot files"), checked in the order
     Rust checks it: a whole header, the magic, the file format version, the announced length,
-    the CRC, and the generation ``generation`` if given (the one its name says)."""
+    the CRC, and the generation ``generation`` if given (the one its name says). Errors' offsets
+    count from the start of the file ("the snapshot file")."""
+    try:
+        return _read_snapshot(data, schemas, generation)
+    except KimeraError as err:
+        raise _placed(err, 0, "the snapshot file") from None
+
+
+def _read_snapshot(data: bytes, schemas: Schemas | None, generation: int | None) -> Snapshot:
     if len(data) < 21:
-        raise KimeraError(f"corrupt snapshot file: {len(data)} bytes, shorter than the 21-byte header")
+        raise KimeraError(
+            f"corrupt snapshot file: {len(data)} bytes, shorter than the 21-byte header", offset=0
+        )
     if data[:4] != SNAPSHOT_MAGIC:
         found = data[:4].hex(" ")
-        raise KimeraError(f"corrupt snapshot file: expected magic bytes 4b 53 4e 50, found {found}")
-    crc_ok = len(data) >= 25 and int.from_bytes(data[-4:], "little") == zlib.crc32(data[:-4])
-    if data[4] > 1 and crc_ok:
-        raise KimeraError(f"snapshot file format version {data[4]}, newer than this reader's (1)")
+        raise KimeraError(f"corrupt snapshot file: expected magic bytes 4b 53 4e 50, found {found}", offset=0)
+    stored = int.from_bytes(data[-4:], "little") if len(data) >= 25 else None
+    computed = zlib.crc32(data[:-4])
+    if data[4] > 1 and stored == computed:
+        raise KimeraError(f"snapshot file format version {data[4]}, newer than this reader's (1)", offset=4)
     if data[4] != 1:
-        raise KimeraError(f"corrupt snapshot file: unknown file format version {data[4]}")
+        raise KimeraError(f"corrupt snapshot file: unknown file format version {data[4]}", offset=4)
     written, length = int.from_bytes(data[5:13], "little"), int.from_bytes(data[13:21], "little")
     if length != len(data) - 25:
+        # kimera-snapshot/src/file.rs's words.
+        needed, held = length + 4, len(data) - 21
+        if held < needed:
+            verdict = f"{needed - held} bytes short (torn or truncated)"
+        else:
+            verdict = f"{held - needed} bytes too long"
         raise KimeraError(
-            f"corrupt snapshot file: the header announces a {length}-byte envelope, the file holds "
-            f"{len(data) - 21} bytes after the header (torn or truncated)"
+            f"corrupt snapshot file: the header announces a {length}-byte envelope and its 4-byte "
+            f"checksum, and the file holds {held} bytes after the header: it is {verdict}",
+            offset=13,
         )
-    if not crc_ok:
-        raise KimeraError("corrupt snapshot file: checksum mismatch")
+    if stored != computed:
+        raise KimeraError(
+            f"corrupt snapshot file: checksum mismatch: the file says {stored:08x}, its bytes hash "
+            f"to {computed:08x}",
+            offset=len(data) - 4,
+        )
     if generation is not None and written != generation:
-        raise KimeraError(f"corrupt snapshot file: it holds generation {written}, its name says {generation}")
+        raise KimeraError(
+            f"corrupt snapshot file: it holds generation {written}, its name says {generation}", offset=5
+        )
     try:
-        envelope = read_envelope(data[21:-4], schemas)
+        envelope = _read_envelope(data[21:-4], schemas, True, False, None)
     except KimeraError as err:
-        err.offset = 21 + (err.offset or 0)
-        raise
+        raise _placed(err, 21, "the snapshot file")
     return Snapshot(written, envelope)
+
+
+class SnapshotFile(NamedTuple):
+    """One file of a snapshot directory: its name, and its snapshot or why it is not read."""
+
+    name: str
+    snapshot: Snapshot | None
+    error: KimeraError | None
+
+
+def read_snapshot_dir(path: str | os.PathLike, schemas: Schemas | None = None) -> Iterator[SnapshotFile]:
+    """The snapshot files of a store's directory, as Rust's ``kimera`` command reads one
+    (kimera-cli/src/input.rs): every regular file named ``snapshot-….kimera``, in the order of
+    their names (``snapshot-<20 digits>.kimera``: the generations'), each checked against the
+    generation its name says; the files the store set aside (``….kimera.corrupt``,
+    ``.corrupt-2`` …) are reported as damaged, not read. Other files (the lock file, ``.tmp``
+    files of saves under way) are not snapshots. Errors are labelled with the file's name, their
+    offsets counting from its start ("the file"). Raises ``OSError`` if a file cannot be read."""
+    names = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            name = entry.name
+            snapshot = name.endswith(".kimera") or ".kimera.corrupt" in name
+            if name.startswith("snapshot-") and snapshot and entry.is_file(follow_symlinks=False):
+                names.append(name)
+    for name in sorted(names):
+        if ".kimera.corrupt" in name:
+            yield SnapshotFile(name, None, _labelled(KimeraError("set aside as corrupt by the store"), name))
+            continue
+        with open(os.path.join(path, name), "rb") as f:
+            data = f.read()
+        match = _SNAPSHOT_NAME.fullmatch(name)
+        try:
+            snapshot = _read_snapshot(data, schemas, int(match.group(1)) if match else None)
+        except KimeraError as err:
+            yield SnapshotFile(name, None, _labelled(_placed(err, 0, "the file"), name))
+        else:
+            yield SnapshotFile(name, snapshot, None)
+
+
+def _labelled(err: KimeraError, label: str) -> KimeraError:
+    err.label = label
+    return err
 
 
 def read_bytes(data: bytes, schemas: Schemas | None = None, name: str | None = None) -> Iterator[Frame]:
     """Every value a file's bytes hold, whatever it is: a snapshot file (named ``name``), one
-    envelope of either backend, or a frame stream."""
+    envelope of either backend, or a frame stream; an empty file or one of none of these is an
+    error. Errors of a snapshot file or an envelope count their offsets from the file's start
+    ("the file"); a stream's frames are :func:`read_frames`'.
+
+    What the bytes are is found as Rust's ``kimera`` command finds it (kimera-cli/src/input.rs:
+    ``KSNP`` is a snapshot file; a stream's first frame starts after 4 bytes of length with
+    ``4b e5`` or ``{``; an envelope starts so itself), made sure of where both could be, for a
+    length prefix may look like an envelope's start (a first frame of 123 bytes starts
+    ``7b 00 00 00``, ``{``; one of 58699 bytes ``4b e5 00 00``): bytes that are one whole
+    envelope are one; else bytes whose length prefixes tile them exactly, or whose first frame
+    is whole and starts as an envelope this reader reads while the bytes themselves do not, are
+    a stream; else the error is the envelope's."""
     try:
-        if data[:4] == SNAPSHOT_MAGIC:
+        kind, head = _kind_of(data)
+        if kind == "snapshot":
             match = _SNAPSHOT_NAME.fullmatch(name or "")
-            generation = int(match.group(1)) if match else None
-            yield Frame(0, read_snapshot(data, schemas, generation=generation).envelope, None)
-        elif data[:2] == MAGIC or data.lstrip(b" \t\r\n")[:1] == b"{":
-            yield Frame(0, read_envelope(data, schemas), None)
-        else:
-            yield from read_frames(data, schemas)
+            envelope = _read_snapshot(data, schemas, int(match.group(1)) if match else None).envelope
+        elif kind == "envelope":
+            envelope = head
+            if not isinstance(head, Envelope):  # a binary envelope's header, read
+                envelope = _read_envelope(data, schemas, True, False, None, head)
     except KimeraError as err:
-        yield Frame(0, None, err)
+        yield Frame(0, None, _placed(err, 0, "the file"))
+        return
+    if kind == "frames":
+        yield from read_frames(data, schemas)
+    else:
+        yield Frame(0, envelope, None)
+
+
+def _envelope_start(data: bytes) -> bool:
+    """The test of kimera-cli/src/input.rs: ``4b e5``, or ``{``."""
+    return data[:2] == MAGIC or data[:1] == b"{"
+
+
+def _readable_start(data: bytes) -> bool:
+    """Whether ``data`` starts as an envelope this reader reads does: the magic, then a byte of
+    wire version 1 and known flags; or ``{``, then a key (or ``}``)."""
+    if data[:2] == MAGIC:
+        return len(data) > 2 and data[2] >> 4 == WIRE_VERSION and not data[2] & 0b1000
+    at = _json_start(data)
+    if data[at : at + 1] != b"{":
+        return False
+    at = _json_start(data, at + 1)
+    return data[at : at + 1] in (b'"', b"}")
+
+
+def _frames_fit(data: bytes) -> int:
+    """How well bytes whose first frame starts like an envelope read as a frame stream: 3 when
+    their length prefixes tile them exactly, 2 when the first frame is whole and starts as an
+    envelope this reader reads, else 1."""
+    n = int.from_bytes(data[:4], "little")
+    pos = 4 + n
+    while pos + 4 <= len(data):
+        pos += 4 + int.from_bytes(data[pos : pos + 4], "little")
+    if pos == len(data):
+        return 3
+    return 2 if 4 + n <= len(data) and _readable_start(data[4 : 4 + n]) else 1
+
+
+def _kind_of(data: bytes) -> tuple[str, Any]:
+    """``("snapshot", None)``, ``("frames", None)`` or ``("envelope", parsed)`` (a binary
+    envelope's ``_Head``, a JSON one's ``Envelope``), as :func:`read_bytes` says; raises the
+    error of the most plausible reading when none fits."""
+    if not data:
+        # What a writer never leaves, but for a stream of no frames: rather a file that lost its
+        # content, which must not pass for a good one (as in Rust).
+        raise KimeraError("empty: it holds no envelope, frame or snapshot")
+    if data[:4] == SNAPSHOT_MAGIC:  # as a prefix, a frame beyond any limit
+        return "snapshot", None
+    framed = len(data) > 4 and _envelope_start(data[4:])
+    at = _json_start(data)
+    if not (data[:2] == MAGIC or data[at : at + 1] == b"{"):
+        if framed:
+            return "frames", None
+        raise KimeraError(
+            f"not Kimera data: it starts with {data[:6].hex(' ')}, the start of neither an envelope "
+            "(4b e5, or { for JSON), a snapshot file (KSNP) nor a frame stream (a 4-byte length, "
+            "then an envelope)"
+        )
+    try:
+        return "envelope", _parse_binary(data, False) if data[:2] == MAGIC else _parse_json(data)
+    except KimeraError:
+        # A stream that fits better than the envelope: one whose prefixes tile it, or whose
+        # first frame is whole and readable while the envelope does not even start as one
+        # this reader reads. On a tie, the stream, as in Rust.
+        if framed and _frames_fit(data) >= (2 if _readable_start(data) else 1):
+            return "frames", None
+        raise
+
+
+def _read_path(path: str, schemas: Schemas | None) -> Iterator[tuple[Envelope | None, KimeraError | None]]:
+    """The values of the command line's FILE: a file, or a snapshot directory."""
+    if os.path.isdir(path):
+        found = False
+        for entry in read_snapshot_dir(path, schemas):
+            found = True
+            yield (entry.snapshot and entry.snapshot.envelope), entry.error
+        if not found:
+            yield None, KimeraError(
+                "a directory holding no snapshot file (snapshot-<generation>.kimera), nor any set "
+                "aside as corrupt (snapshot-<generation>.kimera.corrupt)"
+            )
+        return
+    with open(path, "rb") as f:
+        data = f.read()
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    for frame in read_bytes(data, schemas, name):
+        yield frame.envelope, frame.error
 
 
 def main(argv: list[str] | None = None) -> int:
     """The command line: each value of FILE as one line of JSON, errors on stderr."""
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("file", help="a binary or JSON envelope, a frame stream or a snapshot file")
+    parser.add_argument(
+        "file",
+        help="a binary or JSON envelope, a frame stream, a snapshot file, or a snapshot directory "
+        "(each snapshot-<generation>.kimera in generation order)",
+    )
     parser.add_argument("--schemas", help="a schema history file (kimera-schemas.json)")
     args = parser.parse_args(argv)
+    failed = False
     try:
         schemas = None
         if args.schemas:
             with open(args.schemas, "rb") as f:
                 schemas = Schemas.from_history(f.read())
-        with open(args.file, "rb") as f:
-            data = f.read()
+        for envelope, error in _read_path(args.file, schemas):
+            if error is not None:
+                failed = True
+                print(f"kimera_reader: {args.file}: {error}", file=sys.stderr)
+            else:
+                print(json.dumps(envelope.value, ensure_ascii=False, separators=(",", ":")))
     except (OSError, KimeraError) as err:
         print(f"kimera_reader: {err}", file=sys.stderr)
         return 2
-    failed = False
-    name = args.file.replace("\\", "/").rsplit("/", 1)[-1]
-    for frame in read_bytes(data, schemas, name):
-        if frame.error is not None:
-            failed = True
-            print(f"kimera_reader: {args.file}: {frame.error}", file=sys.stderr)
-        else:
-            print(json.dumps(frame.envelope.value, ensure_ascii=False, separators=(",", ":")))
     return 1 if failed else 0
 
 

@@ -9,6 +9,9 @@
   and refused with a clear error; the list of them is pinned, so a new golden file is noticed.
 * ``BrokenInputs``: damaged, truncated, forged and unreadable inputs are refused with
   ``KimeraError``, never another exception.
+* ``WholeInputs``: what a whole file is (an envelope, a frame stream whose length prefix looks
+  like an envelope's start, a snapshot file, a snapshot directory, none of these), and where
+  its errors say they are.
 * ``Helpers``: float and address text, against what Rust printed for the same values.
 * ``GeneratedCases``: runs when ``KIMERA_READER_CASES`` names the directory tests/python_reader.rs
   filled with values Rust wrote; each decodes to exactly the value of its JSON envelope.
@@ -25,6 +28,7 @@ import random
 import struct
 import subprocess
 import sys
+import tempfile
 import unittest
 import zlib
 from pathlib import Path
@@ -141,6 +145,55 @@ def readable(doc_json: dict, body: bytes) -> tuple[bytes, kr.Schemas]:
     return binary_envelope(kr.type_name(doc), fp, body), schemas
 
 
+def framed(*envelopes: bytes) -> bytes:
+    """A frame stream of ``envelopes``: each behind its ``u32`` LE length."""
+    return b"".join(len(e).to_bytes(4, "little") + e for e in envelopes)
+
+
+def varint(n: int) -> bytes:
+    """A bincode varint (standard configuration)."""
+    if n < 251:
+        return bytes([n])
+    for marker, width in ((0xFB, 2), (0xFC, 4), (0xFD, 8)):
+        if n < 1 << (8 * width):
+            return bytes([marker]) + n.to_bytes(width, "little")
+    raise ValueError(n)
+
+
+LIST_U8 = (GOLDEN / "list_u8.bin").read_bytes()  # [1, 2, 3]
+LIST_U8_FP = kr.read_envelope(LIST_U8, decode=False).fingerprint
+
+
+def list_u8_of_size(size: int) -> tuple[bytes, list[int]]:
+    """A binary envelope of a ``list<u8>`` exactly ``size`` bytes long (its schema built from
+    its name), and its value."""
+    for n in range(size, -1, -1):
+        value = [i % 256 for i in range(n)]
+        envelope = binary_envelope("list<u8>", LIST_U8_FP, varint(n) + bytes(value))
+        if len(envelope) == size:
+            return envelope, value
+    raise AssertionError(f"no list<u8> envelope is {size} bytes long")
+
+
+def json_of_size(size: int) -> tuple[bytes, str]:
+    """A JSON envelope of a ``str`` exactly ``size`` bytes long, and its value."""
+    head, tail = b'{"kimera":1,"type":"str","version":1,"value":"', b'"}'
+    value = "x" * (size - len(head) - len(tail))
+    return head + value.encode() + tail, value
+
+
+def snapshot_file(generation: int, envelope: bytes) -> bytes:
+    """A snapshot file (docs/wire-format.md, "Snapshot files") of ``envelope``."""
+    out = kr.SNAPSHOT_MAGIC + b"\x01" + generation.to_bytes(8, "little") + len(envelope).to_bytes(8, "little")
+    out += envelope
+    return out + zlib.crc32(out).to_bytes(4, "little")
+
+
+def cli(*args) -> subprocess.CompletedProcess:
+    command = [sys.executable, str(HERE / "kimera_reader.py"), *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
 class GoldenFiles(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -209,10 +262,6 @@ class GoldenFiles(unittest.TestCase):
         self.assertEqual(carried.schema, self.schemas.by_fingerprint(carried.fingerprint))
 
     def test_the_command_line(self):
-        def cli(*args):
-            command = [sys.executable, str(HERE / "kimera_reader.py"), *map(str, args)]
-            return subprocess.run(command, capture_output=True, text=True)
-
         run = cli(GOLDEN / "evolution" / "lines.v1.bin", "--schemas", HISTORY)
         lines = '[{"sku":"a","qty":1},{"sku":"b","qty":2}]\n'
         self.assertEqual((run.returncode, run.stdout, run.stderr), (0, lines, ""))
@@ -454,6 +503,209 @@ class BrokenInputs(unittest.TestCase):
             kr.Schemas.from_history("[]")
         with self.assertRaisesRegex(kr.KimeraError, "not JSON"):
             kr.Schemas.from_history("[" * 100_000)
+
+
+class WholeInputs(unittest.TestCase):
+    """What ``read_bytes``, ``read_snapshot_dir`` and the command line make of a whole input:
+    which kind it is, and where its errors are."""
+
+    def read(self, data: bytes, schemas=None, name=None) -> tuple[list, list[str]]:
+        frames = list(kr.read_bytes(data, schemas, name))
+        values = [f.envelope.value for f in frames if f.error is None]
+        return values, [str(f.error) for f in frames if f.error is not None]
+
+    def test_frame_prefixes_that_look_like_envelopes_are_read_as_frames(self):
+        binary, binary_value = list_u8_of_size(123)
+        text, text_value = json_of_size(123)
+        big, big_value = list_u8_of_size(58699)
+        for first, value, start in [
+            (binary, binary_value, "7b 00 00 00"),  # `{`, not UTF-8 text
+            (text, text_value, "7b 00 00 00"),  # `{` and a NUL: not a JSON object
+            (big, big_value, "4b e5 00 00"),  # the binary magic, wire version 0
+        ]:
+            with self.subTest(start):
+                stream = framed(first, LIST_U8)
+                self.assertEqual(stream[:4].hex(" "), start)
+                self.assertEqual(self.read(stream), ([value, [1, 2, 3]], []))
+                # Cut: the frames before the cut, then where it is.
+                values, errors = self.read(stream[:-1])
+                self.assertEqual(values, [value])
+                second = 4 + len(first)
+                self.assertRegex(errors[0], rf"^frame 2 \(at byte {second} of the stream\): truncated")
+                # Cut inside the first frame: a torn stream, not a broken envelope.
+                values, errors = self.read(stream[: len(first) // 2])
+                self.assertEqual(values, [])
+                first_cut = rf"^frame 1 \(at byte 0 of the stream\): truncated: a frame of {len(first)} bytes"
+                self.assertRegex(errors[0], first_cut)
+
+    def test_whole_envelopes_are_envelopes_whatever_their_fifth_byte(self):
+        text, value = json_of_size(100)
+        # Four spaces, then `{`: also the start of a frame stream.
+        self.assertEqual(self.read(b"    " + text + b"\n"), ([value], []))
+        data, schemas = readable(struct_doc("{t.Braced", [field("a", "u8")]), b"\x07")
+        self.assertEqual(data[4:5], b"{")
+        self.assertEqual(self.read(data, schemas), ([{"a": 7}], []))
+        # Damaged, they are still read as envelopes: the envelope's error is the one given.
+        damaged = data[:-5] + bytes([data[-5] ^ 1]) + data[-4:]
+        self.assertEqual(len(self.read(damaged, schemas)[1]), 1)
+        self.assertRegex(self.read(damaged, schemas)[1][0], "^checksum mismatch")
+        newer = LIST_U8[:2] + b"\x21" + LIST_U8[3:]
+        newer_error = "binary wire version 2; this reader reads 1 (at byte 2 of the file)"
+        self.assertEqual(self.read(newer), ([], [newer_error]))
+        self.assertRegex(self.read(b'{"kimera":1}')[1][0], "^not a JSON envelope: missing key `type`")
+
+    def test_what_is_no_kimera_data_is_said_so(self):
+        self.assertEqual(self.read(b""), ([], ["empty: it holds no envelope, frame or snapshot"]))
+        (error,) = self.read(b"hello, world")[1]
+        start = "not Kimera data: it starts with 68 65 6c 6c 6f 2c, the start of neither"
+        self.assertTrue(error.startswith(start), error)
+        self.assertRegex(self.read(b"\x05\x00")[1][0], "^not Kimera data")
+
+    def test_damaged_inputs_of_every_kind_give_nothing_but_kimera_errors(self):
+        seeds = [p.read_bytes() for p in sorted(GOLDEN.rglob("*")) if p.is_file()]
+        seeds += [framed(a, b) for a, b in zip(seeds, seeds[1:])]
+        rng = random.Random(23)
+        for _ in range(3000):
+            data = bytearray(rng.choice(seeds))
+            for _ in range(rng.randint(1, 3)):
+                at = rng.randrange(len(data) or 1)
+                choice = rng.random()
+                if choice < 0.5 and data:
+                    data[at] = rng.randrange(256)
+                elif choice < 0.8:
+                    del data[at : at + rng.randint(1, 8)]
+                else:
+                    del data[at:]
+            for frame in kr.read_bytes(bytes(data)):
+                if frame.error is not None:
+                    self.assertIsInstance(frame.error, kr.KimeraError)
+                    self.assertLess(len(str(frame.error)), 500)
+
+    def test_a_snapshot_files_length_is_checked_as_rust_words_it(self):
+        good = (GOLDEN / "counter.snapshot").read_bytes()
+        announced = len(good) - 25
+        for data, held, verdict in [
+            (good[:-3], announced + 1, "3 bytes short (torn or truncated)"),
+            (good + b"\0\0", announced + 6, "2 bytes too long"),
+            (good[:22], 1, f"{announced + 3} bytes short (torn or truncated)"),
+        ]:
+            with self.subTest(verdict):
+                with self.assertRaises(kr.KimeraError) as caught:
+                    kr.read_snapshot(data)
+                self.assertEqual(
+                    caught.exception.message,
+                    f"corrupt snapshot file: the header announces a {announced}-byte envelope and its "
+                    f"4-byte checksum, and the file holds {held} bytes after the header: it is {verdict}",
+                )
+
+    def test_a_snapshot_directory_is_read_in_generation_order(self):
+        counter = (GOLDEN / "counter.snapshot").read_bytes()
+        with tempfile.TemporaryDirectory() as tmp:
+            snaps = Path(tmp) / "snaps"
+            snaps.mkdir()
+            run = cli(snaps)
+            self.assertEqual((run.returncode, run.stdout), (1, ""))
+            self.assertIn("no snapshot file", run.stderr)
+            (snaps / "snapshot-00000000000000000010.kimera").write_bytes(snapshot_file(10, LIST_U8))
+            (snaps / "snapshot-00000000000000000001.kimera").write_bytes(counter)
+            torn = snapshot_file(2, framed(LIST_U8)[:-1])  # the envelope is not one
+            (snaps / "snapshot-00000000000000000002.kimera").write_bytes(torn)
+            (snaps / "snapshot-00000000000000000003.kimera.corrupt").write_bytes(counter)
+            (snaps / "snapshot-00000000000000000004.kimera.tmp").write_bytes(counter)
+            (snaps / "kimera-snapshots.lock").write_bytes(b"")
+            (snaps / "snapshot-00000000000000000005.kimera").mkdir()
+            entries = list(kr.read_snapshot_dir(snaps))
+            self.assertEqual(
+                [entry.name for entry in entries],
+                [f"snapshot-{g:020}.kimera" for g in (1, 2)]
+                + ["snapshot-00000000000000000003.kimera.corrupt", "snapshot-00000000000000000010.kimera"],
+            )
+            self.assertEqual(entries[0].snapshot.generation, 1)
+            self.assertEqual(entries[3].snapshot.envelope.value, [1, 2, 3])
+            self.assertRegex(str(entries[1].error), r"^snapshot-0+2\.kimera: .*\(at byte 21 of the file\)")
+            set_aside = "snapshot-00000000000000000003.kimera.corrupt: set aside as corrupt by the store"
+            self.assertEqual(str(entries[2].error), set_aside)
+            run = cli(snaps)
+            self.assertEqual(run.stdout, '{"value":3,"history":[0,1,2]}\n[1,2,3]\n')
+            self.assertEqual(run.returncode, 1)
+            self.assertEqual(len(run.stderr.splitlines()), 2, run.stderr)
+            self.assertIn(f"kimera_reader: {snaps}: {set_aside}", run.stderr)
+
+    def test_single_envelopes_say_where_their_errors_are(self):
+        good = BrokenInputs.GOOD
+        damaged = good[:-6] + bytes([good[-6] ^ 0x10]) + good[-6 + 1 :]
+        with self.assertRaises(kr.KimeraError) as caught:
+            kr.read_envelope(damaged)
+        self.assertEqual(caught.exception.offset, len(good) - 4)
+        self.assertTrue(str(caught.exception).endswith(f"(at byte {len(good) - 4} of the envelope)"))
+        forged = binary_envelope("x", 1, b"", schema=b"\x1e\xfd" + (1 << 60).to_bytes(8, "little") + b"\x00")
+        schema_at = 3 + 1 + 1 + 1 + 8 + 1
+        for data, offset in [
+            (forged, schema_at + 10),  # where in the envelope, not in its schema document
+            (binary_envelope("u8", 1, b"\x07"), 7),  # no schema has its fingerprint
+            (b'{"kimera":1,"type":"u8","version":1,"value":7,}', 46),
+            (b'{"kimera":1,"type":"\xff","version":1,"value":7}', 20),
+            (b'  {"kimera":1,"type":"u8","value":7}', 2),
+            (b"nothing", 0),
+        ]:
+            with self.subTest(data=data[:24]):
+                with self.assertRaises(kr.KimeraError) as caught:
+                    kr.read_envelope(data)
+                self.assertEqual(caught.exception.offset, offset, caught.exception)
+                self.assertIn(f"at byte {offset} of the envelope", str(caught.exception))
+        (frame,) = kr.read_bytes(forged)
+        self.assertIn(f"(at byte {schema_at + 10} of the file)", str(frame.error))
+        snapshot = snapshot_file(1, forged)
+        with self.assertRaises(kr.KimeraError) as caught:
+            kr.read_snapshot(snapshot)
+        self.assertEqual(caught.exception.offset, 21 + schema_at + 10)
+        self.assertIn(f"at byte {21 + schema_at + 10} of the snapshot file", str(caught.exception))
+
+    def test_frames_say_which_they_are_and_where_in_the_stream(self):
+        good = BrokenInputs.GOOD
+        damaged = good[:-6] + bytes([good[-6] ^ 0x10]) + good[-6 + 1 :]
+        forged = binary_envelope("x", 1, b"", schema=b"\x1e\xfd" + (1 << 60).to_bytes(8, "little") + b"\x00")
+        cut = binary_envelope("u8", 1, b"", checksum=False)[:-1]  # cut before its body's length
+        stream = framed(LIST_U8, damaged, forged, cut) + b"\x05\x00"
+        starts = [0]
+        for envelope in (LIST_U8, damaged, forged, cut):
+            starts.append(starts[-1] + 4 + len(envelope))
+        frames = list(kr.read_frames(stream))
+        self.assertEqual([f.offset for f in frames], starts)
+        expected = [
+            None,
+            (2, starts[1] + 4 + len(good) - 4, "checksum mismatch"),
+            (3, starts[2] + 4 + 15 + 10, "a sequence of"),
+            # The byte where frame 4's envelope ends is where frame 5 starts: each says which.
+            (4, starts[4], "truncated: body length needs 1 byte, none is left"),
+            (5, starts[4], "truncated: the stream ends inside a frame's length prefix"),
+        ]
+        for frame, want in zip(frames, expected):
+            if want is None:
+                self.assertIsNone(frame.error)
+                continue
+            number, offset, what = want
+            with self.subTest(frame=number):
+                self.assertEqual(frame.error.offset, offset)
+                text, label = str(frame.error), f"frame {number} (at byte {frame.offset} of the stream)"
+                self.assertTrue(text.startswith(f"{label}: {what}"), text)
+                if offset != frame.offset:
+                    self.assertTrue(text.endswith(f"(at byte {offset} of the stream)"), text)
+                else:  # said once
+                    self.assertNotIn("of the stream)", text[len(label) :])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "stream.frames"
+            path.write_bytes(stream)
+            run = cli(path)
+            self.assertEqual((run.returncode, run.stdout), (1, "[1,2,3]\n"))
+            lines = run.stderr.splitlines()
+            self.assertEqual(len(lines), 4, run.stderr)
+            second = f"kimera_reader: {path}: frame 2 (at byte {starts[1]} of the stream): "
+            self.assertTrue(lines[0].startswith(second), lines[0])
+            path.write_bytes(damaged)
+            run = cli(path)
+            self.assertEqual(run.returncode, 1)
+            self.assertIn(f"(at byte {len(good) - 4} of the file)", run.stderr)
 
 
 class Helpers(unittest.TestCase):
