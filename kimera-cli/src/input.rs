@@ -85,7 +85,12 @@ impl Input {
         let mut reader = self.open()?;
         let mut head = Vec::with_capacity(6);
         (&mut reader).take(6).read_to_end(&mut head)?;
-        let Some(kind) = detect(&head) else {
+        let size = self
+            .path
+            .as_ref()
+            .and_then(|p| p.metadata().ok())
+            .map(|m| m.len());
+        let Some(kind) = detect(&head, size) else {
             let start: Vec<String> = head.iter().map(|b| format!("{b:02x}")).collect();
             let error = match head.is_empty() {
                 // Never what a writer leaves but for a stream of no frames: rather a file
@@ -173,12 +178,18 @@ impl Input {
 }
 
 /// A snapshot file starts with its magic; an envelope with its own (binary) or `{`; a frame
-/// stream with a length, then an envelope. `None` for anything else, and for nothing.
-fn detect(head: &[u8]) -> Option<Kind> {
+/// stream with a length, then an envelope. `None` for anything else, and for nothing. Of an
+/// input of a known `size`, a first frame longer than it is not one: an envelope indented
+/// by four spaces, or of a type name starting with `{`, looks like a frame's start.
+fn detect(head: &[u8], size: Option<u64>) -> Option<Kind> {
     let envelope_start = |b: &[u8]| b.starts_with(&[0x4b, 0xe5]) || b.first() == Some(&b'{');
+    let fits = |prefix: &[u8]| {
+        let len = u32::from_le_bytes(prefix.try_into().expect("four bytes"));
+        size.is_none_or(|size| u64::from(len) + 4 <= size)
+    };
     if head.starts_with(&MAGIC) {
         Some(Kind::SnapshotFile)
-    } else if head.len() > 4 && envelope_start(&head[4..]) {
+    } else if head.len() > 4 && envelope_start(&head[4..]) && fits(&head[..4]) {
         Some(Kind::Frames)
     } else if envelope_start(head.trim_ascii_start()) {
         Some(Kind::Envelope)
@@ -242,18 +253,25 @@ mod tests {
 
     #[test]
     fn inputs_are_told_apart_by_their_first_bytes() {
-        assert_eq!(detect(b"KSNP\x01\x00"), Some(Kind::SnapshotFile));
+        assert_eq!(detect(b"KSNP\x01\x00", None), Some(Kind::SnapshotFile));
         let binary = [0x4b, 0xe5, 0x11, 0x08, b'l', b'i'];
-        assert_eq!(detect(&binary), Some(Kind::Envelope));
-        assert_eq!(detect(b"{\"kimera\""), Some(Kind::Envelope));
-        assert_eq!(detect(b"\n {\"k"), Some(Kind::Envelope));
-        assert_eq!(detect(&[20, 0, 0, 0, 0x4b, 0xe5]), Some(Kind::Frames));
-        assert_eq!(detect(&[20, 0, 0, 0, b'{', b'"']), Some(Kind::Frames));
-        assert_eq!(detect(b"hello!"), None);
+        assert_eq!(detect(&binary, None), Some(Kind::Envelope));
+        assert_eq!(detect(b"{\"kimera\"", None), Some(Kind::Envelope));
+        assert_eq!(detect(b"\n {\"k", None), Some(Kind::Envelope));
+        assert_eq!(detect(&[20, 0, 0, 0, 0x4b, 0xe5], None), Some(Kind::Frames));
+        assert_eq!(detect(&[20, 0, 0, 0, b'{', b'"'], None), Some(Kind::Frames));
+        assert_eq!(detect(b"hello!", None), None);
         assert_eq!(
-            detect(b""),
+            detect(b"", None),
             None,
             "an empty input is refused, not a stream of nothing"
+        );
+        // An indented JSON envelope: its spaces are no frame length a file of its size holds.
+        assert_eq!(detect(b"    {\"kim", Some(80)), Some(Kind::Envelope));
+        assert_eq!(detect(b"    {\"kim", None), Some(Kind::Frames));
+        assert_eq!(
+            detect(&[20, 0, 0, 0, b'{', b'"'], Some(24)),
+            Some(Kind::Frames)
         );
     }
 }
