@@ -29,12 +29,20 @@ fn blob(seq: u64, len: usize) -> Blob {
     }
 }
 
-/// A tmpfs of `size` mounted on a fresh directory, unmounted and removed when dropped.
-struct Tmpfs(PathBuf);
+/// A tmpfs of `size` mounted on a fresh directory, unmounted and removed when dropped. One
+/// at a time: a `mount` run by one test while another's store is open would inherit, for an
+/// instant, the lock file's descriptor, and with it the lock (the reopen below would fail).
+struct Tmpfs {
+    dir: PathBuf,
+    _turn: std::sync::MutexGuard<'static, ()>,
+}
+
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 impl Tmpfs {
     /// `None` (with the reason printed) where this process cannot mount one.
     fn mount(name: &str, size: &str) -> Option<Tmpfs> {
+        let turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
             .join(format!("faults-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -42,7 +50,7 @@ impl Tmpfs {
             &["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"],
             &dir,
         ) {
-            Ok(()) => Some(Tmpfs(dir)),
+            Ok(()) => Some(Tmpfs { dir, _turn: turn }),
             Err(reason) => {
                 eprintln!(
                     "skipped: cannot mount a tmpfs on {} ({reason}); the fault tests need root",
@@ -59,11 +67,11 @@ impl Drop for Tmpfs {
     fn drop(&mut self) {
         // Whatever is mounted on it, innermost first.
         while Command::new("umount")
-            .arg(&self.0)
+            .arg(&self.dir)
             .output()
             .is_ok_and(|o| o.status.success())
         {}
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -109,11 +117,11 @@ fn a_full_disk_fails_the_save_and_the_store_goes_on_when_space_returns() {
     let Some(fs) = Tmpfs::mount("full", "256k") else {
         return;
     };
-    let mut store = SnapshotStore::open_with(&fs.0, Options::new()).unwrap();
+    let mut store = SnapshotStore::open_with(&fs.dir, Options::new()).unwrap();
     assert_eq!(store.save(&blob(1, 10_000)).unwrap(), Generation(1));
 
     // Fill what is left, then save more than a page: the write stops half way.
-    let mut filler = std::fs::File::create(fs.0.join("filler")).unwrap();
+    let mut filler = std::fs::File::create(fs.dir.join("filler")).unwrap();
     while filler.write_all(&[0; 4096]).is_ok() {}
     drop(filler);
     let err = store.save(&blob(2, 50_000)).unwrap_err();
@@ -128,9 +136,9 @@ fn a_full_disk_fails_the_save_and_the_store_goes_on_when_space_returns() {
         "{message}"
     );
     assert!(
-        leftovers(&fs.0).is_empty(),
+        leftovers(&fs.dir).is_empty(),
         "the half-written file is removed: {:?}",
-        leftovers(&fs.0)
+        leftovers(&fs.dir)
     );
     assert_eq!(
         store.latest::<Blob>().unwrap(),
@@ -138,7 +146,7 @@ fn a_full_disk_fails_the_save_and_the_store_goes_on_when_space_returns() {
     );
 
     // Space returns: the next save is the next generation.
-    std::fs::remove_file(fs.0.join("filler")).unwrap();
+    std::fs::remove_file(fs.dir.join("filler")).unwrap();
     assert_eq!(store.save(&blob(2, 50_000)).unwrap(), Generation(2));
     assert_eq!(
         store.latest::<Blob>().unwrap(),
@@ -146,7 +154,7 @@ fn a_full_disk_fails_the_save_and_the_store_goes_on_when_space_returns() {
     );
     drop(store);
     // And a reopened store agrees.
-    let mut store = SnapshotStore::open(&fs.0).unwrap();
+    let mut store = SnapshotStore::open(&fs.dir).unwrap();
     assert_eq!(
         store.latest::<Blob>().unwrap().map(|(g, _)| g),
         Some(Generation(2))
@@ -158,13 +166,13 @@ fn a_directory_turned_read_only_fails_saves_until_it_is_writable_again() {
     let Some(fs) = Tmpfs::mount("read-only", "1m") else {
         return;
     };
-    let mut store = SnapshotStore::open_with(&fs.0, Options::new()).unwrap();
+    let mut store = SnapshotStore::open_with(&fs.dir, Options::new()).unwrap();
     assert_eq!(store.save(&blob(1, 100)).unwrap(), Generation(1));
 
     // A read-only filesystem mounted over the directory while the store runs: the path it
     // writes to refuses every write (the store's open lock file keeps the one below busy, so
     // that one cannot be remounted read-only in place).
-    mount(&["-t", "tmpfs", "-o", "ro,size=4k", "tmpfs"], &fs.0).unwrap();
+    mount(&["-t", "tmpfs", "-o", "ro,size=4k", "tmpfs"], &fs.dir).unwrap();
     let err = store.save(&blob(2, 100)).unwrap_err();
     assert_eq!(
         io_kind(&err),
@@ -174,7 +182,7 @@ fn a_directory_turned_read_only_fails_saves_until_it_is_writable_again() {
     assert!(err.to_string().contains("cannot create"), "{err}");
 
     // Writable again: nothing committed was lost, and saves go on.
-    umount(&fs.0);
+    umount(&fs.dir);
     assert_eq!(
         store.latest::<Blob>().unwrap(),
         Some((Generation(1), blob(1, 100)))
@@ -191,11 +199,11 @@ fn a_rename_that_fails_leaves_the_committed_generations_and_is_retried() {
     let Some(fs) = Tmpfs::mount("rename", "1m") else {
         return;
     };
-    let mut store = SnapshotStore::open_with(&fs.0, Options::new()).unwrap();
+    let mut store = SnapshotStore::open_with(&fs.dir, Options::new()).unwrap();
     assert_eq!(store.save(&blob(1, 100)).unwrap(), Generation(1));
 
     // A directory where the next generation's file goes: the rename into place fails.
-    let in_the_way = fs.0.join("snapshot-00000000000000000002.kimera");
+    let in_the_way = fs.dir.join("snapshot-00000000000000000002.kimera");
     std::fs::create_dir(&in_the_way).unwrap();
     let err = store.save(&blob(2, 100)).unwrap_err();
     assert!(io_kind(&err).is_some(), "{err}");
@@ -203,7 +211,7 @@ fn a_rename_that_fails_leaves_the_committed_generations_and_is_retried() {
         err.to_string().contains("cannot rename into place"),
         "{err}"
     );
-    assert!(leftovers(&fs.0).is_empty(), "{:?}", leftovers(&fs.0));
+    assert!(leftovers(&fs.dir).is_empty(), "{:?}", leftovers(&fs.dir));
     assert_eq!(
         store.latest::<Blob>().unwrap(),
         Some((Generation(1), blob(1, 100)))

@@ -213,8 +213,9 @@ impl<'a> Envelope<'a> {
         .into()
     }
 
-    /// That `doc` is this envelope's type, defined where its types are, and of a shape this
-    /// module converts: [`ErrorKind::Unsupported`] for one only JSON can hold.
+    /// That `doc` is this envelope's type, defined where its types are, and, for a JSON
+    /// envelope, of a shape this module converts: [`ErrorKind::Unsupported`] for one only JSON
+    /// can hold.
     fn check_schema(&self, doc: &Document) -> Result<()> {
         let name = doc.type_name();
         if name != self.header.type_name {
@@ -228,7 +229,9 @@ impl<'a> Envelope<'a> {
         if !origin_ok {
             return Err(self.bad_schema("its types are defined elsewhere (their origins differ)"));
         }
-        if json_only(doc) {
+        // A binary body never holds such shapes (its reader refuses a forged document's as it
+        // meets them); a JSON value may, and is then not walked at all.
+        if self.backend == Backend::Json && json_only(doc) {
             return Err(ErrorKind::Unsupported(
                 "the writer's schema has shapes only JSON holds (an internally, adjacently or \
                  untagged enum, a flattened or skipped-if field, a value of no fixed shape), \
