@@ -64,6 +64,7 @@
 //! | `tokio` | no | [`codec`]: tokio-util `Encoder`s and `Decoder`s for the frames of [`frame`] (adds `tokio-util` and `bytes`) |
 //! | `rusqlite` | no | [`sqlite`]: values in SQLite BLOB and TEXT columns through rusqlite 0.40 (re-exported as `sqlite::rusqlite`), linked to the system's SQLite (implies `json` and `binary`) |
 //! | `rusqlite-bundled` | no | `rusqlite`, with SQLite compiled in (rusqlite's `bundled`) |
+//! | `pickle` | no | [`pickle`]: CPython's pickles, read without running code ([`pickle::from_slice`], [`pickle::Value::from_pickle`]) and written ([`pickle::to_vec`]) |
 //! | `python` | no | [`python`]: the Python Kimera library's wire format, typed ([`python::to_string`], [`python::from_str`]) and dynamic ([`python::Value`]) |
 //! | `snapshot` | no | [`snapshot`]: [`SnapshotStore`](snapshot::SnapshotStore), crash-safe, checksummed snapshots in a directory (implies `binary`; adds `fs4` for the lock file) |
 //! | `uuid` | no | a handler for `uuid::Uuid` (text in JSON, 16 bytes in binary) |
@@ -96,6 +97,7 @@
 //!   `tokio`): the same frames for tokio's `Framed`.
 //! - `snapshot` (feature `snapshot`): crash-safe, checksummed snapshots in a directory.
 //! - `sqlite` (feature `rusqlite`): values in SQLite BLOB and TEXT columns.
+//! - `pickle` (feature `pickle`): CPython's pickle format, read safely and written.
 //! - `python` (feature `python`): the wire format of the Python Kimera library.
 //!
 //! # Guides
@@ -147,6 +149,10 @@ pub mod json;
 #[cfg(feature = "json")]
 #[cfg_attr(docsrs, doc(cfg(feature = "json")))]
 pub mod json_schema;
+#[cfg(feature = "pickle")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pickle")))]
+#[doc(inline)]
+pub use kimera_pickle as pickle;
 #[cfg(feature = "python")]
 #[cfg_attr(docsrs, doc(cfg(feature = "python")))]
 #[doc(inline)]
