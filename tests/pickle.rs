@@ -600,3 +600,111 @@ fn what_python_could_not_read_back_is_refused_when_written() {
         "nanoseconds",
     );
 }
+
+/// The value of `tests/golden/pickle/`, as `golden_value()` in the Python script builds it.
+fn golden_value() -> Value {
+    let s = |text: &str| Value::Str(text.to_owned());
+    let at = |y, mo, d, h, mi, se, us| {
+        NaiveDate::from_ymd_opt(y, mo, d)
+            .unwrap()
+            .and_hms_micro_opt(h, mi, se, us)
+            .unwrap()
+    };
+    let shared = Value::List(vec![Value::Int(1)]);
+    Value::Dict(vec![
+        (s("id"), Value::Int(7)),
+        (s("name"), s("Ada é😀\n\\")),
+        (s("big"), Value::Int(-(1i128 << 100))),
+        (s("ratio"), Value::Float(0.1)),
+        (s("flags"), Value::Set(vec![Value::Int(1), Value::Int(2)])),
+        (s("blob"), Value::Bytes(vec![0, 255])),
+        (s("buf"), Value::ByteArray(b"ab".to_vec())),
+        (
+            s("when"),
+            Value::DateTime(pickle::DateTime {
+                at: at(2024, 3, 1, 12, 30, 45, 123_456),
+                tz: Some(TimeZone::utc()),
+            }),
+        ),
+        (
+            s("local"),
+            Value::DateTime(pickle::DateTime {
+                at: at(2024, 3, 1, 7, 30, 0, 0),
+                tz: Some(TimeZone {
+                    offset: FixedOffset::west_opt(5 * 3600).unwrap(),
+                    name: Some("EST".into()),
+                }),
+            }),
+        ),
+        (
+            s("naive"),
+            Value::DateTime(pickle::DateTime {
+                at: at(964, 12, 10, 1, 2, 3, 0),
+                tz: None,
+            }),
+        ),
+        (
+            s("day"),
+            Value::Date(NaiveDate::from_ymd_opt(964, 12, 10).unwrap()),
+        ),
+        (
+            s("at"),
+            Value::Time(Time {
+                time: NaiveTime::from_hms_micro_opt(9, 30, 0, 5).unwrap(),
+                tz: None,
+            }),
+        ),
+        (
+            s("idle"),
+            Value::TimeDelta(
+                pickle::TimeDelta::from_microseconds(-86_400_000_000 + 5_000_007).unwrap(),
+            ),
+        ),
+        (s("price"), Value::Decimal(Decimal::new("12.50").unwrap())),
+        (s("tags"), Value::FrozenSet(vec![s("x")])),
+        (
+            s("pair"),
+            Value::Tuple(vec![
+                Value::Int(1),
+                Value::Float(2.5),
+                Value::None,
+                Value::Bool(true),
+            ]),
+        ),
+        (
+            s("items"),
+            Value::List(vec![
+                Value::None,
+                Value::List(vec![]),
+                Value::Dict(vec![]),
+                Value::Tuple(vec![]),
+            ]),
+        ),
+        (s("shared"), Value::List(vec![shared.clone(), shared])),
+    ])
+}
+
+#[test]
+fn golden_pickles_read_and_write_as_pinned() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/pickle");
+    for protocol in 0..=5 {
+        let bytes = std::fs::read(dir.join(format!("python-p{protocol}.pickle"))).unwrap();
+        assert_eq!(
+            Value::from_pickle(&bytes).unwrap(),
+            golden_value(),
+            "protocol {protocol}"
+        );
+    }
+    // What this crate writes is pinned too, and Python loads it as the same value.
+    let path = dir.join("rust-p4.pickle");
+    let written = golden_value().to_pickle().unwrap();
+    if std::env::var_os("KIMERA_WRITE_GOLDEN").is_some() {
+        std::fs::write(&path, &written).unwrap();
+    }
+    assert_eq!(
+        written,
+        std::fs::read(&path).unwrap(),
+        "the writer's bytes changed"
+    );
+    python(&["golden-check", path.to_str().unwrap()]);
+}

@@ -4,6 +4,8 @@
     pickle_differential.py gen SEED COUNT OUT     random values, pickled at protocols 0-5
     pickle_differential.py hostile OUT            pickles that must be refused
     pickle_differential.py check IN               load Rust-written pickles and compare
+    pickle_differential.py golden DIR             tests/golden/pickle/python-p{0..5}.pickle
+    pickle_differential.py golden-check FILE      FILE loads as the golden value
 
 Every value is also given as a description in JSON (`describe`), so that the two sides
 compare values, not bytes: {"t": "int", "v": "123"}, {"t": "list", "v": [...]}, ...
@@ -317,6 +319,47 @@ def cmd_check(path):
     sys.exit(0 if tried == equal else 1)
 
 
+def golden_value():
+    """The value of the golden files: one of each family, a shared list, odd corners."""
+    shared = [1]
+    utc = datetime.timezone.utc
+    est = datetime.timezone(datetime.timedelta(hours=-5), "EST")
+    return {
+        "id": 7,
+        "name": "Ada \u00e9\U0001f600\n\\",
+        "big": -(2 ** 100),
+        "ratio": 0.1,
+        "flags": {1, 2},
+        "blob": b"\x00\xff",
+        "buf": bytearray(b"ab"),
+        "when": datetime.datetime(2024, 3, 1, 12, 30, 45, 123456, tzinfo=utc),
+        "local": datetime.datetime(2024, 3, 1, 7, 30, tzinfo=est),
+        "naive": datetime.datetime(964, 12, 10, 1, 2, 3),
+        "day": datetime.date(964, 12, 10),
+        "at": datetime.time(9, 30, 0, 5),
+        "idle": datetime.timedelta(days=-1, seconds=5, microseconds=7),
+        "price": decimal.Decimal("12.50"),
+        "tags": frozenset({"x"}),
+        "pair": (1, 2.5, None, True),
+        "items": [None, [], {}, ()],
+        "shared": [shared, shared],
+    }
+
+
+def cmd_golden(directory):
+    for protocol in range(6):
+        with open(os.path.join(directory, f"python-p{protocol}.pickle"), "wb") as f:
+            f.write(pickle.dumps(golden_value(), protocol=protocol))
+
+
+def cmd_golden_check(path):
+    with open(path, "rb") as f:
+        value = pickle.load(f)
+    if not same(value, golden_value()):
+        print(f"{path} loads as {value!r}", file=sys.stderr)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
     cmd, *args = sys.argv[1:]
-    {"gen": cmd_gen, "hostile": cmd_hostile, "check": cmd_check}[cmd](*args)
+    {"gen": cmd_gen, "hostile": cmd_hostile, "check": cmd_check, "golden": cmd_golden, "golden-check": cmd_golden_check}[cmd](*args)
