@@ -83,6 +83,10 @@
 //! # Ok::<(), kimera::Error>(())
 //! ```
 //!
+//! With the `python` feature too, the Python library's JSON wire format and pickles share this
+//! value model: every `kimera::python::Value` converts into a [`Value`] (`From`), and a
+//! [`Value`] of the families that format handles converts back (`TryFrom`).
+//!
 //! What does not cross both ways: `Some(None)` is written as None and reads back as `None`
 //! (Python has one None); a `Vec<u8>` is a list of ints (use `serde_bytes` for `bytes`);
 //! dates inside internally, adjacently or un-tagged enums and `flatten`ed fields are written
@@ -95,6 +99,8 @@
 mod de;
 mod error;
 mod op;
+#[cfg(feature = "python")]
+mod python;
 mod read;
 mod ser;
 mod typed;
