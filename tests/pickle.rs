@@ -708,3 +708,134 @@ fn golden_pickles_read_and_write_as_pinned() {
     );
     python(&["golden-check", path.to_str().unwrap()]);
 }
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
+#[kimera(name = "test.Fleet")]
+struct Fleet {
+    peers: HashMap<uuid::Uuid, Peer>,
+    routes: BTreeMap<std::net::IpAddr, Vec<u16>>,
+    settings: serde_json::Value,
+    log: Vec<Happening>,
+    nested: Option<Option<u8>>,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
+#[kimera(name = "test.Peer")]
+struct Peer {
+    addr: std::net::SocketAddr,
+    seen: DateTime<Utc>,
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
+#[kimera(name = "test.Happening")]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum Happening {
+    Joined {
+        peer: uuid::Uuid,
+        at: DateTime<Utc>,
+    },
+    Left {
+        peer: uuid::Uuid,
+        reason: Option<String>,
+    },
+}
+
+#[test]
+fn service_shapes_round_trip_and_load_in_python() {
+    let at = DateTime::from_timestamp(1_700_000_000, 123_000).unwrap();
+    let id = uuid::Uuid::from_u128(0x1234_5678_9abc_def0_1234_5678_9abc_def0);
+    let fleet = Fleet {
+        peers: HashMap::from([(
+            id,
+            Peer {
+                addr: "[::1]:8080".parse().unwrap(),
+                seen: at,
+            },
+        )]),
+        routes: BTreeMap::from([
+            ("10.0.0.1".parse().unwrap(), vec![80, 443]),
+            ("::1".parse().unwrap(), vec![]),
+        ]),
+        settings: json!({"retries": 3, "ratio": 0.5, "tags": ["a", null], "deep": {"on": true}}),
+        log: vec![
+            Happening::Joined { peer: id, at },
+            Happening::Left {
+                peer: id,
+                reason: None,
+            },
+        ],
+        nested: Some(None),
+    };
+    let bytes = pickle::to_vec(&fleet).unwrap();
+    let back: Fleet = pickle::from_slice(&bytes).unwrap();
+    // `Some(None)` is Python's one None: it reads back as `None` (the module docs say so).
+    assert_eq!(
+        back,
+        Fleet {
+            nested: None,
+            ..fleet.clone()
+        }
+    );
+    let value = pickle::to_value(&fleet).unwrap();
+    let Value::Dict(fields) = &value else {
+        panic!("a dict")
+    };
+    let Value::Dict(peers) = &fields[0].1 else {
+        panic!("peers is a dict")
+    };
+    assert_eq!(peers[0].0, Value::Str(id.to_string()));
+    let Value::Dict(peer) = &peers[0].1 else {
+        panic!("a peer is a dict")
+    };
+    assert!(matches!(&peer[1].1, Value::DateTime(d) if d.tz == Some(TimeZone::utc())));
+    // Inside an internally tagged enum too, found by the tag.
+    let Value::List(log) = &fields[3].1 else {
+        panic!("a list")
+    };
+    let Value::Dict(joined) = &log[0] else {
+        panic!("a dict")
+    };
+    assert_eq!(
+        joined[0],
+        (Value::Str("type".into()), Value::Str("joined".into()))
+    );
+    assert!(matches!(&joined[2].1, Value::DateTime(_)), "{joined:?}");
+    // Python loads the same value (uuid and address keys as str, the datetime aware).
+    let path = temp("fleet.jsonl");
+    std::fs::write(
+        &path,
+        json!({"id": 0, "pickle": to_hex(&bytes), "expect": describe(&value)}).to_string() + "\n",
+    )
+    .unwrap();
+    let report: Json = serde_json::from_str(&python(&["check", path.to_str().unwrap()])).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(report, json!({"tried": 1, "equal": 1}));
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Clone)]
+#[kimera(name = "test.Due")]
+#[serde(tag = "kind", content = "data")]
+enum Due {
+    On(NaiveDate),
+    Between { from: NaiveDate, to: NaiveDate },
+}
+
+#[test]
+fn adjacently_tagged_dates_are_python_dates() {
+    let day = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+    for due in [Due::On(day), Due::Between { from: day, to: day }] {
+        let Value::Dict(entries) = pickle::to_value(&due).unwrap() else {
+            panic!("a dict")
+        };
+        let content = &entries[1].1;
+        let date = match content {
+            Value::Dict(fields) => &fields[0].1,
+            other => other,
+        };
+        assert_eq!(date, &Value::Date(day), "{entries:?}");
+        assert_eq!(
+            pickle::from_slice::<Due>(&pickle::to_vec(&due).unwrap()).unwrap(),
+            due
+        );
+    }
+}

@@ -89,8 +89,9 @@
 //!
 //! What does not cross both ways: `Some(None)` is written as None and reads back as `None`
 //! (Python has one None); a `Vec<u8>` is a list of ints (use `serde_bytes` for `bytes`);
-//! dates inside internally, adjacently or un-tagged enums and `flatten`ed fields are written
-//! as ISO text (the schema walk does not follow those forms), and read back from either;
+//! dates inside un-tagged enums and `flatten`ed fields are written as ISO text (the schema
+//! walk does not follow those forms; tagged enums of every kind it does), and read back from
+//! either;
 //! fractions finer than microseconds are refused when written, never rounded.
 
 #![deny(missing_docs)]

@@ -2,7 +2,7 @@
 //! a `NaiveDate` field is a `datetime.date` to Python and a `HashSet` a `set`.
 
 use chrono::{DateTime as ChronoDateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
-use kimera_core::{EnumRepr, Fields, Schema, Shape};
+use kimera_core::{EnumRepr, Fields, Schema, Shape, Variant};
 
 use crate::error::{at_path, Result};
 use crate::value::{DateTime, Time, TimeDelta, TimeZone, Value};
@@ -96,8 +96,60 @@ fn shape(value: Value, shape: &Shape, path: &mut String) -> Result<Value> {
             };
             Ok(Value::Dict(vec![(name, content)]))
         }
+        (Shape::TaggedStruct { fields, .. }, value) => convert_fields(value, fields, path),
+        // `{"t": "Variant", ...fields}`: the tag says which variant's fields the others are.
+        (
+            Shape::Enum {
+                repr: EnumRepr::Internal { tag },
+                variants,
+            },
+            Value::Dict(entries),
+        ) => match variant_named(&entries, tag, variants) {
+            Some(fields) => convert_fields(Value::Dict(entries), fields, path),
+            None => Ok(Value::Dict(entries)),
+        },
+        // `{"t": "Variant", "c": content}`.
+        (
+            Shape::Enum {
+                repr: EnumRepr::Adjacent { tag, content },
+                variants,
+            },
+            Value::Dict(entries),
+        ) => {
+            let Some(fields) = variant_named(&entries, tag, variants) else {
+                return Ok(Value::Dict(entries));
+            };
+            let segment = format!("[{content:?}]");
+            entries
+                .into_iter()
+                .map(|(key, item)| {
+                    if key == Value::Str((*content).to_owned()) {
+                        let item = crate::at(path, format_args!("{segment}"), |path| {
+                            convert_fields(item, fields, path)
+                        })?;
+                        Ok((key, item))
+                    } else {
+                        Ok((key, item))
+                    }
+                })
+                .collect::<Result<_>>()
+                .map(Value::Dict)
+        }
         (_, value) => Ok(value),
     }
+}
+
+/// The fields of the variant an internally or adjacently tagged enum's `tag` names.
+fn variant_named<'v>(
+    entries: &[(Value, Value)],
+    tag: &str,
+    variants: &'v [Variant],
+) -> Option<&'v Fields> {
+    let name = entries.iter().find_map(|(key, value)| match (key, value) {
+        (Value::Str(key), Value::Str(name)) if key == tag => Some(name),
+        _ => None,
+    })?;
+    variants.iter().find(|v| v.name == name).map(|v| &v.fields)
 }
 
 fn convert_fields(value: Value, fields: &Fields, path: &mut String) -> Result<Value> {
