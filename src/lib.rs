@@ -64,6 +64,7 @@
 //! | `tokio` | no | [`codec`]: tokio-util `Encoder`s and `Decoder`s for the frames of [`frame`] (adds `tokio-util` and `bytes`) |
 //! | `rusqlite` | no | [`sqlite`]: values in SQLite BLOB and TEXT columns through rusqlite 0.40 (re-exported as `sqlite::rusqlite`), linked to the system's SQLite (implies `json` and `binary`) |
 //! | `rusqlite-bundled` | no | `rusqlite`, with SQLite compiled in (rusqlite's `bundled`) |
+//! | `redis` | no | [`redis`](mod@redis): values in Redis through the redis crate 1.x (re-exported as `redis::redis`), envelopes of either backend and the Python library's JSON (implies `json`, `binary` and `python`) |
 //! | `python` | no | [`python`]: the Python Kimera library's wire format, typed ([`python::to_string`], [`python::from_str`]) and dynamic ([`python::Value`]) |
 //! | `snapshot` | no | [`snapshot`]: [`SnapshotStore`](snapshot::SnapshotStore), crash-safe, checksummed snapshots in a directory (implies `binary`; adds `fs4` for the lock file) |
 //! | `uuid` | no | a handler for `uuid::Uuid` (text in JSON, 16 bytes in binary) |
@@ -96,6 +97,7 @@
 //!   `tokio`): the same frames for tokio's `Framed`.
 //! - `snapshot` (feature `snapshot`): crash-safe, checksummed snapshots in a directory.
 //! - `sqlite` (feature `rusqlite`): values in SQLite BLOB and TEXT columns.
+//! - `redis` (feature `redis`): values in Redis, shared with Python services.
 //! - `python` (feature `python`): the wire format of the Python Kimera library.
 //!
 //! # Guides
@@ -151,6 +153,9 @@ pub mod json_schema;
 #[cfg_attr(docsrs, doc(cfg(feature = "python")))]
 #[doc(inline)]
 pub use kimera_python as python;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 #[cfg(feature = "registry")]
 #[cfg_attr(docsrs, doc(cfg(feature = "registry")))]
 pub mod registry;
