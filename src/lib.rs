@@ -65,6 +65,7 @@
 //! | `rusqlite` | no | [`sqlite`]: values in SQLite BLOB and TEXT columns through rusqlite 0.40 (re-exported as `sqlite::rusqlite`), linked to the system's SQLite (implies `json` and `binary`) |
 //! | `rusqlite-bundled` | no | `rusqlite`, with SQLite compiled in (rusqlite's `bundled`) |
 //! | `pickle` | no | [`pickle`]: CPython's pickles, read without running code ([`pickle::from_slice`], [`pickle::Value::from_pickle`]) and written ([`pickle::to_vec`]) |
+//! | `redis` | no | [`redis`](mod@redis): values in Redis through the redis crate 1.x (re-exported as `redis::redis`), envelopes of either backend and the Python library's JSON (implies `json`, `binary` and `python`) |
 //! | `python` | no | [`python`]: the Python Kimera library's wire format, typed ([`python::to_string`], [`python::from_str`]) and dynamic ([`python::Value`]) |
 //! | `snapshot` | no | [`snapshot`]: [`SnapshotStore`](snapshot::SnapshotStore), crash-safe, checksummed snapshots in a directory (implies `binary`; adds `fs4` for the lock file) |
 //! | `uuid` | no | a handler for `uuid::Uuid` (text in JSON, 16 bytes in binary) |
@@ -98,6 +99,7 @@
 //! - `snapshot` (feature `snapshot`): crash-safe, checksummed snapshots in a directory.
 //! - `sqlite` (feature `rusqlite`): values in SQLite BLOB and TEXT columns.
 //! - `pickle` (feature `pickle`): CPython's pickle format, read safely and written.
+//! - `redis` (feature `redis`): values in Redis, shared with Python services.
 //! - `python` (feature `python`): the wire format of the Python Kimera library.
 //!
 //! # Guides
@@ -157,6 +159,9 @@ pub use kimera_pickle as pickle;
 #[cfg_attr(docsrs, doc(cfg(feature = "python")))]
 #[doc(inline)]
 pub use kimera_python as python;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 #[cfg(feature = "registry")]
 #[cfg_attr(docsrs, doc(cfg(feature = "registry")))]
 pub mod registry;

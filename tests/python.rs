@@ -10,54 +10,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use kimera::python::{self, Value, WireError};
 use kimera::{ErrorKind, Kimera};
 use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
 
-/// A vector's tagged description as a `Value`.
-fn described(json: &Json) -> Value {
-    let v = &json["v"];
-    match json["t"].as_str().expect("a tag") {
-        "none" => Value::None,
-        "bool" => Value::Bool(v.as_bool().expect("a bool")),
-        "int" => Value::Int(v.as_i64().expect("an i64")),
-        "float" => Value::Float(v.as_f64().expect("a float")),
-        "str" => Value::Str(v.as_str().expect("a string").to_owned()),
-        "list" => Value::List(v.as_array().expect("items").iter().map(described).collect()),
-        "tuple" => Value::Tuple(v.as_array().expect("items").iter().map(described).collect()),
-        "dict" => Value::Dict(
-            v.as_array()
-                .expect("pairs")
-                .iter()
-                .map(|pair| {
-                    (
-                        pair[0].as_str().expect("a key").to_owned(),
-                        described(&pair[1]),
-                    )
-                })
-                .collect(),
-        ),
-        "datetime" => Value::DateTime(
-            NaiveDateTime::parse_from_str(v.as_str().unwrap(), "%Y-%m-%dT%H:%M:%S%.f")
-                .expect("a datetime"),
-        ),
-        "date" => Value::Date(v.as_str().unwrap().parse().expect("a date")),
-        other => panic!("unknown tag {other}"),
-    }
-}
+#[path = "support/python_values.rs"]
+mod python_values;
 
-fn vectors() -> Vec<(u64, Value, String)> {
-    let text = include_str!("python/vectors.jsonl");
-    text.lines()
-        .map(|line| {
-            // `float_roundtrip` is on: the description's floats are read exactly.
-            let line: Json = serde_json::from_str(line).expect("a JSON line");
-            (
-                line["id"].as_u64().expect("an id"),
-                described(&line["value"]),
-                line["wire"].as_str().expect("wire text").to_owned(),
-            )
-        })
-        .collect()
-}
+use python_values::vectors;
 
 #[test]
 fn every_vector_reads_as_its_value_and_writes_back_byte_for_byte() {
