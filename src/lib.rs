@@ -65,7 +65,7 @@
 //! | `rusqlite` | no | [`sqlite`]: values in SQLite BLOB and TEXT columns through rusqlite 0.40 (re-exported as `sqlite::rusqlite`), linked to the system's SQLite (implies `json` and `binary`) |
 //! | `rusqlite-bundled` | no | `rusqlite`, with SQLite compiled in (rusqlite's `bundled`) |
 //! | `pickle` | no | [`pickle`]: CPython's pickles, read without running code ([`pickle::from_slice`], [`pickle::Value::from_pickle`]) and written ([`pickle::to_vec`]) |
-//! | `redis` | no | [`redis`](mod@redis): values in Redis through the redis crate 1.x (re-exported as `redis::redis`), envelopes of either backend and the Python library's JSON (implies `json`, `binary` and `python`) |
+//! | `redis` | no | [`redis`](mod@redis): values in Redis through the redis crate 1.x (re-exported as `redis::redis`), envelopes of either backend, the Python library's JSON and pickles (implies `json`, `binary`, `python` and `pickle`) |
 //! | `python` | no | [`python`]: the Python Kimera library's wire format, typed ([`python::to_string`], [`python::from_str`]) and dynamic ([`python::Value`]) |
 //! | `snapshot` | no | [`snapshot`]: [`SnapshotStore`](snapshot::SnapshotStore), crash-safe, checksummed snapshots in a directory (implies `binary`; adds `fs4` for the lock file) |
 //! | `uuid` | no | a handler for `uuid::Uuid` (text in JSON, 16 bytes in binary) |

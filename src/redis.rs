@@ -8,6 +8,8 @@
 //! | [`JsonValue<T>`] | a JSON envelope (plain JSON, readable by `redis-cli` and any language) | an envelope of either backend |
 //! | [`PythonJson<T>`] | the Python Kimera library's JSON (`KimeraSerializer`), typed as [`python::to_string`] writes it | the same, as [`python::from_str`] reads it |
 //! | [`PythonValue`] | that JSON, from the dynamic [`python::Value`] | the same |
+//! | [`Pickle<T>`] | a protocol 4 pickle, as [`pickle::to_vec`] writes it (the library's `Pickle` serializer reads it with `pickle.loads`) | any protocol's pickle, as [`pickle::from_slice`] reads it: never running code |
+//! | [`PickleValue`] | a pickle of the dynamic [`pickle::Value`] | the same |
 //!
 //! Envelopes are detected as [`from_slice`](crate::from_slice) detects them, and values written
 //! by older versions of a type are migrated on read, as everywhere in Kimera.
@@ -67,7 +69,7 @@ use redis::{FromRedisValue, ParsingError, RedisWrite, ToRedisArgs, ToSingleRedis
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::python;
+use crate::{pickle, python};
 
 /// A value written as a binary envelope; reads an envelope of either backend back, migrating
 /// older versions. Encodes a `T` or a `&T`.
@@ -135,6 +137,42 @@ pub struct PythonJson<T>(pub T);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct PythonValue(pub python::Value);
+
+/// A typed value pickled, as the Python library's `Pickle` serializer (`pickle.dumps`) stores
+/// it: written as [`pickle::to_vec`] writes it (a protocol 4 pickle whose dicts, datetimes and
+/// sets Python code sees as its own), read from any protocol as [`pickle::from_slice`] reads
+/// it, which never runs code or builds a class. Encodes a `T` or a `&T`.
+///
+/// ```
+/// use kimera::redis::redis::{FromRedisValue, Value};
+/// use kimera::redis::Pickle;
+///
+/// // What a Python service stored: `r.set("scores", pickle.dumps({"ada": 3}))`.
+/// let reply = Value::BulkString(b"\x80\x04\x95\x0c\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x03ada\x94K\x03s.".to_vec());
+/// let scores = Pickle::<std::collections::HashMap<String, u32>>::from_redis_value(reply)?;
+/// assert_eq!(scores["ada"], 3);
+/// let bytes = Pickle(&*scores).encode()?.into_bytes();
+/// assert_eq!(bytes, b"\x80\x04}\x8c\x03adaK\x03s."); // protocol 4, for `pickle.loads`
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pickle<T>(pub T);
+
+/// A pickle of the dynamic [`pickle::Value`]: for keys whose shape only the Python side knows.
+///
+/// ```
+/// use kimera::pickle::Value as Py;
+/// use kimera::redis::redis::{FromRedisValue, Value};
+/// use kimera::redis::PickleValue;
+///
+/// // pickle.dumps(("a", b"\x00"), protocol=2)
+/// let reply = Value::BulkString(b"\x80\x02X\x01\x00\x00\x00aq\x00c_codecs\nencode\nq\x01X\x01\x00\x00\x00\x00q\x02X\x06\x00\x00\x00latin1q\x03\x86q\x04Rq\x05\x86q\x06.".to_vec());
+/// let value = PickleValue::from_redis_value(reply)?;
+/// assert_eq!(*value, Py::Tuple(vec![Py::Str("a".into()), Py::Bytes(vec![0])]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct PickleValue(pub pickle::Value);
 
 /// A value encoded by one of this module's wrappers: one Redis argument (`SET key <it>`, a
 /// hash or stream field's value), or bytes to hand on.
@@ -265,6 +303,22 @@ wrapper! {
     encode where [] = |value| value.to_wire().map(String::into_bytes);
     decode where [] = |bytes| python::Value::from_wire(text(bytes)?).map_err(sentence);
     /// As [`python::Value::to_wire`]: what the Python side could not read back as the same value.
+}
+
+wrapper! {
+    Pickle<T> holds T, "a pickle";
+    encode where [T: KimeraHandler + Serialize] = |value| pickle::to_vec(value);
+    decode where [T: KimeraHandler + DeserializeOwned] =
+        |bytes| pickle::from_slice(bytes).map_err(sentence);
+    /// As [`pickle::to_vec`]: what Python could not read back as the same value (two map
+    /// keys Python calls equal, a time finer than microseconds, ...).
+}
+
+wrapper! {
+    PickleValue<> holds pickle::Value, "a pickle";
+    encode where [] = |value| value.to_pickle();
+    decode where [] = |bytes| pickle::Value::from_pickle(bytes).map_err(sentence);
+    /// As [`pickle::Value::to_pickle`]: what Python could not read back as the same value.
 }
 
 /// Kimera's message, as the description of a redis conversion error.

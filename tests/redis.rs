@@ -5,6 +5,8 @@
 //! Without `redis-server` or the Python package the server tests print why and pass, except
 //! under CI (`CI` set), where `.ci/run` installs both and a missing one is a failure.
 
+#[path = "support/pickle_values.rs"]
+mod pickle_values;
 #[path = "support/python_values.rs"]
 mod python_values;
 mod support;
@@ -17,7 +19,7 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, NaiveDateTime};
 use kimera::python::{self, Value};
 use kimera::redis::redis::{self, Commands};
-use kimera::redis::{BinaryValue, JsonValue, PythonJson, PythonValue};
+use kimera::redis::{BinaryValue, JsonValue, Pickle, PickleValue, PythonJson, PythonValue};
 use kimera::{Kimera, KimeraHandler};
 use python_values::{describe, described, vectors};
 use serde::{Deserialize, Serialize};
@@ -669,4 +671,94 @@ fn values_no_format_can_hold_are_refused_before_redis() {
     let big: HashMap<&str, u64> = [("n", u64::MAX)].into();
     let err = PythonJson(&big).encode().unwrap_err();
     assert!(err.to_string().contains("64-bit"), "{err}");
+}
+
+/// Counts a described pickle value and every value nested in it by family, as
+/// `redis_interop.py` does.
+fn pickle_families(
+    description: &serde_json::Value,
+    prefix: &str,
+    counts: &mut BTreeMap<String, u64>,
+) {
+    let family = description["t"].as_str().unwrap();
+    *counts.entry(format!("{prefix} {family}")).or_default() += 1;
+    let items = description["v"].as_array();
+    match family {
+        "dict" => items
+            .unwrap()
+            .iter()
+            .flat_map(|pair| pair.as_array().unwrap())
+            .for_each(|d| pickle_families(d, prefix, counts)),
+        "list" | "tuple" | "set" | "frozenset" => items
+            .unwrap()
+            .iter()
+            .for_each(|d| pickle_families(d, prefix, counts)),
+        _ => {}
+    }
+}
+
+#[test]
+fn pickles_python_stores_are_read_in_rust_and_rust_pickles_load_in_python() {
+    let Some(server) = Server::start("pickle") else {
+        return;
+    };
+    let written = server.python("write-pickles");
+    let mut con = server.connection().unwrap();
+    let mut read = BTreeMap::new();
+    let values = 150;
+    for i in 0..values {
+        let description: String = con.get(format!("py:pickle:{i}:described")).unwrap();
+        let description: serde_json::Value = serde_json::from_str(&description).unwrap();
+        let mut first = None;
+        for protocol in 0..6 {
+            let key = format!("py:pickle:{i}:p{protocol}");
+            let PickleValue(value) = con.get(&key).unwrap_or_else(|e| panic!("{key}: {e}"));
+            assert!(
+                pickle_values::same(&pickle_values::describe(&value), &description),
+                "{key}: {value:?}"
+            );
+            pickle_families(&description, &format!("p{protocol}"), &mut read);
+            first.get_or_insert(value);
+        }
+        // Rust's own pickle of the value, for Python to load.
+        let _: () = con
+            .set(
+                format!("rs:pickle:{i}"),
+                PickleValue(first.unwrap()).encode().unwrap(),
+            )
+            .unwrap();
+    }
+    assert_eq!(
+        read, written,
+        "every family Python pickled, at every protocol, read"
+    );
+    for protocol in 0..6 {
+        let Pickle(typed): Pickle<Member> =
+            con.get(format!("py:pickle:member:p{protocol}")).unwrap();
+        assert_eq!(typed, member(), "protocol {protocol}");
+    }
+    let _: () = con
+        .set("rs:pickle:member", Pickle(&member()).encode().unwrap())
+        .unwrap();
+    let err = con.get::<_, PickleValue>("py:pickle:hostile").unwrap_err();
+    assert!(err.to_string().contains("`posix.system`"), "{err}");
+
+    let checked = server.python("check-pickles");
+    assert_eq!(checked.get("rust member"), Some(&1));
+    let rust: u64 = checked
+        .iter()
+        .filter(|(k, _)| k.starts_with("rust "))
+        .map(|(_, n)| n)
+        .sum();
+    let p4: u64 = written
+        .iter()
+        .filter(|(k, _)| k.starts_with("p4 "))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(
+        rust,
+        p4 + 1,
+        "every value Rust pickled, loaded and equal in Python"
+    );
+    println!("pickles through Redis: Python wrote {written:?}; Python loaded Rust's {checked:?}");
 }

@@ -10,6 +10,13 @@ vectors first): the vectors' values, random values with their descriptions, a ty
 older JSON envelope, and hostile values. It prints the number of values of each family it
 wrote, nested ones included, as one JSON line.
 
+``redis_interop.py write-pickles --port N`` writes, under ``py:pickle:*`` keys, what the
+library's ``Pickle`` serializer stores (``pickle.dumps``) at every protocol: random values of
+every pickle family (:mod:`pickle_differential`'s generator and exact descriptions) and the
+typed record. ``redis_interop.py check-pickles --port N`` loads the ``rs:pickle:*`` pickles Rust
+wrote and checks each against the description of the value it re-pickled, strictly typed.
+Both print counts by protocol (or "rust") and family.
+
 ``redis_interop.py check --port N`` reads the ``rs:*`` keys Rust wrote and checks each against
 what Rust says it wrote: the Python-format values with :mod:`kimera_serializer`, the envelopes
 of both backends with :mod:`kimera_reader`. It prints the families it checked, as one JSON
@@ -30,8 +37,11 @@ import sys
 
 import redis
 
+import pickle
+
 import kimera_reader
 import kimera_serializer as ks
+import pickle_differential as pd
 
 VECTORS = pathlib.Path(__file__).resolve().parents[2] / "tests" / "python" / "vectors.jsonl"
 RANDOM_VALUES = 300
@@ -129,8 +139,57 @@ def write(r: redis.Redis) -> collections.Counter:
     r.set("py:envelope:order-v1", json.dumps(envelope))
     for name, raw in HOSTILE.items():
         r.set(f"py:hostile:{name}", raw)
-    # Pickle families (`kimera::pickle`, on its own branch): `pickle.dumps(value)` of the same
-    # values goes under `py:pickle:*` here, counted the same way.
+    return counts
+
+
+PICKLED_VALUES = 150
+
+
+def pickle_families(description, counts: collections.Counter, prefix: str) -> None:
+    """Counts a described pickle value and every value nested in it, by family."""
+    counts[f"{prefix} {description['t']}"] += 1
+    items = description.get("v")
+    if description["t"] == "dict":
+        items = [x for pair in items for x in pair]
+    if description["t"] in ("list", "tuple", "dict", "set", "frozenset"):
+        for item in items:
+            pickle_families(item, counts, prefix)
+
+
+def write_pickles(r: redis.Redis) -> collections.Counter:
+    counts = collections.Counter()
+    gen = pd.Gen(20261203)
+    for i in range(PICKLED_VALUES):
+        gen.shared = []
+        value = gen.value(4)
+        description = pd.describe(value)
+        r.set(f"py:pickle:{i}:described", json.dumps(description))
+        for protocol in range(6):
+            r.set(f"py:pickle:{i}:p{protocol}", pickle.dumps(value, protocol=protocol))
+            pickle_families(description, counts, f"p{protocol}")
+    for protocol in range(6):
+        r.set(f"py:pickle:member:p{protocol}", pickle.dumps(MEMBER, protocol=protocol))
+    # A pickle Python's own pickle.loads would run: it must be refused, naming the global.
+    r.set("py:pickle:hostile", pickle.dumps(pd.Evil(), protocol=4))
+    return counts
+
+
+def check_pickles(r: redis.Redis) -> collections.Counter:
+    counts = collections.Counter()
+    for i in range(PICKLED_VALUES):
+        key = f"rs:pickle:{i}"
+        raw = r.get(key)
+        if raw is None:
+            raise SystemExit(f"redis_interop: {key}: missing")
+        description = json.loads(r.get(f"py:pickle:{i}:described"))
+        value = pickle.loads(raw)
+        if not pd.same(value, pd.undescribe(description)):
+            raise SystemExit(f"redis_interop: {key}: loaded {value!r:.200}, expected {pd.undescribe(description)!r:.200}")
+        pickle_families(description, counts, "rust")
+    member = pickle.loads(r.get("rs:pickle:member"))
+    if not pd.same(member, MEMBER):
+        raise SystemExit(f"redis_interop: rs:pickle:member: loaded {member!r:.200}")
+    counts["rust member"] += 1
     return counts
 
 
@@ -182,11 +241,12 @@ def check(r: redis.Redis) -> collections.Counter:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["write", "check"])
+    parser.add_argument("mode", choices=["write", "check", "write-pickles", "check-pickles"])
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args()
     r = redis.Redis(host="127.0.0.1", port=args.port)
-    counts = write(r) if args.mode == "write" else check(r)
+    modes = {"write": write, "check": check, "write-pickles": write_pickles, "check-pickles": check_pickles}
+    counts = modes[args.mode](r)
     print(json.dumps(dict(sorted(counts.items()))))
     return 0
 
