@@ -37,5 +37,30 @@ fn formats(c: &mut Criterion) {
     }
 }
 
+/// `kimera::python` on the log records the Python library's own figures are for (feature
+/// `python`: `cargo bench --features binary,python --bench formats -- python`).
+#[cfg(feature = "python")]
+fn python(c: &mut Criterion) {
+    let (encode_ms, decode_ms) = support::PYTHON_LIBRARY_MS;
+    eprintln!(
+        "python: {} log records (the Python library: {encode_ms} ms to encode, {decode_ms} ms \
+         to decode)",
+        support::PYTHON_LOGS
+    );
+    let mut group = c.benchmark_group("python");
+    for case in support::python(1) {
+        group.bench_function(BenchmarkId::new("encode", case.codec), |b| {
+            b.iter(|| case.encode())
+        });
+        group.bench_function(BenchmarkId::new("decode", case.codec), |b| {
+            b.iter(|| case.decode())
+        });
+    }
+    group.finish();
+}
+
+#[cfg(feature = "python")]
+criterion_group!(benches, formats, python);
+#[cfg(not(feature = "python"))]
 criterion_group!(benches, formats);
 criterion_main!(benches);

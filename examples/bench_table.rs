@@ -5,7 +5,9 @@
 //! performance-minded users build), and `cargo run --release --example bench_table --features binary` for the
 //! default release profile. Options: `--seconds N` per figure, default 3; `--quick` for a
 //! smoke run on smaller data; `--only log,rpc`; `--profile mesh/bincode/decode` runs one case
-//! alone for the time of one figure, for a profiler.
+//! alone for the time of one figure, for a profiler. With `--features binary,python`, a last
+//! table times `kimera::python` against the Python Kimera library's own figures
+//! (`--only python` for that table alone).
 //!
 //! `resolve` and `resolve-one` time the resolving decoder (an older shape of the log record,
 //! written `with_schema()`, read as the current one) against `kimera::binary` reading the current
@@ -118,7 +120,7 @@ fn options() -> Options {
 fn usage(problem: &str) -> ! {
     eprintln!(
         "{problem}\nusage: bench_table [--quick] [--seconds N] \
-         [--only log,mesh,mesh-full,events,rpc,dispatch,resolve,resolve-one] \
+         [--only log,mesh,mesh-full,events,rpc,dispatch,resolve,resolve-one,python] \
          [--profile DATASET/CODEC/encode|decode]"
     );
     std::process::exit(2)
@@ -311,6 +313,31 @@ fn checksum_line(bytes: &[u8], budget: Duration) {
     );
 }
 
+/// `kimera::python` against the Python Kimera library's own figures on the same log records
+/// (feature `python`): each case timed alone, a time the median of its samples.
+#[cfg(feature = "python")]
+fn python_table(scale: usize, budget: Duration) {
+    let (encode_ms, decode_ms) = support::PYTHON_LIBRARY_MS;
+    println!(
+        "\n### python: {} log records, against the Python library ({encode_ms} ms to encode, \
+         {decode_ms} ms to decode)\n",
+        support::PYTHON_LOGS / scale
+    );
+    println!("| codec | encode (ms) | × faster | decode (ms) | × faster | size (bytes) |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for case in support::python(scale) {
+        let ms = |op| median(measure(&[&case], op, budget).remove(0)) / 1e6;
+        let (encode, decode) = (ms(Op::Encode), ms(Op::Decode));
+        println!(
+            "| {} | {encode:.3} | {:.0} | {decode:.3} | {:.0} | {} |",
+            case.codec,
+            encode_ms / scale as f64 / encode,
+            decode_ms / scale as f64 / decode,
+            case.encoded.len(),
+        );
+    }
+}
+
 /// The cargo profile this runner was built with, from where cargo put it
 /// (`target/<profile>/examples/`), with what it sets.
 fn build_profile() -> String {
@@ -392,5 +419,13 @@ fn main() {
             }
         }
         table(&dataset, options.budget);
+    }
+    #[cfg(feature = "python")]
+    if options
+        .only
+        .as_ref()
+        .is_none_or(|only| only.iter().any(|n| n == "python"))
+    {
+        python_table(options.scale, options.budget);
     }
 }

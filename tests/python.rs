@@ -349,3 +349,161 @@ fn hostile_input_costs_what_it_weighs() {
         deep = items.pop().unwrap_or(Value::None);
     }
 }
+
+#[test]
+fn a_repeated_dict_key_is_refused_when_written() {
+    let twice = Value::List(vec![Value::Dict(vec![
+        ("a".into(), Value::Int(1)),
+        ("b".into(), Value::Int(2)),
+        ("a".into(), Value::Int(3)),
+    ])]);
+    let err = Value::to_wire(&twice).unwrap_err();
+    let wire = err.downcast_ref::<WireError>().expect("a wire error");
+    assert_eq!(wire.path(), "$[0]");
+    assert!(
+        wire.message()
+            .contains(r#"the key "a" appears more than once"#),
+        "{err}"
+    );
+    // Many keys go through a set: still found, and the message stays bounded.
+    let huge = "k".repeat(1 << 20);
+    let mut many: Vec<(String, Value)> = (0..100).map(|i| (format!("k{i}"), Value::None)).collect();
+    many.push((huge.clone(), Value::None));
+    many.push((huge, Value::None));
+    let err = Value::to_wire(&Value::Dict(many)).unwrap_err();
+    assert!(err.to_string().len() < 2048, "{}", err.to_string().len());
+    assert!(err.to_string().contains("appears more than once"), "{err}");
+
+    // The typed path: a flattened struct whose field collides with the outer one.
+    #[derive(Serialize, Kimera)]
+    struct Inner {
+        id: u32,
+    }
+    #[derive(Serialize, Kimera)]
+    struct Outer {
+        id: u32,
+        #[serde(flatten)]
+        inner: Inner,
+    }
+    let err = python::to_string(&Outer {
+        id: 1,
+        inner: Inner { id: 2 },
+    })
+    .unwrap_err();
+    let wire = err.downcast_ref::<WireError>().expect("a wire error");
+    assert_eq!(wire.path(), "$");
+    assert!(
+        wire.message()
+            .contains(r#"the key "id" appears more than once"#),
+        "{err}"
+    );
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq)]
+struct Floats {
+    x: f64,
+    y: f32,
+    values: Vec<f64>,
+}
+
+#[test]
+fn nan_and_infinities_cross_typed() {
+    let floats = Floats {
+        x: f64::INFINITY,
+        y: f32::NEG_INFINITY,
+        values: vec![f64::NAN, -0.0, 1e-5],
+    };
+    let wire = python::to_string(&floats).unwrap();
+    assert!(wire.contains("-Infinity") && wire.contains("NaN"), "{wire}");
+    let back: Floats = python::from_str(&wire).unwrap();
+    assert_eq!((back.x, back.y), (f64::INFINITY, f32::NEG_INFINITY));
+    assert!(back.values[0].is_nan());
+    assert_eq!(back.values[1].to_bits(), (-0.0f64).to_bits());
+    assert_eq!(back.values[2], 1e-5);
+}
+
+#[test]
+fn some_none_is_none_as_python_has_one_none() {
+    let nested: Option<Option<i32>> = Some(None);
+    let wire = python::to_string(&nested).unwrap();
+    assert_eq!(wire, Value::to_wire(&Value::None).unwrap());
+    assert_eq!(
+        python::from_str::<Option<Option<i32>>>(&wire).unwrap(),
+        None
+    );
+    assert_eq!(
+        python::from_str::<Option<Option<i32>>>(&python::to_string(&Some(Some(3))).unwrap())
+            .unwrap(),
+        Some(Some(3))
+    );
+}
+
+#[derive(Serialize, Deserialize, Kimera, Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
+enum Color {
+    Red,
+    Custom(u8),
+}
+
+#[test]
+fn map_keys_of_every_shape_round_trip() {
+    let tuples: BTreeMap<(i32, String), u8> =
+        BTreeMap::from([((1, "a".into()), 1), ((-2, "b \"q\"".into()), 2)]);
+    let wire = python::to_string(&tuples).unwrap();
+    let Value::Dict(entries) = Value::from_wire(&wire).unwrap() else {
+        panic!("a dict")
+    };
+    assert_eq!(entries[0].0, r#"[-2, "b \"q\""]"#);
+    assert_eq!(
+        python::from_str::<BTreeMap<(i32, String), u8>>(&wire).unwrap(),
+        tuples
+    );
+
+    let unit: BTreeMap<(), String> = BTreeMap::from([((), "x".into())]);
+    let wire = python::to_string(&unit).unwrap();
+    assert_eq!(
+        python::from_str::<BTreeMap<(), String>>(&wire).unwrap(),
+        unit
+    );
+
+    let scalars: BTreeMap<u64, bool> = BTreeMap::from([(7, true), (u64::MAX, false)]);
+    let wire = python::to_string(&scalars).unwrap();
+    assert_eq!(
+        python::from_str::<BTreeMap<u64, bool>>(&wire).unwrap(),
+        scalars
+    );
+
+    let colors: BTreeMap<Color, char> =
+        BTreeMap::from([(Color::Red, 'r'), (Color::Custom(9), 'c')]);
+    let wire = python::to_string(&colors).unwrap();
+    assert_eq!(
+        python::from_str::<BTreeMap<Color, char>>(&wire).unwrap(),
+        colors
+    );
+    let keys: Vec<(Option<char>, i8)> = vec![(Some('a'), 1), (None, -1)];
+    let map: BTreeMap<(Option<char>, i8), ()> = keys.into_iter().map(|k| (k, ())).collect();
+    let wire = python::to_string(&map).unwrap();
+    assert_eq!(
+        python::from_str::<BTreeMap<(Option<char>, i8), ()>>(&wire).unwrap(),
+        map
+    );
+
+    // A key that is not the text its type asks for says so, with the path.
+    let wire = python::to_string(&BTreeMap::from([("[1, oops".to_owned(), 1u8)])).unwrap();
+    let err = python::from_str::<BTreeMap<(i32, String), u8>>(&wire).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Data { .. }), "{err}");
+    assert!(
+        err.to_string().contains("not the text of a compound key"),
+        "{err}"
+    );
+}
+
+#[test]
+fn typed_errors_say_where() {
+    let wrong_field = Value::to_wire(&Value::Dict(vec![(
+        "scores".into(),
+        Value::List(vec![Value::Str("x".into())]),
+    )]))
+    .unwrap();
+    let err = python::from_str::<Member>(&wrong_field).unwrap_err();
+    assert!(err.to_string().contains("at `scores[0]`"), "{err}");
+}

@@ -16,6 +16,10 @@ use serde::Serialize;
 pub enum Family {
     Json,
     Binary,
+    /// The Python Kimera library's wire format (feature `python`), against that library's
+    /// own figures rather than a raw crate.
+    #[cfg(feature = "python")]
+    Python,
 }
 
 /// One codec on one dataset.
@@ -124,6 +128,45 @@ pub fn all(scale: usize) -> Vec<Dataset> {
             cases: dispatching(&datasets::request()),
         },
     ]
+}
+
+/// What the Python Kimera library (`KimeraSerializer`) takes on [`PYTHON_LOGS`] log records, in
+/// milliseconds: the figures `kimera::python` is compared with.
+#[cfg(feature = "python")]
+pub const PYTHON_LIBRARY_MS: (f64, f64) = (80.0, 250.0);
+
+/// How many log records the Python library's figures are for.
+#[cfg(feature = "python")]
+pub const PYTHON_LOGS: usize = 2000;
+
+/// `kimera::python` on the log records: typed (`to_string`, `from_str`) and through the dynamic
+/// `Value` (`to_wire`, `from_wire`). Decoding reads the text it was given as a `&str`, as a
+/// Python caller hands over a `str`: the UTF-8 check of bytes is not part of the figure.
+#[cfg(feature = "python")]
+pub fn python(scale: usize) -> Vec<Case> {
+    use kimera::python::{self, Value};
+    let logs = Rc::new(datasets::logs(PYTHON_LOGS / scale));
+    let wire = python::to_string(&*logs).expect("the logs encode");
+    let dynamic = Rc::new(Value::from_wire(&wire).expect("the logs decode"));
+    let (typed_text, dynamic_text) = (wire.clone(), wire);
+    let mut cases = vec![
+        case(
+            "kimera::python typed",
+            Family::Python,
+            logs,
+            |v| python::to_string(v).map(String::into_bytes),
+            move |_| python::from_str(&typed_text),
+        ),
+        case(
+            "kimera::python Value",
+            Family::Python,
+            dynamic,
+            |v| v.to_wire().map(String::into_bytes),
+            move |_| Value::from_wire(&dynamic_text),
+        ),
+    ];
+    cases[0].baseline = true;
+    cases
 }
 
 /// The codecs every dataset goes through: the raw crates, Kimera's, and the formats a user

@@ -48,17 +48,20 @@
 //! [`to_string`] and [`from_str`] bridge any handled Rust type: structs and maps
 //! are dicts keyed by serde's names, sequences lists, tuples tuples, `None` and `()` None, and
 //! fields the type's [`Schema`](kimera_core::Schema) says are chrono `NaiveDateTime` or `NaiveDate`
-//! the date handlers. What does not cross, or not both ways:
+//! the date handlers. Writing goes straight to the wire text, reading through a serde
+//! deserializer over the [`Value`] the text holds. What crosses, and what does not:
 //!
-//! - NaN and infinities are written, but reading a typed value goes through serde_json's value
-//!   model, which has none: reading them into a float field is an error (the dynamic
-//!   [`Value`] reads them).
-//! - `Some(None)` is written as None and reads back as `None`, as in JSON.
-//! - Map keys are written as text: string, integer, bool, char and unit-variant keys read back;
-//!   tuple or unit keys do not.
+//! - NaN and infinities cross both ways, in float fields as in the dynamic [`Value`].
+//! - `Some(None)` is written as None and reads back as `None`: Python has one None, so the
+//!   wire text cannot tell the two apart (as in JSON).
+//! - Map keys are text: a key is written as the text serde_json gives it (strings, integers,
+//!   bools, chars, unit variants), any other as its JSON-like text (`[1, "a"]` for a tuple,
+//!   `null` for `()`), and read back from that text, so tuple, unit and struct keys round-trip.
+//!   A map (a `flatten`ed field among others, say) that writes one key twice is refused, as
+//!   a [`Value::Dict`] with a repeated key is: a Python dict would keep only the last value.
 //! - Dates inside internally, adjacently or un-tagged enums and `flatten`ed fields are written
 //!   as ISO strings (the schema walk does not follow those forms); other chrono types
-//!   (`DateTime<Utc>`, `NaiveTime`) always are.
+//!   (`DateTime<Utc>`, `NaiveTime`) always are. Either reads back, as chrono reads ISO text.
 //! - Integers beyond the 64-bit signed range are refused, as in the dynamic model.
 //! - Reading into a map type keeps no order of its own beyond serde's (dict order is kept by
 //!   the dynamic [`Value`]).
@@ -77,7 +80,7 @@ use kimera_core::{Error, ErrorKind, Limits, Result};
 
 pub use typed::{from_str, to_string};
 
-use text::Json;
+use text::{Out, Parser, Token};
 
 /// A value of the Python side's dynamic model.
 #[derive(Clone, Debug, PartialEq)]
@@ -136,13 +139,14 @@ impl Value {
         if wire.len() as u64 > limits.max_size {
             return Err(kimera_core::Limit::Size.exceeded(limits.max_size).into());
         }
-        let reader = Reader {
+        let mut reader = Reader {
             limits,
             // Every level's text counts: nested wire text is decoded again at each level, and
             // without a total bound deep nesting would multiply the memory an input costs.
-            text_left: std::cell::Cell::new(limits.max_size),
+            text_left: limits.max_size,
+            buffers: Vec::new(),
         };
-        reader.wire(wire, &mut String::from("$"), limits.max_depth)
+        reader.wire(wire, &Path::Root, 0)
     }
 
     /// Writes the value as the Python library's wire text, byte for byte as it writes it.
@@ -160,8 +164,9 @@ impl Value {
     /// # Errors
     ///
     /// This conversion can fail for what the Python side could not read back as the same value: a
-    /// `DateTime` with a fraction finer than microseconds or a leap second, a date outside years 1
-    /// to 9999 (each a [`WireError`] saying where, in an [`ErrorKind::Other`]). A value nested
+    /// `Dict` with a key twice, a `DateTime` with a fraction finer than microseconds or a leap
+    /// second, a date outside years 1 to 9999 (each a [`WireError`] saying where, in an
+    /// [`ErrorKind::Other`]). A value nested
     /// deeper, or whose text would be longer, than the default [`Limits`] allow is
     /// [`ErrorKind::LimitExceeded`].
     pub fn to_wire(&self) -> Result<String> {
@@ -177,13 +182,9 @@ impl Value {
     ///
     /// As [`to_wire`](Value::to_wire), within `limits`.
     pub fn to_wire_with(&self, limits: &Limits) -> Result<String> {
-        let mut writer = Writer {
-            limits,
-            depth_left: limits.max_depth,
-        };
-        let mut out = String::new();
-        writer.write(&mut out, self, &mut String::from("$"))?;
-        Ok(out)
+        let mut out = Out::new(limits.max_size);
+        write(&mut out, self, &Path::Root, 0, limits)?;
+        Ok(out.text)
     }
 }
 
@@ -232,76 +233,159 @@ impl From<WireError> for Error {
 }
 
 /// An error at `path` (`$`, `$[2]`, `$["key"]`), bounded however much of the input it quotes.
-fn error(path: &str, message: impl Into<String>) -> Error {
+fn error(path: &Path<'_>, message: impl Into<String>) -> Error {
     let (message, path) = kimera_core::envelope::bounded_message(message.into(), path);
     WireError { path, message }.into()
 }
 
-/// Runs `f` with `segment` appended to `path`.
-fn at<R>(
-    path: &mut String,
-    segment: std::fmt::Arguments<'_>,
-    f: impl FnOnce(&mut String) -> R,
-) -> R {
-    use std::fmt::Write as _;
-    let len = path.len();
-    let _ = path.write_fmt(segment);
-    let result = f(path);
-    path.truncate(len);
-    result
+/// Where a value is, kept as links on the stack and written out only for an error.
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root,
+    Index(&'a Path<'a>, usize),
+    Key(&'a Path<'a>, &'a str),
 }
 
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Path::Root => f.write_str("$"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+            Path::Key(parent, key) => write!(f, "{parent}[{key:?}]"),
+        }
+    }
+}
+
+/// Errors for depth: a value at nesting level `level` (the top is 0) within `limits`.
+fn depth_check(level: u32, limits: &Limits) -> Result<()> {
+    match level < limits.max_depth {
+        true => Ok(()),
+        false => Err(kimera_core::Limit::Depth
+            .exceeded(limits.max_depth.into())
+            .into()),
+    }
+}
+
+/// The first key of `keys` that is there twice: a dict cannot hold it (Python's would keep only
+/// its last value, so what is read back would not be what was written).
+fn repeated<'k>(keys: impl ExactSizeIterator<Item = &'k str> + Clone) -> Option<&'k str> {
+    // Few keys (structs, records) compare pairwise; many go through a set.
+    if keys.len() <= 16 {
+        return keys
+            .clone()
+            .enumerate()
+            .find(|&(i, key)| keys.clone().take(i).any(|k| k == key))
+            .map(|(_, key)| key);
+    }
+    let mut seen = std::collections::HashSet::with_capacity(keys.len());
+    keys.into_iter().find(|&key| !seen.insert(key))
+}
+
+/// The message for a repeated dict key.
+fn repeated_key(key: &str) -> String {
+    format!(
+        "the key {key:?} appears more than once; a Python dict holds each key once, so it \
+         cannot be written"
+    )
+}
+
+/// The envelopes `{"data": ..., "serializer": ...}` nested in one another's strings.
 struct Reader<'l> {
     limits: &'l Limits,
     /// Bytes of wire text, over all levels, still allowed.
-    text_left: std::cell::Cell<u64>,
+    text_left: u64,
+    /// One buffer per level for the text of the element being read there, reused.
+    buffers: Vec<String>,
 }
 
-impl Reader<'_> {
-    /// One wire text: an envelope object, parsed, then read.
-    fn wire(&self, text: &str, path: &mut String, depth_left: u32) -> Result<Value> {
-        if depth_left == 0 {
-            return Err(kimera_core::Limit::Depth
-                .exceeded(self.limits.max_depth.into())
-                .into());
+/// What an envelope's `data` was read as, before its handler says what it must be.
+enum Data<'a> {
+    Scalar(Token<'a>),
+    /// An array of elements' wire texts, read; or the first error reading one.
+    Items(Result<Vec<Value>>),
+    /// An object of keys and elements' wire texts, read; or the first error reading one.
+    Entries(Result<Vec<(String, Value)>>),
+}
+
+impl Data<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Data::Scalar(token) => token.kind(),
+            Data::Items(_) => "an array",
+            Data::Entries(_) => "an object",
         }
-        match self.text_left.get().checked_sub(text.len() as u64) {
-            Some(left) => self.text_left.set(left),
+    }
+}
+
+/// The envelope object nests its data, and the data's items: a deeper container is not wire
+/// text.
+const ENVELOPE_DEPTH: u32 = 3;
+
+impl Reader<'_> {
+    /// One wire text at nesting level `level`: an envelope object, read in one pass.
+    fn wire(&mut self, text: &str, path: &Path<'_>, level: u32) -> Result<Value> {
+        depth_check(level, self.limits)?;
+        match self.text_left.checked_sub(text.len() as u64) {
+            Some(left) => self.text_left = left,
             None => {
                 return Err(kimera_core::Limit::Size
                     .exceeded(self.limits.max_size)
                     .into())
             }
         }
-        // The envelope and its data: an object holding at most an array or object.
-        let json = text::parse(text, 3).map_err(|e| error(path, e))?;
-        let Json::Object(entries) = json else {
+        let mut p = Parser::new(text);
+        let syntax = |e: String| error(path, e);
+        if p.peek() != Some(b'{') {
+            let found = p.skip(ENVELOPE_DEPTH, ENVELOPE_DEPTH).map_err(syntax)?;
+            p.end().map_err(syntax)?;
             return Err(error(
                 path,
                 format!(
                     "expected an object with `data` and `serializer`, found {}",
-                    json.kind()
+                    found.kind()
                 ),
             ));
-        };
+        }
+        // What is wrong with the keys is said once the whole text is known to be JSON, as the
+        // first problem found.
+        let mut problem = None;
         let (mut data, mut serializer) = (None, None);
-        for (key, value) in entries {
-            let slot = match key.as_str() {
-                "data" => &mut data,
-                "serializer" => &mut serializer,
-                other => {
-                    return Err(error(
-                        path,
-                        format!("unexpected key `{other}`, expected only `data` and `serializer`"),
-                    ))
+        if p.open(b'}') {
+            loop {
+                let key = p.key().map_err(syntax)?;
+                match &*key {
+                    "data" => {
+                        let value = self.data(&mut p, path, level).map_err(syntax)?;
+                        if data.replace(value).is_some() {
+                            problem.get_or_insert_with(|| "duplicate key `data`".to_owned());
+                        }
+                    }
+                    "serializer" => {
+                        let value = p.skip(ENVELOPE_DEPTH - 1, ENVELOPE_DEPTH).map_err(syntax)?;
+                        if serializer.replace(value).is_some() {
+                            problem.get_or_insert_with(|| "duplicate key `serializer`".to_owned());
+                        }
+                    }
+                    other => {
+                        problem.get_or_insert_with(|| {
+                            format!(
+                                "unexpected key `{other}`, expected only `data` and `serializer`"
+                            )
+                        });
+                        p.skip(ENVELOPE_DEPTH - 1, ENVELOPE_DEPTH).map_err(syntax)?;
+                    }
                 }
-            };
-            if slot.replace(value).is_some() {
-                return Err(error(path, format!("duplicate key `{key}`")));
+                if !p.next_item(b'}').map_err(syntax)? {
+                    break;
+                }
             }
         }
+        p.end().map_err(syntax)?;
+        if let Some(problem) = problem {
+            return Err(error(path, problem));
+        }
         let serializer = match serializer {
-            Some(Json::Str(name)) => name,
+            Some(Token::Str(name)) => name,
             Some(other) => {
                 return Err(error(
                     path,
@@ -311,182 +395,247 @@ impl Reader<'_> {
             None => return Err(error(path, "missing key `serializer`")),
         };
         let data = data.ok_or_else(|| error(path, "missing key `data`"))?;
-        self.data(&serializer, data, path, depth_left - 1)
+        value_of(&serializer, data, path)
     }
 
-    fn data(
-        &self,
-        serializer: &str,
-        data: Json,
-        path: &mut String,
-        depth_left: u32,
-    ) -> Result<Value> {
-        match (serializer, data) {
-            (DEFAULT, Json::Null) => Ok(Value::None),
-            (DEFAULT, Json::Bool(b)) => Ok(Value::Bool(b)),
-            (DEFAULT, Json::Int(i)) => Ok(Value::Int(i)),
-            (DEFAULT, Json::Float(f)) => Ok(Value::Float(f)),
-            (DEFAULT, Json::Str(s)) => Ok(Value::Str(s)),
-            (LIST | TUPLE, Json::Array(items)) => {
-                let items = items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, item)| {
-                        at(path, format_args!("[{i}]"), |path| {
-                            self.nested(item, path, depth_left)
-                        })
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(match serializer {
-                    LIST => Value::List(items),
-                    _ => Value::Tuple(items),
-                })
-            }
-            (DICT, Json::Object(entries)) => {
-                let mut out: Vec<(String, Value)> = Vec::with_capacity(entries.len());
-                let mut index = std::collections::HashMap::with_capacity(entries.len());
-                for (key, item) in entries {
-                    let value = at(path, format_args!("[{key:?}]"), |path| {
-                        self.nested(item, path, depth_left)
-                    })?;
-                    // A repeated key: Python keeps the first position and the last value.
-                    match index.get(&key) {
-                        Some(&at) => out[at] = (key, value),
-                        None => {
-                            index.insert(key.clone(), out.len());
-                            out.push((key, value));
+    /// An envelope's `data`: a scalar, or the elements of an array or object read whatever the
+    /// handler (which may come after): a syntax error is returned, an element's error kept.
+    fn data<'a>(
+        &mut self,
+        p: &mut Parser<'a>,
+        path: &Path<'_>,
+        level: u32,
+    ) -> std::result::Result<Data<'a>, String> {
+        let token = p.scalar()?;
+        let close = match token {
+            Token::Array => b']',
+            Token::Object => b'}',
+            scalar => return Ok(Data::Scalar(scalar)),
+        };
+        let mut items = Ok(Vec::new());
+        let mut entries = Ok(Vec::new());
+        // Where each key is once a dict is too large to search it.
+        let mut index: Option<std::collections::HashMap<String, usize>> = None;
+        let mut i = 0;
+        if p.open(close) {
+            loop {
+                let key = match close {
+                    b'}' => Some(p.key()?.into_owned()),
+                    _ => None,
+                };
+                let element = match &key {
+                    Some(key) => Path::Key(path, key),
+                    None => Path::Index(path, i),
+                };
+                let wanted = match close {
+                    b'}' => entries.is_ok(),
+                    _ => items.is_ok(),
+                };
+                let read = self.element(p, &element, level, wanted)?;
+                match (read, key) {
+                    (Some(Err(e)), Some(_)) => entries = Err(e),
+                    (Some(Err(e)), None) => items = Err(e),
+                    (Some(Ok(value)), None) => {
+                        if let Ok(items) = &mut items {
+                            items.push(value);
                         }
                     }
+                    (Some(Ok(value)), Some(key)) => {
+                        if let Ok(entries) = &mut entries {
+                            insert(entries, &mut index, key, value);
+                        }
+                    }
+                    (None, _) => {}
                 }
-                Ok(Value::Dict(out))
+                i += 1;
+                if !p.next_item(close)? {
+                    break;
+                }
             }
-            (DATETIME, Json::Str(s)) => parse_datetime(&s)
-                .map(Value::DateTime)
-                .map_err(|e| error(path, e)),
-            (DATE, Json::Str(s)) => parse_date(&s).map(Value::Date).map_err(|e| error(path, e)),
-            (DEFAULT | LIST | TUPLE | DICT | DATETIME | DATE, data) => Err(error(
-                path,
-                format!("`{serializer}` cannot hold {} as its data", data.kind()),
-            )),
-            (other, _) => Err(error(
-                path,
-                format!(
-                    "unknown handler `{other}` (a custom handler of the Python side?); known: \
-                     {DEFAULT}, {LIST}, {TUPLE}, {DICT}, {DATETIME}, {DATE}"
-                ),
-            )),
         }
+        Ok(match close {
+            b'}' => Data::Entries(entries),
+            _ => Data::Items(items),
+        })
     }
 
-    /// An element of a list, tuple or dict: a string holding wire text.
-    fn nested(&self, item: Json, path: &mut String, depth_left: u32) -> Result<Value> {
-        match item {
-            Json::Str(text) => self.wire(&text, path, depth_left),
-            other => Err(error(
-                path,
-                format!(
-                    "expected an element's wire text as a string, found {}",
-                    other.kind()
-                ),
-            )),
+    /// An element of a list, tuple or dict: a string holding wire text, read if `wanted` (after
+    /// an error in the same container the rest is only checked).
+    fn element(
+        &mut self,
+        p: &mut Parser<'_>,
+        path: &Path<'_>,
+        level: u32,
+        wanted: bool,
+    ) -> std::result::Result<Option<Result<Value>>, String> {
+        if p.peek() != Some(b'"') {
+            let found = p.skip(ENVELOPE_DEPTH - 2, ENVELOPE_DEPTH)?;
+            return Ok(wanted.then(|| {
+                Err(error(
+                    path,
+                    format!(
+                        "expected an element's wire text as a string, found {}",
+                        found.kind()
+                    ),
+                ))
+            }));
+        }
+        if !wanted {
+            return p.string(&mut ()).map(|()| None);
+        }
+        let slot = level as usize;
+        if self.buffers.len() <= slot {
+            self.buffers.resize_with(slot + 1, String::new);
+        }
+        let mut text = std::mem::take(&mut self.buffers[slot]);
+        text.clear();
+        p.string(&mut text)?;
+        let value = self.wire(&text, path, level + 1);
+        self.buffers[slot] = text;
+        Ok(Some(value))
+    }
+}
+
+/// A dict's entry read: a repeated key keeps its first position and its last value, as in
+/// Python.
+fn insert(
+    entries: &mut Vec<(String, Value)>,
+    index: &mut Option<std::collections::HashMap<String, usize>>,
+    key: String,
+    value: Value,
+) {
+    const SEARCHED: usize = 16;
+    if index.is_none() && entries.len() >= SEARCHED {
+        let keys = entries.iter().enumerate().map(|(i, (k, _))| (k.clone(), i));
+        *index = Some(keys.collect());
+    }
+    let found = match index {
+        Some(index) => index.get(&key).copied(),
+        None => entries.iter().position(|(k, _)| *k == key),
+    };
+    match found {
+        Some(at) => entries[at].1 = value,
+        None => {
+            if let Some(index) = index {
+                index.insert(key.clone(), entries.len());
+            }
+            entries.push((key, value));
         }
     }
 }
 
-struct Writer<'l> {
-    limits: &'l Limits,
-    depth_left: u32,
+/// The value a handler makes of its data.
+fn value_of(serializer: &str, data: Data<'_>, path: &Path<'_>) -> Result<Value> {
+    match (serializer, data) {
+        (DEFAULT, Data::Scalar(token)) => match token {
+            Token::Null => Ok(Value::None),
+            Token::Bool(b) => Ok(Value::Bool(b)),
+            Token::Int(i) => Ok(Value::Int(i)),
+            Token::Float(f) => Ok(Value::Float(f)),
+            Token::Str(s) => Ok(Value::Str(s.into_owned())),
+            // `scalar` reads containers as `Data::Items` and `Data::Entries`.
+            Token::Array | Token::Object => Err(error(
+                path,
+                format!("`{serializer}` cannot hold {} as its data", token.kind()),
+            )),
+        },
+        (LIST, Data::Items(items)) => items.map(Value::List),
+        (TUPLE, Data::Items(items)) => items.map(Value::Tuple),
+        (DICT, Data::Entries(entries)) => entries.map(Value::Dict),
+        (DATETIME, Data::Scalar(Token::Str(s))) => parse_datetime(&s)
+            .map(Value::DateTime)
+            .map_err(|e| error(path, e)),
+        (DATE, Data::Scalar(Token::Str(s))) => {
+            parse_date(&s).map(Value::Date).map_err(|e| error(path, e))
+        }
+        (DEFAULT | LIST | TUPLE | DICT | DATETIME | DATE, data) => Err(error(
+            path,
+            format!("`{serializer}` cannot hold {} as its data", data.kind()),
+        )),
+        (other, _) => Err(error(
+            path,
+            format!(
+                "unknown handler `{other}` (a custom handler of the Python side?); known: \
+                 {DEFAULT}, {LIST}, {TUPLE}, {DICT}, {DATETIME}, {DATE}"
+            ),
+        )),
+    }
 }
 
-impl Writer<'_> {
-    fn write(&mut self, out: &mut String, value: &Value, path: &mut String) -> Result<()> {
-        if self.depth_left == 0 {
-            return Err(kimera_core::Limit::Depth
-                .exceeded(self.limits.max_depth.into())
-                .into());
+/// Writes `value` at nesting level `level` (which is also its escape depth: the number of
+/// strings its text sits in).
+fn write(out: &mut Out, value: &Value, path: &Path<'_>, level: u32, limits: &Limits) -> Result<()> {
+    depth_check(level, limits)?;
+    out.enter(level)?;
+    out.head(level);
+    let serializer = match value {
+        Value::None => {
+            out.raw("null");
+            DEFAULT
         }
-        out.push_str("{\"data\": ");
-        let serializer = match value {
-            Value::None => {
-                out.push_str("null");
-                DEFAULT
-            }
-            Value::Bool(b) => {
-                out.push_str(if *b { "true" } else { "false" });
-                DEFAULT
-            }
-            Value::Int(i) => {
-                out.push_str(&i.to_string());
-                DEFAULT
-            }
-            Value::Float(x) => {
-                text::write_float(out, *x);
-                DEFAULT
-            }
-            Value::Str(s) => {
-                text::write_string(out, s);
-                DEFAULT
-            }
-            Value::List(items) | Value::Tuple(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    let wire = at(path, format_args!("[{i}]"), |path| self.nested(item, path))?;
-                    text::write_string(out, &wire);
-                }
-                out.push(']');
-                match value {
-                    Value::List(_) => LIST,
-                    _ => TUPLE,
-                }
-            }
-            Value::Dict(entries) => {
-                out.push('{');
-                for (i, (key, item)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    text::write_string(out, key);
-                    out.push_str(": ");
-                    let wire = at(path, format_args!("[{key:?}]"), |path| {
-                        self.nested(item, path)
-                    })?;
-                    text::write_string(out, &wire);
-                }
-                out.push('}');
-                DICT
-            }
-            Value::DateTime(at_time) => {
-                let text = format_datetime(at_time).map_err(|e| error(path, e))?;
-                text::write_string(out, &text);
-                DATETIME
-            }
-            Value::Date(date) => {
-                let text = format_date(date).map_err(|e| error(path, e))?;
-                text::write_string(out, &text);
-                DATE
-            }
-        };
-        out.push_str(", \"serializer\": ");
-        text::write_string(out, serializer);
-        out.push('}');
-        if out.len() as u64 > self.limits.max_size {
-            return Err(kimera_core::Limit::Size
-                .exceeded(self.limits.max_size)
-                .into());
+        Value::Bool(b) => {
+            out.raw(if *b { "true" } else { "false" });
+            DEFAULT
         }
-        Ok(())
-    }
-
-    fn nested(&mut self, value: &Value, path: &mut String) -> Result<String> {
-        let mut out = String::new();
-        self.depth_left -= 1;
-        let written = self.write(&mut out, value, path);
-        self.depth_left += 1;
-        written.map(|()| out)
-    }
+        Value::Int(i) => {
+            out.int(*i);
+            DEFAULT
+        }
+        Value::Float(x) => {
+            out.float(*x);
+            DEFAULT
+        }
+        Value::Str(s) => {
+            out.string(s, level)?;
+            DEFAULT
+        }
+        Value::List(items) | Value::Tuple(items) => {
+            out.raw("[");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.raw(", ");
+                }
+                out.quote(level);
+                write(out, item, &Path::Index(path, i), level + 1, limits)?;
+                out.quote(level);
+            }
+            out.raw("]");
+            match value {
+                Value::List(_) => LIST,
+                _ => TUPLE,
+            }
+        }
+        Value::Dict(entries) => {
+            if let Some(key) = repeated(entries.iter().map(|(k, _)| k.as_str())) {
+                return Err(error(path, repeated_key(key)));
+            }
+            out.raw("{");
+            for (i, (key, item)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.raw(", ");
+                }
+                out.string(key, level)?;
+                out.raw(": ");
+                out.quote(level);
+                write(out, item, &Path::Key(path, key), level + 1, limits)?;
+                out.quote(level);
+            }
+            out.raw("}");
+            DICT
+        }
+        Value::DateTime(at_time) => {
+            let text = format_datetime(at_time).map_err(|e| error(path, e))?;
+            out.string(&text, level)?;
+            DATETIME
+        }
+        Value::Date(date) => {
+            let text = format_date(date).map_err(|e| error(path, e))?;
+            out.string(&text, level)?;
+            DATE
+        }
+    };
+    out.tail(serializer, level);
+    out.check()
 }
 
 /// `%Y%m%d`, with the four-digit year Python's `datetime` range allows.

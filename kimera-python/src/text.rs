@@ -1,68 +1,339 @@
-//! JSON text as Python's `json` module reads and writes it: a small parser that keeps object
-//! order and accepts `NaN` and `Infinity`, and a writer of `json.dumps`'s default output
-//! (`", "` and `": "` separators, ASCII only, Python's float repr).
+//! JSON text as Python's `json` module reads and writes it: a parser that reads one token at a
+//! time and accepts `NaN` and `Infinity`, and a writer of `json.dumps`'s default output
+//! (`", "` and `": "` separators, ASCII only, Python's float repr) that writes text nested in
+//! strings at any escape depth straight into one buffer.
+//!
+//! Escape depth: wire text inside a string is escaped once more per level of nesting. A text at
+//! depth `d` (inside `d` strings) writes its own `"` as `2^d - 1` backslashes and a quote, and a
+//! string's content, escaped once by `json.dumps`, has each backslash of that escape doubled `d`
+//! more times. Writing at the right depth directly is what escaping an inner text `d` times
+//! gives, without building and re-escaping the inner texts.
 
-use std::fmt::Write as _;
+use std::borrow::Cow;
 
-/// A JSON document, objects in the order written.
+use kimera_core::{Error, Limit};
+
+/// The buffer wire text is written into, bounded by a maximum size.
+pub(super) struct Out {
+    pub(super) text: String,
+    max_size: u64,
+    /// Backslashes to copy runs from, as long as the deepest level written needs.
+    backslashes: String,
+}
+
+impl Out {
+    pub(super) fn new(max_size: u64) -> Out {
+        Out {
+            text: String::new(),
+            max_size,
+            backslashes: String::new(),
+        }
+    }
+
+    fn too_long(&self) -> Error {
+        Limit::Size.exceeded(self.max_size).into()
+    }
+
+    /// A size error if the text is already longer than allowed.
+    pub(super) fn check(&self) -> Result<(), Error> {
+        match self.text.len() as u64 > self.max_size {
+            true => Err(self.too_long()),
+            false => Ok(()),
+        }
+    }
+
+    /// Before writing a value at depth `d`: its quotes alone take `2^d` bytes each, so a depth
+    /// whose quote is longer than the whole text may be cannot be written (and `2^d` fits).
+    pub(super) fn enter(&mut self, d: u32) -> Result<(), Error> {
+        match 1u64.checked_shl(d) {
+            Some(run) if run <= self.max_size => {
+                let run = run as usize;
+                if self.backslashes.len() < run {
+                    self.backslashes = "\\".repeat(run);
+                }
+                Ok(())
+            }
+            _ => Err(self.too_long()),
+        }
+    }
+
+    pub(super) fn raw(&mut self, text: &str) {
+        self.text.push_str(text);
+    }
+
+    /// `n` backslashes (`n` at most the run [`Out::enter`] prepared).
+    fn backslashes(&mut self, n: usize) {
+        self.text.push_str(&self.backslashes[..n]);
+    }
+
+    /// A structural `"` of text at depth `d`.
+    pub(super) fn quote(&mut self, d: u32) {
+        self.backslashes((1 << d) - 1);
+        self.text.push('"');
+    }
+
+    /// A name that needs no escaping (`data`, a handler) as a JSON string at depth `d`.
+    fn name(&mut self, name: &str, d: u32) {
+        self.quote(d);
+        self.text.push_str(name);
+        self.quote(d);
+    }
+
+    /// The start of a value at depth `d`, up to its data: `{"data": `.
+    pub(super) fn head(&mut self, d: u32) {
+        self.text.push('{');
+        self.name("data", d);
+        self.text.push_str(": ");
+    }
+
+    /// The end of a value at depth `d`, after its data: `, "serializer": "<handler>"}`.
+    pub(super) fn tail(&mut self, handler: &str, d: u32) {
+        self.text.push_str(", ");
+        self.name("serializer", d);
+        self.text.push_str(": ");
+        self.name(handler, d);
+        self.text.push('}');
+    }
+
+    pub(super) fn int(&mut self, i: i64) {
+        self.text.push_str(itoa::Buffer::new().format(i));
+    }
+
+    /// `s` as a JSON string in text at depth `d`, the way Python's `json.dumps` writes it by
+    /// default (ASCII only, `\uXXXX` escapes with surrogate pairs above U+FFFF, short escapes
+    /// for `\n` and friends), escaped `d` more times.
+    pub(super) fn string(&mut self, s: &str, d: u32) -> Result<(), Error> {
+        self.quote(d);
+        // Each backslash of the first escape becomes this many.
+        let doubled = 1usize << d;
+        let bytes = s.as_bytes();
+        let mut plain = 0;
+        for (i, c) in s.char_indices() {
+            let escaped: &str = match c {
+                '"' | '\\' => "",
+                '\n' => "n",
+                '\r' => "r",
+                '\t' => "t",
+                '\u{8}' => "b",
+                '\u{c}' => "f",
+                ' '..='~' => continue,
+                _ => "u",
+            };
+            // Slices between characters of valid UTF-8 are valid UTF-8.
+            self.text
+                .push_str(std::str::from_utf8(&bytes[plain..i]).unwrap_or_default());
+            plain = i + c.len_utf8();
+            self.backslashes(doubled);
+            match (c, escaped) {
+                // `\"` and `\\`: the escaped character is itself escaped again.
+                ('"', _) => self.quote(d),
+                ('\\', _) => self.backslashes(doubled),
+                (_, "u") => {
+                    let mut units = [0u16; 2];
+                    for (k, unit) in c.encode_utf16(&mut units).iter().enumerate() {
+                        if k > 0 {
+                            self.backslashes(doubled);
+                        }
+                        self.text.push('u');
+                        self.hex4(*unit);
+                    }
+                }
+                (_, short) => self.text.push_str(short),
+            }
+            // Escapes multiply the text by up to `2^d`: bounded before it grows further.
+            self.check()?;
+        }
+        self.text
+            .push_str(std::str::from_utf8(&bytes[plain..]).unwrap_or_default());
+        self.quote(d);
+        self.check()
+    }
+
+    fn hex4(&mut self, unit: u16) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        for shift in [12, 8, 4, 0] {
+            self.text
+                .push(HEX[usize::from((unit >> shift) & 0xf)] as char);
+        }
+    }
+
+    /// `x` as Python's `repr(float)` (which `json.dumps` uses): the shortest digits that read
+    /// back to the same float, in positional notation with at least one decimal when the
+    /// decimal exponent is from -4 to 15, else in scientific notation with a signed two-digit
+    /// exponent (`1e-05`, `1e+16`); `NaN`, `Infinity`, `-Infinity` as `json.dumps` writes them.
+    pub(super) fn float(&mut self, x: f64) {
+        write_float(&mut self.text, x);
+    }
+}
+
+fn write_float(out: &mut String, x: f64) {
+    if x.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
+    if x.is_infinite() {
+        out.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
+        return;
+    }
+    let mut buffer = ryu::Buffer::new();
+    let (digits, exponent) = shortest_digits(&mut buffer, x.abs());
+    if x.is_sign_negative() {
+        out.push('-');
+    }
+    let digits = digits.as_str();
+    if (-4..16).contains(&exponent) {
+        // Positional: the decimal point after `exponent + 1` digits.
+        let point = exponent + 1;
+        if point <= 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-point) as usize));
+            out.push_str(digits);
+        } else if point as usize >= digits.len() {
+            out.push_str(digits);
+            out.extend(std::iter::repeat_n('0', point as usize - digits.len()));
+            out.push_str(".0");
+        } else {
+            out.push_str(&digits[..point as usize]);
+            out.push('.');
+            out.push_str(&digits[point as usize..]);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exponent < 0 { '-' } else { '+' });
+        let magnitude = exponent.unsigned_abs();
+        if magnitude < 10 {
+            out.push('0');
+        }
+        out.push_str(itoa::Buffer::new().format(magnitude));
+    }
+}
+
+/// Up to 17 significant digits, on the stack.
+struct Digits {
+    bytes: [u8; 24],
+    len: usize,
+}
+
+impl Digits {
+    fn as_str(&self) -> &str {
+        // Only ASCII digits are ever stored.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+}
+
+/// The shortest digits that read back to `x` (finite, not negative), ties broken to even as
+/// Python's repr does, and the decimal exponent of the first: `("15", 0)` for 1.5.
+fn shortest_digits(buffer: &mut ryu::Buffer, x: f64) -> (Digits, i32) {
+    let text = buffer.format_finite(x);
+    // ryu writes `1.5`, `1e16`, `1e-5`, `1.2345e-7`, `0.0001`: digits around a point, then
+    // an exponent.
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (integral, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits = Digits {
+        bytes: [0; 24],
+        len: 0,
+    };
+    let mut leading = 0;
+    for b in integral.bytes().chain(fraction.bytes()) {
+        if digits.len == 0 && b == b'0' {
+            leading += 1;
+        } else if digits.len < digits.bytes.len() {
+            digits.bytes[digits.len] = b;
+            digits.len += 1;
+        }
+    }
+    while digits.len > 0 && digits.bytes[digits.len - 1] == b'0' {
+        digits.len -= 1;
+    }
+    if digits.len == 0 {
+        digits.bytes[0] = b'0';
+        digits.len = 1;
+        return (digits, 0);
+    }
+    let first = integral.len() as i32 - 1 - leading + exponent;
+    (digits, first)
+}
+
+/// A JSON value read by [`Parser::scalar`] or found by [`Parser::skip`]: scalars whole,
+/// containers by what they are.
 #[derive(Debug)]
-pub(super) enum Json {
+pub(super) enum Token<'a> {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
-    Array(Vec<Json>),
-    Object(Vec<(String, Json)>),
+    Str(Cow<'a, str>),
+    Array,
+    Object,
 }
 
-impl Json {
+impl Token<'_> {
     /// What it is, for error messages.
     pub(super) fn kind(&self) -> &'static str {
         match self {
-            Json::Null => "null",
-            Json::Bool(_) => "a boolean",
-            Json::Int(_) => "an integer",
-            Json::Float(_) => "a float",
-            Json::Str(_) => "a string",
-            Json::Array(_) => "an array",
-            Json::Object(_) => "an object",
+            Token::Null => "null",
+            Token::Bool(_) => "a boolean",
+            Token::Int(_) => "an integer",
+            Token::Float(_) => "a float",
+            Token::Str(_) => "a string",
+            Token::Array => "an array",
+            Token::Object => "an object",
         }
     }
 }
 
-/// Parses one document filling `text`, nesting at most `max_depth` arrays and objects.
-pub(super) fn parse(text: &str, max_depth: u32) -> Result<Json, String> {
-    let mut parser = Parser {
-        bytes: text.as_bytes(),
-        pos: 0,
-        depth_left: max_depth,
-        max_depth,
-    };
-    let value = parser.value()?;
-    parser.whitespace();
-    match parser.pos == parser.bytes.len() {
-        true => Ok(value),
-        false => Err(parser.error("trailing characters after the JSON value")),
+/// Where text goes as a string is read: into a `String`, or nowhere (only checked).
+pub(super) trait Sink {
+    fn push_str(&mut self, s: &str);
+    fn push(&mut self, c: char);
+}
+
+impl Sink for String {
+    fn push_str(&mut self, s: &str) {
+        String::push_str(self, s);
+    }
+    fn push(&mut self, c: char) {
+        String::push(self, c);
     }
 }
 
-struct Parser<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-    depth_left: u32,
-    max_depth: u32,
+impl Sink for () {
+    fn push_str(&mut self, _: &str) {}
+    fn push(&mut self, _: char) {}
 }
 
-impl Parser<'_> {
-    fn error(&self, what: &str) -> String {
+/// A reader of one JSON text, token by token; errors are messages naming the byte offset.
+pub(super) struct Parser<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pub(super) pos: usize,
+}
+
+impl<'a> Parser<'a> {
+    pub(super) fn new(text: &'a str) -> Self {
+        Parser {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+        }
+    }
+
+    pub(super) fn error(&self, what: &str) -> String {
         format!("{what} at byte {}", self.pos)
     }
 
-    fn whitespace(&mut self) {
+    /// The next byte after whitespace, not consumed.
+    pub(super) fn peek(&mut self) -> Option<u8> {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.bytes.get(self.pos) {
             self.pos += 1;
         }
+        self.bytes.get(self.pos).copied()
     }
 
     fn eat(&mut self, literal: &str) -> bool {
@@ -73,10 +344,9 @@ impl Parser<'_> {
         found
     }
 
-    fn expect(&mut self, byte: u8) -> Result<(), String> {
-        self.whitespace();
-        match self.bytes.get(self.pos) {
-            Some(&b) if b == byte => {
+    pub(super) fn expect(&mut self, byte: u8) -> Result<(), String> {
+        match self.peek() {
+            Some(b) if b == byte => {
                 self.pos += 1;
                 Ok(())
             }
@@ -85,100 +355,126 @@ impl Parser<'_> {
         }
     }
 
-    fn value(&mut self) -> Result<Json, String> {
-        self.whitespace();
-        let Some(&first) = self.bytes.get(self.pos) else {
+    /// After a container's item: `true` for a `,` (another item follows), `false` for the
+    /// closing byte.
+    pub(super) fn next_item(&mut self, close: u8) -> Result<bool, String> {
+        if self.peek() == Some(b',') {
+            self.pos += 1;
+            return Ok(true);
+        }
+        self.expect(close).map(|()| false)
+    }
+
+    /// At a container's opening byte: consumes it, and the closing one if it is empty
+    /// (`true`: an item follows).
+    pub(super) fn open(&mut self, close: u8) -> bool {
+        self.pos += 1;
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return false;
+        }
+        true
+    }
+
+    /// Nothing but whitespace left.
+    pub(super) fn end(&mut self) -> Result<(), String> {
+        match self.peek() {
+            None => Ok(()),
+            Some(_) => Err(self.error("trailing characters after the JSON value")),
+        }
+    }
+
+    /// An object key: a string, borrowed from the text when it has no escapes.
+    pub(super) fn key(&mut self) -> Result<Cow<'a, str>, String> {
+        if self.peek() != Some(b'"') {
+            return Err(self.error("expected a string key"));
+        }
+        let key = self.string_token()?;
+        self.expect(b':')?;
+        Ok(key)
+    }
+
+    /// A scalar (a container is only reported, and left unread), or an error for what is not a
+    /// JSON value.
+    pub(super) fn scalar(&mut self) -> Result<Token<'a>, String> {
+        let Some(first) = self.peek() else {
             return Err(self.error("unexpected end, expected a value"));
         };
         match first {
-            b'{' => self.nested(|p| p.object()),
-            b'[' => self.nested(|p| p.array()),
-            b'"' => self.string().map(Json::Str),
+            b'{' => Ok(Token::Object),
+            b'[' => Ok(Token::Array),
+            b'"' => self.string_token().map(Token::Str),
             b'-' | b'0'..=b'9' | b'N' | b'I' => self.number(),
-            _ if self.eat("null") => Ok(Json::Null),
-            _ if self.eat("true") => Ok(Json::Bool(true)),
-            _ if self.eat("false") => Ok(Json::Bool(false)),
+            _ if self.eat("null") => Ok(Token::Null),
+            _ if self.eat("true") => Ok(Token::Bool(true)),
+            _ if self.eat("false") => Ok(Token::Bool(false)),
             _ => Err(self.error("expected a JSON value")),
         }
     }
 
-    fn nested(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Result<Json, String>,
-    ) -> Result<Json, String> {
-        if self.depth_left == 0 {
-            return Err(self.error(&format!("nesting deeper than {} levels", self.max_depth)));
+    /// Reads past one value, checking it, containers nested at most `depth_left` deep
+    /// (`max_depth` for the message); says what it was.
+    pub(super) fn skip(&mut self, depth_left: u32, max_depth: u32) -> Result<Token<'a>, String> {
+        let token = self.scalar()?;
+        let close = match token {
+            Token::Array => b']',
+            Token::Object => b'}',
+            scalar => return Ok(scalar),
+        };
+        if depth_left == 0 {
+            return Err(self.error(&format!("nesting deeper than {max_depth} levels")));
         }
-        self.depth_left -= 1;
-        let value = f(self);
-        self.depth_left += 1;
-        value
-    }
-
-    fn object(&mut self) -> Result<Json, String> {
-        self.pos += 1; // `{`
-        let mut entries = Vec::new();
-        self.whitespace();
-        if self.eat("}") {
-            return Ok(Json::Object(entries));
-        }
-        loop {
-            self.whitespace();
-            if self.bytes.get(self.pos) != Some(&b'"') {
-                return Err(self.error("expected a string key"));
-            }
-            let key = self.string()?;
-            self.expect(b':')?;
-            let value = self.value()?;
-            entries.push((key, value));
-            self.whitespace();
-            if self.eat(",") {
-                continue;
-            }
-            self.expect(b'}')?;
-            return Ok(Json::Object(entries));
-        }
-    }
-
-    fn array(&mut self) -> Result<Json, String> {
-        self.pos += 1; // `[`
-        let mut items = Vec::new();
-        self.whitespace();
-        if self.eat("]") {
-            return Ok(Json::Array(items));
-        }
-        loop {
-            items.push(self.value()?);
-            self.whitespace();
-            if self.eat(",") {
-                continue;
-            }
-            self.expect(b']')?;
-            return Ok(Json::Array(items));
-        }
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        self.pos += 1; // `"`
-        let mut out = String::new();
-        loop {
-            let start = self.pos;
-            while let Some(&b) = self.bytes.get(self.pos) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
+        if self.open(close) {
+            loop {
+                if close == b'}' {
+                    self.key()?;
+                }
+                self.skip(depth_left - 1, max_depth)?;
+                if !self.next_item(close)? {
                     break;
                 }
-                self.pos += 1;
             }
-            // Slices between ASCII delimiters of valid UTF-8 are valid UTF-8.
-            out.push_str(std::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or_default());
+        }
+        Ok(token)
+    }
+
+    fn string_token(&mut self) -> Result<Cow<'a, str>, String> {
+        let start = self.pos + 1;
+        let end = self.plain_run(start);
+        if self.bytes.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            return Ok(Cow::Borrowed(&self.text[start..end]));
+        }
+        let mut out = String::new();
+        self.string(&mut out)?;
+        Ok(Cow::Owned(out))
+    }
+
+    /// Where the run of bytes from `from` that need no unescaping ends.
+    fn plain_run(&self, from: usize) -> usize {
+        let rest = &self.bytes[from.min(self.bytes.len())..];
+        from + rest
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(rest.len())
+    }
+
+    /// At a string's opening quote: reads it, its text unescaped into `out`.
+    pub(super) fn string(&mut self, out: &mut impl Sink) -> Result<(), String> {
+        self.pos += 1; // `"`
+        loop {
+            let start = self.pos;
+            self.pos = self.plain_run(start);
+            // Delimited by ASCII bytes of valid UTF-8 text: on character boundaries.
+            out.push_str(&self.text[start..self.pos]);
             match self.bytes.get(self.pos) {
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(out);
+                    return Ok(());
                 }
                 Some(b'\\') => {
                     self.pos += 1;
-                    self.escape(&mut out)?;
+                    out.push(self.escape()?);
                 }
                 Some(_) => return Err(self.error("control character in a string")),
                 None => return Err(self.error("unexpected end inside a string")),
@@ -186,12 +482,12 @@ impl Parser<'_> {
         }
     }
 
-    fn escape(&mut self, out: &mut String) -> Result<(), String> {
+    fn escape(&mut self) -> Result<char, String> {
         let Some(&b) = self.bytes.get(self.pos) else {
             return Err(self.error("unexpected end inside an escape"));
         };
         self.pos += 1;
-        out.push(match b {
+        Ok(match b {
             b'"' => '"',
             b'\\' => '\\',
             b'/' => '/',
@@ -223,8 +519,7 @@ impl Parser<'_> {
                 char::from_u32(code).ok_or_else(|| self.error("an invalid \\u escape"))?
             }
             _ => return Err(self.error("an invalid escape")),
-        });
-        Ok(())
+        })
     }
 
     fn hex4(&mut self) -> Result<u32, String> {
@@ -239,14 +534,14 @@ impl Parser<'_> {
         Ok(digits)
     }
 
-    fn number(&mut self) -> Result<Json, String> {
+    fn number(&mut self) -> Result<Token<'a>, String> {
         let start = self.pos;
         if self.eat("NaN") {
-            return Ok(Json::Float(f64::NAN));
+            return Ok(Token::Float(f64::NAN));
         }
         let negative = self.eat("-");
         if self.eat("Infinity") {
-            return Ok(Json::Float(if negative {
+            return Ok(Token::Float(if negative {
                 f64::NEG_INFINITY
             } else {
                 f64::INFINITY
@@ -280,15 +575,15 @@ impl Parser<'_> {
                 return Err(self.error("an invalid number"));
             }
         }
-        let text = std::str::from_utf8(&self.bytes[start..self.pos]).unwrap_or_default();
+        let text = &self.text[start..self.pos];
         if float {
             // Correctly rounded: every float Python wrote reads back to the same bits.
             return text
                 .parse()
-                .map(Json::Float)
+                .map(Token::Float)
                 .map_err(|_| self.error("an invalid number"));
         }
-        text.parse().map(Json::Int).map_err(|_| {
+        text.parse().map(Token::Int).map_err(|_| {
             let shown = match text.len() {
                 0..=40 => text.to_owned(),
                 len => format!("{}… ({len} digits)", &text[..20]),
@@ -296,100 +591,6 @@ impl Parser<'_> {
             format!("the integer {shown} is beyond the 64-bit range (at byte {start})")
         })
     }
-}
-
-/// Appends `s` as a JSON string the way Python's `json.dumps` writes it by default: ASCII
-/// only, `\uXXXX` escapes (surrogate pairs above U+FFFF), short escapes for `\n` and friends.
-pub(super) fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            c => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
-}
-
-/// Appends `x` as Python's `repr(float)` (which `json.dumps` uses): the shortest digits that
-/// read back to the same float, in positional notation with at least one decimal when the
-/// decimal exponent is from -4 to 15, else in scientific notation with a signed two-digit
-/// exponent (`1e-05`, `1e+16`); `NaN`, `Infinity`, `-Infinity` as `json.dumps` writes them.
-pub(super) fn write_float(out: &mut String, x: f64) {
-    if x.is_nan() {
-        out.push_str("NaN");
-        return;
-    }
-    if x.is_infinite() {
-        out.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
-        return;
-    }
-    let (digits, exponent) = shortest_digits(x.abs());
-    if x.is_sign_negative() {
-        out.push('-');
-    }
-    if (-4..16).contains(&exponent) {
-        // Positional: the decimal point after `exponent + 1` digits.
-        let point = exponent + 1;
-        if point <= 0 {
-            out.push_str("0.");
-            out.extend(std::iter::repeat_n('0', (-point) as usize));
-            out.push_str(&digits);
-        } else if point as usize >= digits.len() {
-            out.push_str(&digits);
-            out.extend(std::iter::repeat_n('0', point as usize - digits.len()));
-            out.push_str(".0");
-        } else {
-            out.push_str(&digits[..point as usize]);
-            out.push('.');
-            out.push_str(&digits[point as usize..]);
-        }
-    } else {
-        out.push_str(&digits[..1]);
-        if digits.len() > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let _ = write!(
-            out,
-            "e{}{:02}",
-            if exponent < 0 { '-' } else { '+' },
-            exponent.abs()
-        );
-    }
-}
-
-/// The shortest digits that read back to `x` (finite, not negative), ties broken to even as
-/// Python's repr does, and the decimal exponent of the first: `("15", 0)` for 1.5.
-fn shortest_digits(x: f64) -> (String, i32) {
-    let mut buffer = ryu::Buffer::new();
-    let text = buffer.format_finite(x);
-    // ryu writes `1.5`, `1e16`, `1e-5`, `1.2345e-7`, `0.0001`: digits around a point, then
-    // an exponent.
-    let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let (integral, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    let all: String = integral.chars().chain(fraction.chars()).collect();
-    let significant = all.trim_start_matches('0');
-    let leading = all.len() - significant.len();
-    let digits = significant.trim_end_matches('0');
-    if digits.is_empty() {
-        return ("0".to_owned(), 0);
-    }
-    let first = integral.len() as i32 - 1 - leading as i32 + exponent;
-    (digits.to_owned(), first)
 }
 
 #[cfg(test)]
@@ -428,18 +629,41 @@ mod tests {
         }
     }
 
+    /// `s` written at depth `d`, and the same by escaping the depth-0 text `d` times.
+    fn at_depth(s: &str, d: u32) -> (String, String) {
+        let mut out = Out::new(u64::MAX >> 1);
+        out.enter(d).unwrap();
+        out.string(s, d).unwrap();
+        let mut escaped = Out::new(u64::MAX >> 1);
+        escaped.enter(0).unwrap();
+        escaped.string(s, 0).unwrap();
+        for _ in 0..d {
+            let inner = std::mem::take(&mut escaped.text);
+            escaped.string(&inner, 0).unwrap();
+            // Remove the quotes the outer escape adds: the text sits inside them.
+            escaped.text = escaped.text[1..escaped.text.len() - 1].to_owned();
+        }
+        (out.text, escaped.text)
+    }
+
     #[test]
-    fn strings_as_python_writes_them() {
-        let mut out = String::new();
-        write_string(&mut out, "ñ \"q\" \\ \u{1}\u{7f} 😀\n");
-        assert_eq!(out, r#""\u00f1 \"q\" \\ \u0001\u007f \ud83d\ude00\n""#);
-        assert_eq!(
-            match parse(&out, 8).unwrap() {
-                Json::Str(s) => s,
-                other => panic!("{other:?}"),
-            },
-            "ñ \"q\" \\ \u{1}\u{7f} 😀\n"
-        );
+    fn strings_as_python_writes_them_at_every_depth() {
+        let s = "ñ \"q\" \\ \u{1}\u{7f} 😀\n";
+        let (direct, _) = at_depth(s, 0);
+        assert_eq!(direct, r#""\u00f1 \"q\" \\ \u0001\u007f \ud83d\ude00\n""#);
+        let mut back = String::new();
+        Parser::new(&direct).string(&mut back).unwrap();
+        assert_eq!(back, s);
+        for d in 1..6 {
+            let (direct, escaped) = at_depth(s, d);
+            assert_eq!(direct, escaped, "depth {d}");
+        }
+    }
+
+    fn parse_all(text: &str) -> Result<(), String> {
+        let mut parser = Parser::new(text);
+        parser.skip(8, 8)?;
+        parser.end()
     }
 
     #[test]
@@ -461,9 +685,9 @@ mod tests {
             "99999999999999999999",
             "\"\\u+041\"",
         ] {
-            assert!(parse(bad, 8).is_err(), "{bad:?}");
+            assert!(parse_all(bad).is_err(), "{bad:?}");
         }
-        assert!(parse(&"[".repeat(10), 8)
+        assert!(parse_all(&"[".repeat(10))
             .unwrap_err()
             .contains("deeper than 8"));
     }
