@@ -1,7 +1,7 @@
 //! Handlers for the foreign types services use: random values round-trip through JSON and
 //! binary (where allowed), at the top level, nested in a derived struct, and inside a snapshot
 //! that is reopened. `serde_json::Value` and its kin go through JSON only (the binary backend
-//! refuses them at compile time: `tests/ui/binary_json_value.rs`).
+//! refuses them at compile time: `tests/ui-tests/tests/ui/binary_json_value.rs`).
 #![cfg(unix)]
 
 #[path = "support/shape.rs"]

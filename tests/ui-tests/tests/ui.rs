@@ -1,7 +1,7 @@
 //! Compile-time errors of `#[derive(Kimera)]` and of the binary backend, pinned with trybuild.
 //!
 //! Regenerate the `.stderr` files with
-//! `TRYBUILD=overwrite cargo test --all-features --test ui`, then read every diff.
+//! `TRYBUILD=overwrite cargo test -p kimera-ui-tests`, then read every diff.
 
 #[test]
 fn ui() {
