@@ -111,43 +111,21 @@ impl Writer<'_> {
                 self.out.push(op::FROZENSET);
             }
             Value::Date(date) => {
-                use chrono::Datelike as _;
-                let year = year(date.year(), path)?;
+                let state = date_state(date, path)?;
                 self.global("datetime", "date");
-                self.state(&[year[0], year[1], date.month() as u8, date.day() as u8]);
+                self.state(&state);
                 self.out.extend_from_slice(&[op::TUPLE1, op::REDUCE]);
             }
             Value::Time(Time { time, tz }) => {
-                use chrono::Timelike as _;
-                let micros = micros(time.nanosecond(), path)?;
+                let state = time_state(time, path)?;
                 self.global("datetime", "time");
-                self.state(&[
-                    time.hour() as u8,
-                    time.minute() as u8,
-                    time.second() as u8,
-                    micros[0],
-                    micros[1],
-                    micros[2],
-                ]);
+                self.state(&state);
                 self.tz_and_reduce(tz.as_ref());
             }
             Value::DateTime(DateTime { at, tz }) => {
-                use chrono::{Datelike as _, Timelike as _};
-                let year = year(at.year(), path)?;
-                let micros = micros(at.nanosecond(), path)?;
+                let (date, time) = (date_state(&at.date(), path)?, time_state(&at.time(), path)?);
                 self.global("datetime", "datetime");
-                self.state(&[
-                    year[0],
-                    year[1],
-                    at.month() as u8,
-                    at.day() as u8,
-                    at.hour() as u8,
-                    at.minute() as u8,
-                    at.second() as u8,
-                    micros[0],
-                    micros[1],
-                    micros[2],
-                ]);
+                self.state(&[date.as_slice(), time.as_slice()].concat());
                 self.tz_and_reduce(tz.as_ref());
             }
             Value::TimeDelta(delta) => self.timedelta(*delta),
@@ -295,15 +273,34 @@ impl Writer<'_> {
     }
 }
 
-/// A year as `datetime`'s two state bytes: Python's years are 1 to 9999.
-fn year(year: i32, path: &str) -> Result<[u8; 2]> {
+/// A date's state bytes as `datetime.date` pickles them: the year (two bytes, big-endian),
+/// month, day. Python's years are 1 to 9999.
+fn date_state(date: &chrono::NaiveDate, path: &str) -> Result<[u8; 4]> {
+    use chrono::Datelike as _;
+    let year = date.year();
     if !(1..=9999).contains(&year) {
         return Err(at_path(
             path,
             format!("the year {year} is outside Python's years 1 to 9999"),
         ));
     }
-    Ok((year as u16).to_be_bytes())
+    let [y1, y2] = (year as u16).to_be_bytes();
+    Ok([y1, y2, date.month() as u8, date.day() as u8])
+}
+
+/// A time's state bytes as `datetime.time` pickles them: hour, minute, second, microseconds
+/// (three bytes, big-endian).
+fn time_state(time: &chrono::NaiveTime, path: &str) -> Result<[u8; 6]> {
+    use chrono::Timelike as _;
+    let [m1, m2, m3] = micros(time.nanosecond(), path)?;
+    Ok([
+        time.hour() as u8,
+        time.minute() as u8,
+        time.second() as u8,
+        m1,
+        m2,
+        m3,
+    ])
 }
 
 /// Microseconds as three state bytes: Python's times have no finer fraction and no leap
