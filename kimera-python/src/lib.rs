@@ -188,12 +188,42 @@ impl Value {
     }
 }
 
-const DEFAULT: &str = "DefaultSerializerHandler";
-const LIST: &str = "ListSerializerHandler";
-const TUPLE: &str = "TupleSerializerHandler";
-const DICT: &str = "DictSerializerHandler";
-const DATETIME: &str = "DateTimeSerializerHandler";
-const DATE: &str = "DateSerializerHandler";
+/// The Python library's handlers, each named by its `serializer`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Handler {
+    Default,
+    List,
+    Tuple,
+    Dict,
+    DateTime,
+    Date,
+}
+
+impl Handler {
+    const ALL: [Handler; 6] = [
+        Handler::Default,
+        Handler::List,
+        Handler::Tuple,
+        Handler::Dict,
+        Handler::DateTime,
+        Handler::Date,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Handler::Default => "DefaultSerializerHandler",
+            Handler::List => "ListSerializerHandler",
+            Handler::Tuple => "TupleSerializerHandler",
+            Handler::Dict => "DictSerializerHandler",
+            Handler::DateTime => "DateTimeSerializerHandler",
+            Handler::Date => "DateSerializerHandler",
+        }
+    }
+
+    fn named(name: &str) -> Option<Handler> {
+        Handler::ALL.into_iter().find(|h| h.name() == name)
+    }
+}
 
 /// Text in the Python library's wire format that cannot be read, or a value that cannot be
 /// written in it: what a `kimera::Error` from this module holds when the wire text is at fault
@@ -526,8 +556,19 @@ fn insert(
 
 /// The value a handler makes of its data.
 fn value_of(serializer: &str, data: Data<'_>, path: &Path<'_>) -> Result<Value> {
-    match (serializer, data) {
-        (DEFAULT, Data::Scalar(token)) => match token {
+    let Some(handler) = Handler::named(serializer) else {
+        let known: Vec<&str> = Handler::ALL.iter().map(|h| h.name()).collect();
+        return Err(error(
+            path,
+            format!(
+                "unknown handler `{serializer}` (a custom handler of the Python side?); known: \
+                 {}",
+                known.join(", ")
+            ),
+        ));
+    };
+    match (handler, data) {
+        (Handler::Default, Data::Scalar(token)) => match token {
             Token::Null => Ok(Value::None),
             Token::Bool(b) => Ok(Value::Bool(b)),
             Token::Int(i) => Ok(Value::Int(i)),
@@ -539,25 +580,18 @@ fn value_of(serializer: &str, data: Data<'_>, path: &Path<'_>) -> Result<Value> 
                 format!("`{serializer}` cannot hold {} as its data", token.kind()),
             )),
         },
-        (LIST, Data::Items(items)) => items.map(Value::List),
-        (TUPLE, Data::Items(items)) => items.map(Value::Tuple),
-        (DICT, Data::Entries(entries)) => entries.map(Value::Dict),
-        (DATETIME, Data::Scalar(Token::Str(s))) => parse_datetime(&s)
+        (Handler::List, Data::Items(items)) => items.map(Value::List),
+        (Handler::Tuple, Data::Items(items)) => items.map(Value::Tuple),
+        (Handler::Dict, Data::Entries(entries)) => entries.map(Value::Dict),
+        (Handler::DateTime, Data::Scalar(Token::Str(s))) => parse_datetime(&s)
             .map(Value::DateTime)
             .map_err(|e| error(path, e)),
-        (DATE, Data::Scalar(Token::Str(s))) => {
+        (Handler::Date, Data::Scalar(Token::Str(s))) => {
             parse_date(&s).map(Value::Date).map_err(|e| error(path, e))
         }
-        (DEFAULT | LIST | TUPLE | DICT | DATETIME | DATE, data) => Err(error(
+        (_, data) => Err(error(
             path,
             format!("`{serializer}` cannot hold {} as its data", data.kind()),
-        )),
-        (other, _) => Err(error(
-            path,
-            format!(
-                "unknown handler `{other}` (a custom handler of the Python side?); known: \
-                 {DEFAULT}, {LIST}, {TUPLE}, {DICT}, {DATETIME}, {DATE}"
-            ),
         )),
     }
 }
@@ -567,74 +601,50 @@ fn value_of(serializer: &str, data: Data<'_>, path: &Path<'_>) -> Result<Value> 
 fn write(out: &mut Out, value: &Value, path: &Path<'_>, level: u32, limits: &Limits) -> Result<()> {
     depth_check(level, limits)?;
     out.enter(level)?;
-    out.head(level);
-    let serializer = match value {
-        Value::None => {
-            out.raw("null");
-            DEFAULT
+    let handler = match value {
+        Value::Str(s) => return out.string_value(s, Handler::Default, level),
+        Value::DateTime(at_time) => {
+            let text = format_datetime(at_time).map_err(|e| error(path, e))?;
+            return out.string_value(&text, Handler::DateTime, level);
         }
-        Value::Bool(b) => {
-            out.raw(if *b { "true" } else { "false" });
-            DEFAULT
+        Value::Date(date) => {
+            let text = format_date(date).map_err(|e| error(path, e))?;
+            return out.string_value(&text, Handler::Date, level);
         }
-        Value::Int(i) => {
-            out.int(*i);
-            DEFAULT
-        }
-        Value::Float(x) => {
-            out.float(*x);
-            DEFAULT
-        }
-        Value::Str(s) => {
-            out.string(s, level)?;
-            DEFAULT
-        }
+        Value::None => out.scalar(level, |out| out.raw("null")),
+        Value::Bool(b) => out.scalar(level, |out| out.raw(if *b { "true" } else { "false" })),
+        Value::Int(i) => out.scalar(level, |out| out.int(*i)),
+        Value::Float(x) => out.scalar(level, |out| out.float(*x)),
         Value::List(items) | Value::Tuple(items) => {
+            out.head(level);
             out.raw("[");
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.raw(", ");
                 }
-                out.quote(level);
                 write(out, item, &Path::Index(path, i), level + 1, limits)?;
-                out.quote(level);
             }
             out.raw("]");
             match value {
-                Value::List(_) => LIST,
-                _ => TUPLE,
+                Value::List(_) => Handler::List,
+                _ => Handler::Tuple,
             }
         }
         Value::Dict(entries) => {
             if let Some(key) = repeated(entries.iter().map(|(k, _)| k.as_str())) {
                 return Err(error(path, repeated_key(key)));
             }
+            out.head(level);
             out.raw("{");
             for (i, (key, item)) in entries.iter().enumerate() {
-                if i > 0 {
-                    out.raw(", ");
-                }
-                out.string(key, level)?;
-                out.raw(": ");
-                out.quote(level);
+                out.key(key, i == 0, level)?;
                 write(out, item, &Path::Key(path, key), level + 1, limits)?;
-                out.quote(level);
             }
             out.raw("}");
-            DICT
-        }
-        Value::DateTime(at_time) => {
-            let text = format_datetime(at_time).map_err(|e| error(path, e))?;
-            out.string(&text, level)?;
-            DATETIME
-        }
-        Value::Date(date) => {
-            let text = format_date(date).map_err(|e| error(path, e))?;
-            out.string(&text, level)?;
-            DATE
+            Handler::Dict
         }
     };
-    out.tail(serializer, level);
+    out.tail(handler, level);
     out.check()
 }
 

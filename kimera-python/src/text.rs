@@ -13,20 +13,145 @@ use std::borrow::Cow;
 
 use kimera_core::{Error, Limit};
 
+use crate::Handler;
+
 /// The buffer wire text is written into, bounded by a maximum size.
 pub(super) struct Out {
     pub(super) text: String,
     max_size: u64,
-    /// Backslashes to copy runs from, as long as the deepest level written needs.
-    backslashes: String,
+    /// The fixed text of each escape depth written so far, so that writing a value's envelope
+    /// is a few copies rather than one per quote and backslash run.
+    depths: Vec<Depth>,
 }
+
+/// The parts of the envelope at one escape depth `d`. A value at depth `d > 0` is always the
+/// whole content of a string at depth `d - 1`, so its head and tail carry that string's quotes.
+struct Depth {
+    /// What each backslash of a string's own escapes becomes: `2^d` backslashes.
+    backslashes: Box<str>,
+    /// A structural `"`: `2^d - 1` backslashes and a quote.
+    quote: Box<str>,
+    /// `"{"data": `, the outer quote only below the top.
+    head: Box<str>,
+    /// The head and the quote opening string data.
+    string_head: Box<str>,
+    /// `, "` before a dict's key after the first.
+    key_next: Box<str>,
+    /// `": ` after a dict's key.
+    key_end: Box<str>,
+    /// `, "serializer": "<handler>"}"` for each handler, and the same after string data, built
+    /// when first written (a depth's templates are as long as a few of its values' text).
+    tails: [Option<Box<str>>; Handler::ALL.len()],
+    string_tails: [Option<Box<str>>; Handler::ALL.len()],
+}
+
+impl Depth {
+    fn new(d: u32) -> Depth {
+        let backslashes = "\\".repeat(1 << d);
+        let quote = format!("{}\"", &backslashes[1..]);
+        let head = format!("{}{{{quote}data{quote}: ", outer(&quote));
+        Depth {
+            string_head: format!("{head}{quote}").into(),
+            head: head.into(),
+            key_next: format!(", {quote}").into(),
+            key_end: format!("{quote}: ").into(),
+            quote: quote.into(),
+            backslashes: backslashes.into(),
+            tails: Default::default(),
+            string_tails: Default::default(),
+        }
+    }
+
+    fn tail(&mut self, handler: Handler) -> &str {
+        let quote = &self.quote;
+        self.tails[handler as usize].get_or_insert_with(|| {
+            format!(
+                ", {quote}serializer{quote}: {quote}{}{quote}}}{}",
+                handler.name(),
+                outer(quote)
+            )
+            .into()
+        })
+    }
+
+    fn string_tail(&mut self, handler: Handler) -> &str {
+        if self.string_tails[handler as usize].is_none() {
+            let tail = self.tail(handler).to_owned();
+            let tail = format!("{}{tail}", self.quote);
+            self.string_tails[handler as usize] = Some(tail.into());
+        }
+        self.string_tails[handler as usize]
+            .as_deref()
+            .unwrap_or_default()
+    }
+}
+
+/// The quote of the string a value at depth `d` sits in, given the value's own (`2^d` bytes):
+/// its last `2^(d-1)`; none at the top.
+fn outer(quote: &str) -> &str {
+    &quote[quote.len().div_ceil(2)..]
+}
+
+/// How many bytes at the start of `bytes` need no escaping ([`ESCAPED`]), eight at a time.
+#[inline]
+fn plain_prefix(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        match first_escaped(u64::from_le_bytes(chunk.try_into().unwrap_or_default())) {
+            8 => i += 8,
+            at => return i + at,
+        }
+    }
+    match bytes.len().checked_sub(8) {
+        // The last eight bytes, overlapping plain ones checked above (which flag nothing).
+        Some(start) if i > start => {
+            let last = bytes[start..].try_into().unwrap_or_default();
+            start + first_escaped(u64::from_le_bytes(last))
+        }
+        _ => {
+            let rest = &bytes[i..];
+            i + rest
+                .iter()
+                .position(|&b| ESCAPED[usize::from(b)])
+                .unwrap_or(rest.len())
+        }
+    }
+}
+
+/// The index of the first of eight bytes (little-endian) to escape, or 8.
+#[inline]
+fn first_escaped(w: u64) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte that is zero; a borrow may flag bytes after a zero, never before.
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    // Flagged: below 0x20 (the borrow of `- 0x20`), 0x7f (`+ 1` reaches 0x80), beyond ASCII
+    // (the high bit), `"` and `\`. Carries and borrows only flag later bytes, so the first
+    // flagged byte is exact.
+    let flagged = (w.wrapping_sub(ONES * 0x20) | w.wrapping_add(ONES) | w) & HIGH
+        | zero(w ^ (ONES * u64::from(b'"')))
+        | zero(w ^ (ONES * u64::from(b'\\')));
+    (flagged.trailing_zeros() / 8) as usize
+}
+
+/// Bytes a string's text needs escaped, as `json.dumps` escapes them by default: `"`, `\`,
+/// control characters, and everything beyond ASCII.
+const ESCAPED: [bool; 256] = {
+    let mut table = [true; 256];
+    let mut b = 0x20;
+    while b < 0x7f {
+        table[b] = b == b'"' as usize || b == b'\\' as usize;
+        b += 1;
+    }
+    table
+};
 
 impl Out {
     pub(super) fn new(max_size: u64) -> Out {
         Out {
             text: String::new(),
             max_size,
-            backslashes: String::new(),
+            depths: Vec::new(),
         }
     }
 
@@ -42,119 +167,135 @@ impl Out {
         }
     }
 
-    /// Before writing a value at depth `d`: its quotes alone take `2^d` bytes each, so a depth
-    /// whose quote is longer than the whole text may be cannot be written (and `2^d` fits).
+    /// Before writing a value at depth `d`: its envelope alone has six quotes of `2^d` bytes
+    /// each, so a depth where those are longer than the whole text may be cannot be written
+    /// (and its templates stay within a few times what it writes).
+    #[inline]
     pub(super) fn enter(&mut self, d: u32) -> Result<(), Error> {
-        match 1u64.checked_shl(d) {
-            Some(run) if run <= self.max_size => {
-                let run = run as usize;
-                if self.backslashes.len() < run {
-                    self.backslashes = "\\".repeat(run);
-                }
-                Ok(())
-            }
-            _ => Err(self.too_long()),
+        match (d as usize) < self.depths.len() {
+            true => Ok(()),
+            false => self.deeper(d),
         }
     }
 
+    #[cold]
+    fn deeper(&mut self, d: u32) -> Result<(), Error> {
+        if d >= 60 || 6u64 << d > self.max_size {
+            return Err(self.too_long());
+        }
+        while self.depths.len() <= d as usize {
+            self.depths.push(Depth::new(self.depths.len() as u32));
+        }
+        Ok(())
+    }
+
+    #[inline]
     pub(super) fn raw(&mut self, text: &str) {
         self.text.push_str(text);
     }
 
-    /// `n` backslashes (`n` at most the run [`Out::enter`] prepared).
-    fn backslashes(&mut self, n: usize) {
-        self.text.push_str(&self.backslashes[..n]);
-    }
-
-    /// A structural `"` of text at depth `d`.
-    pub(super) fn quote(&mut self, d: u32) {
-        self.backslashes((1 << d) - 1);
-        self.text.push('"');
-    }
-
-    /// A name that needs no escaping (`data`, a handler) as a JSON string at depth `d`.
-    fn name(&mut self, name: &str, d: u32) {
-        self.quote(d);
-        self.text.push_str(name);
-        self.quote(d);
-    }
-
-    /// The start of a value at depth `d`, up to its data: `{"data": `.
+    /// The start of a value at depth `d` (entered), up to its data: `{"data": `.
+    #[inline]
     pub(super) fn head(&mut self, d: u32) {
-        self.text.push('{');
-        self.name("data", d);
-        self.text.push_str(": ");
+        self.text.push_str(&self.depths[d as usize].head);
     }
 
-    /// The end of a value at depth `d`, after its data: `, "serializer": "<handler>"}`.
-    pub(super) fn tail(&mut self, handler: &str, d: u32) {
-        self.text.push_str(", ");
-        self.name("serializer", d);
-        self.text.push_str(": ");
-        self.name(handler, d);
-        self.text.push('}');
+    /// The end of a value at depth `d` (entered), after its data: `, "serializer": "<handler>"}`.
+    #[inline]
+    pub(super) fn tail(&mut self, handler: Handler, d: u32) {
+        self.text.push_str(self.depths[d as usize].tail(handler));
     }
 
+    /// The head of a value at depth `d` (entered) and its scalar data, written by `data`: a
+    /// `DefaultSerializerHandler` value, up to its tail.
+    #[inline]
+    pub(super) fn scalar(&mut self, d: u32, data: impl FnOnce(&mut Out)) -> Handler {
+        self.head(d);
+        data(self);
+        Handler::Default
+    }
+
+    /// A whole value at depth `d` (entered) whose data is the string `s`, within the size limit.
+    pub(super) fn string_value(&mut self, s: &str, handler: Handler, d: u32) -> Result<(), Error> {
+        self.text.push_str(&self.depths[d as usize].string_head);
+        self.content(s, d)?;
+        self.text
+            .push_str(self.depths[d as usize].string_tail(handler));
+        self.check()
+    }
+
+    /// A dict's key at depth `d` (entered), with the separator before it and `: ` after.
+    pub(super) fn key(&mut self, key: &str, first: bool, d: u32) -> Result<(), Error> {
+        let depth = &self.depths[d as usize];
+        self.text
+            .push_str(if first { &depth.quote } else { &depth.key_next });
+        self.content(key, d)?;
+        self.text.push_str(&self.depths[d as usize].key_end);
+        Ok(())
+    }
+
+    #[inline]
     pub(super) fn int(&mut self, i: i64) {
         self.text.push_str(itoa::Buffer::new().format(i));
     }
 
-    /// `s` as a JSON string in text at depth `d`, the way Python's `json.dumps` writes it by
-    /// default (ASCII only, `\uXXXX` escapes with surrogate pairs above U+FFFF, short escapes
-    /// for `\n` and friends), escaped `d` more times.
-    pub(super) fn string(&mut self, s: &str, d: u32) -> Result<(), Error> {
-        self.quote(d);
-        // Each backslash of the first escape becomes this many.
-        let doubled = 1usize << d;
+    /// The text of `s` inside a JSON string at depth `d` (entered), the way Python's
+    /// `json.dumps` writes it by default (ASCII only, `\uXXXX` escapes with surrogate pairs
+    /// above U+FFFF, short escapes for `\n` and friends), escaped `d` more times.
+    #[inline]
+    fn content(&mut self, s: &str, d: u32) -> Result<(), Error> {
+        match plain_prefix(s.as_bytes()) {
+            plain if plain == s.len() => {
+                self.text.push_str(s);
+                Ok(())
+            }
+            plain => self.escaped(s, plain, d),
+        }
+    }
+
+    /// [`Out::content`] for text with a byte to escape after its first `plain`.
+    fn escaped(&mut self, s: &str, mut plain: usize, d: u32) -> Result<(), Error> {
+        let Out { text, depths, .. } = self;
+        let depth = &depths[d as usize];
         let bytes = s.as_bytes();
-        let mut plain = 0;
-        for (i, c) in s.char_indices() {
-            let escaped: &str = match c {
-                '"' | '\\' => "",
-                '\n' => "n",
-                '\r' => "r",
-                '\t' => "t",
-                '\u{8}' => "b",
-                '\u{c}' => "f",
-                ' '..='~' => continue,
-                _ => "u",
-            };
-            // Slices between characters of valid UTF-8 are valid UTF-8.
-            self.text
-                .push_str(std::str::from_utf8(&bytes[plain..i]).unwrap_or_default());
-            plain = i + c.len_utf8();
-            self.backslashes(doubled);
-            match (c, escaped) {
+        text.push_str(&s[..plain]);
+        let mut i = plain;
+        while i < bytes.len() {
+            // Plain runs end before an escaped byte, which is ASCII or starts a character: on
+            // character boundaries.
+            let c = s[i..].chars().next().unwrap_or_default();
+            i += c.len_utf8();
+            // Each backslash of the first escape becomes `2^d`.
+            text.push_str(&depth.backslashes);
+            match c {
                 // `\"` and `\\`: the escaped character is itself escaped again.
-                ('"', _) => self.quote(d),
-                ('\\', _) => self.backslashes(doubled),
-                (_, "u") => {
+                '"' => text.push_str(&depth.quote),
+                '\\' => text.push_str(&depth.backslashes),
+                '\n' => text.push('n'),
+                '\r' => text.push('r'),
+                '\t' => text.push('t'),
+                '\u{8}' => text.push('b'),
+                '\u{c}' => text.push('f'),
+                _ => {
                     let mut units = [0u16; 2];
                     for (k, unit) in c.encode_utf16(&mut units).iter().enumerate() {
                         if k > 0 {
-                            self.backslashes(doubled);
+                            text.push_str(&depth.backslashes);
                         }
-                        self.text.push('u');
-                        self.hex4(*unit);
+                        text.push('u');
+                        hex4(text, *unit);
                     }
                 }
-                (_, short) => self.text.push_str(short),
             }
             // Escapes multiply the text by up to `2^d`: bounded before it grows further.
-            self.check()?;
+            if text.len() as u64 > self.max_size {
+                return Err(Limit::Size.exceeded(self.max_size).into());
+            }
+            plain = i;
+            i += plain_prefix(&bytes[i..]);
+            text.push_str(&s[plain..i]);
         }
-        self.text
-            .push_str(std::str::from_utf8(&bytes[plain..]).unwrap_or_default());
-        self.quote(d);
-        self.check()
-    }
-
-    fn hex4(&mut self, unit: u16) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        for shift in [12, 8, 4, 0] {
-            self.text
-                .push(HEX[usize::from((unit >> shift) & 0xf)] as char);
-        }
+        Ok(())
     }
 
     /// `x` as Python's `repr(float)` (which `json.dumps` uses): the shortest digits that read
@@ -163,6 +304,13 @@ impl Out {
     /// exponent (`1e-05`, `1e+16`); `NaN`, `Infinity`, `-Infinity` as `json.dumps` writes them.
     pub(super) fn float(&mut self, x: f64) {
         write_float(&mut self.text, x);
+    }
+}
+
+fn hex4(out: &mut String, unit: u16) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for shift in [12, 8, 4, 0] {
+        out.push(HEX[usize::from((unit >> shift) & 0xf)] as char);
     }
 }
 
@@ -629,21 +777,53 @@ mod tests {
         }
     }
 
+    /// `s` as a JSON string at depth `d`.
+    fn quoted(out: &mut Out, s: &str, d: u32) {
+        out.enter(d).unwrap();
+        out.text.push_str(&out.depths[d as usize].quote);
+        out.content(s, d).unwrap();
+        out.text.push_str(&out.depths[d as usize].quote);
+    }
+
     /// `s` written at depth `d`, and the same by escaping the depth-0 text `d` times.
     fn at_depth(s: &str, d: u32) -> (String, String) {
         let mut out = Out::new(u64::MAX >> 1);
-        out.enter(d).unwrap();
-        out.string(s, d).unwrap();
+        quoted(&mut out, s, d);
         let mut escaped = Out::new(u64::MAX >> 1);
-        escaped.enter(0).unwrap();
-        escaped.string(s, 0).unwrap();
+        quoted(&mut escaped, s, 0);
         for _ in 0..d {
             let inner = std::mem::take(&mut escaped.text);
-            escaped.string(&inner, 0).unwrap();
+            quoted(&mut escaped, &inner, 0);
             // Remove the quotes the outer escape adds: the text sits inside them.
             escaped.text = escaped.text[1..escaped.text.len() - 1].to_owned();
         }
         (out.text, escaped.text)
+    }
+
+    #[test]
+    fn plain_prefixes_stop_at_the_first_byte_to_escape() {
+        let mut rng = 0x9e37_79b9_7f4a_7c15_u64;
+        for len in 0..40 {
+            for _ in 0..200 {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| {
+                        rng ^= rng << 13;
+                        rng ^= rng >> 7;
+                        rng ^= rng << 17;
+                        // Mostly plain text, sometimes any byte.
+                        match rng % 8 {
+                            0 => (rng >> 8) as u8,
+                            _ => b' ' + (rng >> 8) as u8 % 95,
+                        }
+                    })
+                    .collect();
+                let expected = bytes
+                    .iter()
+                    .position(|&b| ESCAPED[usize::from(b)])
+                    .unwrap_or(len);
+                assert_eq!(plain_prefix(&bytes), expected, "{bytes:?}");
+            }
+        }
     }
 
     #[test]

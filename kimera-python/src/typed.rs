@@ -142,13 +142,15 @@ impl Guide {
         }
     }
 
-    /// The guide of the value under `key` in a map or struct.
-    fn entry(self, key: &str) -> Guide {
+    /// The guide of the value under `key`, the `index`th entry, in a map or struct (a struct's
+    /// fields come in their order, so the `index`th is looked at first).
+    fn entry(self, key: &str, index: usize) -> Guide {
         match self.resolved() {
             Guide::Schema(Schema::Map(_, value)) => Guide::Schema(value),
             Guide::Fields(Fields::Named(fields)) => fields
-                .iter()
-                .find(|f| f.name == key)
+                .get(index)
+                .filter(|f| f.name == key)
+                .or_else(|| fields.iter().find(|f| f.name == key))
                 .map_or(Guide::Plain, |f| Guide::Schema(f.schema)),
             _ => Guide::Plain,
         }

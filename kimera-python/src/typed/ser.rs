@@ -9,10 +9,7 @@ use kimera_core::{Error, Limits};
 use serde::ser::{self, Serialize};
 
 use super::{Guide, Items};
-use crate::{
-    depth_check, error, format_date, format_datetime, repeated_key, Out, Path, DATE, DATETIME,
-    DEFAULT, DICT, LIST, TUPLE,
-};
+use crate::{depth_check, error, format_date, format_datetime, repeated_key, Handler, Out, Path};
 
 /// Why writing stopped: the wire format's own error (a [`crate::WireError`], a limit), or
 /// what a `Serialize` implementation said.
@@ -82,7 +79,7 @@ impl<'a, 'p> Writer<'a, 'p> {
     }
 
     /// After a value's data, at `level`.
-    fn end(&mut self, handler: &str, level: u32) -> Result<()> {
+    fn end(&mut self, handler: Handler, level: u32) -> Result<()> {
         self.out.tail(handler, level);
         Ok(self.out.check()?)
     }
@@ -90,7 +87,7 @@ impl<'a, 'p> Writer<'a, 'p> {
     fn scalar(mut self, data: impl FnOnce(&mut Out)) -> Result<()> {
         self.start(self.level)?;
         data(self.out);
-        self.end(DEFAULT, self.level)
+        self.end(Handler::Default, self.level)
     }
 
     fn int<N: TryInto<i64> + fmt::Display + Copy>(self, n: N) -> Result<()> {
@@ -120,17 +117,12 @@ impl<'a, 'p> Writer<'a, 'p> {
         let level = self.level;
         self.start(level)?;
         self.out.raw("{");
-        self.out.string(name, level)?;
-        self.out.raw(": ");
-        self.out.quote(level);
-        Ok(())
+        Ok(self.out.key(name, true, level)?)
     }
 
     fn close_variant(&mut self) -> Result<()> {
-        let level = self.level;
-        self.out.quote(level);
         self.out.raw("}");
-        self.end(DICT, level)
+        self.end(Handler::Dict, self.level)
     }
 
     /// A list or tuple, or a tuple variant's content (`variant`), with `len` items if known.
@@ -148,7 +140,7 @@ impl<'a, 'p> Writer<'a, 'p> {
         self.out.raw("[");
         Ok(Seq {
             writer: self,
-            handler: if tuple { TUPLE } else { LIST },
+            handler: if tuple { Handler::Tuple } else { Handler::List },
             items,
             count: 0,
             variant,
@@ -169,7 +161,7 @@ impl<'a, 'p> Writer<'a, 'p> {
         self.out.raw("{");
         Ok(Map {
             writer: self,
-            guide,
+            guide: guide.resolved(),
             keys: Keys::default(),
             key: None,
             count: 0,
@@ -179,27 +171,27 @@ impl<'a, 'p> Writer<'a, 'p> {
 
     /// Text, or a date or datetime where the schema says this is one (serde writes chrono's
     /// types as ISO 8601 text).
-    fn text(mut self, text: &str) -> Result<()> {
+    fn text(self, text: &str) -> Result<()> {
         let (text, handler) = match self.guide.resolved() {
             Guide::Schema(kimera_core::Schema::DateTime) => {
                 let at: NaiveDateTime = text
                     .parse()
                     .map_err(|e| error(self.path, format!("`{text}` is not a datetime: {e}")))?;
                 let text = format_datetime(&at).map_err(|e| error(self.path, e))?;
-                (std::borrow::Cow::Owned(text), DATETIME)
+                (std::borrow::Cow::Owned(text), Handler::DateTime)
             }
             Guide::Schema(kimera_core::Schema::Date) => {
                 let date: NaiveDate = text
                     .parse()
                     .map_err(|e| error(self.path, format!("`{text}` is not a date: {e}")))?;
                 let text = format_date(&date).map_err(|e| error(self.path, e))?;
-                (std::borrow::Cow::Owned(text), DATE)
+                (std::borrow::Cow::Owned(text), Handler::Date)
             }
-            _ => (std::borrow::Cow::Borrowed(text), DEFAULT),
+            _ => (std::borrow::Cow::Borrowed(text), Handler::Default),
         };
-        self.start(self.level)?;
-        self.out.string(&text, self.level)?;
-        self.end(handler, self.level)
+        depth_check(self.level, self.limits)?;
+        self.out.enter(self.level)?;
+        Ok(self.out.string_value(&text, handler, self.level)?)
     }
 }
 
@@ -232,7 +224,7 @@ impl Keys {
 /// A list or tuple being written, or a tuple variant's content.
 pub(super) struct Seq<'a, 'p> {
     writer: Writer<'a, 'p>,
-    handler: &'static str,
+    handler: Handler,
     items: Items,
     count: usize,
     variant: Option<&'static str>,
@@ -245,7 +237,6 @@ impl Seq<'_, '_> {
         if self.count > 0 {
             writer.out.raw(", ");
         }
-        writer.out.quote(level);
         let guide = self.items.at(self.count);
         match self.variant {
             Some(name) => {
@@ -258,7 +249,6 @@ impl Seq<'_, '_> {
                 value.serialize(writer.child(guide, &path, level + 1))?;
             }
         }
-        writer.out.quote(level);
         self.count += 1;
         Ok(())
     }
@@ -290,13 +280,8 @@ impl Map<'_, '_> {
     fn entry<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result<()> {
         let writer = &mut self.writer;
         let level = writer.level + u32::from(self.variant.is_some());
-        if self.count > 0 {
-            writer.out.raw(", ");
-        }
-        writer.out.string(key, level)?;
-        writer.out.raw(": ");
-        writer.out.quote(level);
-        let guide = self.guide.entry(key);
+        writer.out.key(key, self.count == 0, level)?;
+        let guide = self.guide.entry(key, self.count);
         match self.variant {
             Some(name) => {
                 let content = Path::Key(writer.path, name);
@@ -308,7 +293,6 @@ impl Map<'_, '_> {
                 value.serialize(writer.child(guide, &path, level + 1))?;
             }
         }
-        writer.out.quote(level);
         self.count += 1;
         Ok(())
     }
@@ -316,7 +300,7 @@ impl Map<'_, '_> {
     fn finish(mut self) -> Result<()> {
         let level = self.writer.level + u32::from(self.variant.is_some());
         self.writer.out.raw("}");
-        self.writer.end(DICT, level)?;
+        self.writer.end(Handler::Dict, level)?;
         match self.variant {
             Some(_) => self.writer.close_variant(),
             None => Ok(()),
