@@ -72,6 +72,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod canonical;
 mod text;
 mod typed;
 
@@ -80,6 +81,7 @@ use kimera_core::{Error, ErrorKind, Limits, Result};
 
 pub use typed::{from_str, to_string};
 
+use canonical::Canonical;
 use text::{Out, Parser, Token};
 
 /// A value of the Python side's dynamic model.
@@ -139,13 +141,16 @@ impl Value {
         if wire.len() as u64 > limits.max_size {
             return Err(kimera_core::Limit::Size.exceeded(limits.max_size).into());
         }
-        let mut reader = Reader {
-            limits,
-            // Every level's text counts: nested wire text is decoded again at each level, and
-            // without a total bound deep nesting would multiply the memory an input costs.
-            text_left: limits.max_size,
-            buffers: Vec::new(),
-        };
+        let mut reader = Reader::new(limits, true);
+        // Text as the Python library writes it is read in place; any other, or an error, by
+        // the general reader.
+        let canonical = Canonical::new(wire, 0, 0, limits.max_depth, &mut reader.depths);
+        if let Some((value, cost)) = canonical.whole() {
+            debug_assert_eq!(cost.len(), wire.len() as u64);
+            if cost.total <= limits.max_size {
+                return Ok(value);
+            }
+        }
         reader.wire(wire, &Path::Root, 0)
     }
 
@@ -326,6 +331,10 @@ struct Reader<'l> {
     text_left: u64,
     /// One buffer per level for the text of the element being read there, reused.
     buffers: Vec<String>,
+    /// Whether elements are read in place where they are canonical, and the envelope templates
+    /// by escape depth for that.
+    in_place: bool,
+    depths: Vec<text::Depth>,
 }
 
 /// What an envelope's `data` was read as, before its handler says what it must be.
@@ -352,6 +361,18 @@ impl Data<'_> {
 const ENVELOPE_DEPTH: u32 = 3;
 
 impl Reader<'_> {
+    fn new(limits: &Limits, in_place: bool) -> Reader<'_> {
+        Reader {
+            limits,
+            // Every level's text counts: nested wire text is decoded again at each level, and
+            // without a total bound deep nesting would multiply the memory an input costs.
+            text_left: limits.max_size,
+            buffers: Vec::new(),
+            in_place,
+            depths: Vec::new(),
+        }
+    }
+
     /// One wire text at nesting level `level`: an envelope object, read in one pass.
     fn wire(&mut self, text: &str, path: &Path<'_>, level: u32) -> Result<Value> {
         depth_check(level, self.limits)?;
@@ -512,6 +533,17 @@ impl Reader<'_> {
         }
         if !wanted {
             return p.string(&mut ()).map(|()| None);
+        }
+        if self.in_place {
+            let max_depth = self.limits.max_depth;
+            let canonical = Canonical::new(p.text(), p.pos, level, max_depth, &mut self.depths);
+            if let Some((value, cost, end)) = canonical.element() {
+                if let Some(left) = self.text_left.checked_sub(cost.total) {
+                    self.text_left = left;
+                    p.pos = end;
+                    return Ok(Some(Ok(value)));
+                }
+            }
         }
         let slot = level as usize;
         if self.buffers.len() <= slot {

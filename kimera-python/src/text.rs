@@ -26,7 +26,7 @@ pub(super) struct Out {
 
 /// The parts of the envelope at one escape depth `d`. A value at depth `d > 0` is always the
 /// whole content of a string at depth `d - 1`, so its head and tail carry that string's quotes.
-struct Depth {
+pub(super) struct Depth {
     /// What each backslash of a string's own escapes becomes: `2^d` backslashes.
     backslashes: Box<str>,
     /// A structural `"`: `2^d - 1` backslashes and a quote.
@@ -46,7 +46,7 @@ struct Depth {
 }
 
 impl Depth {
-    fn new(d: u32) -> Depth {
+    pub(super) fn new(d: u32) -> Depth {
         let backslashes = "\\".repeat(1 << d);
         let quote = format!("{}\"", &backslashes[1..]);
         let head = format!("{}{{{quote}data{quote}: ", outer(&quote));
@@ -62,7 +62,12 @@ impl Depth {
         }
     }
 
-    fn tail(&mut self, handler: Handler) -> &str {
+    /// `"{"data": `.
+    pub(super) fn head(&self) -> &str {
+        &self.head
+    }
+
+    pub(super) fn tail(&mut self, handler: Handler) -> &str {
         let quote = &self.quote;
         self.tails[handler as usize].get_or_insert_with(|| {
             format!(
@@ -472,6 +477,10 @@ impl<'a> Parser<'a> {
         }
     }
 
+    pub(super) fn text(&self) -> &'a str {
+        self.text
+    }
+
     pub(super) fn error(&self, what: &str) -> String {
         format!("{what} at byte {}", self.pos)
     }
@@ -484,7 +493,7 @@ impl<'a> Parser<'a> {
         self.bytes.get(self.pos).copied()
     }
 
-    fn eat(&mut self, literal: &str) -> bool {
+    pub(super) fn eat(&mut self, literal: &str) -> bool {
         let found = self.bytes[self.pos..].starts_with(literal.as_bytes());
         if found {
             self.pos += literal.len();
@@ -599,7 +608,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Where the run of bytes from `from` that need no unescaping ends.
-    fn plain_run(&self, from: usize) -> usize {
+    pub(super) fn plain_run(&self, from: usize) -> usize {
         let rest = &self.bytes[from.min(self.bytes.len())..];
         from + rest
             .iter()
@@ -670,7 +679,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn hex4(&mut self) -> Result<u32, String> {
+    pub(super) fn hex4(&mut self) -> Result<u32, String> {
         let digits = self
             .bytes
             .get(self.pos..self.pos + 4)
@@ -682,7 +691,7 @@ impl<'a> Parser<'a> {
         Ok(digits)
     }
 
-    fn number(&mut self) -> Result<Token<'a>, String> {
+    pub(super) fn number(&mut self) -> Result<Token<'a>, String> {
         let start = self.pos;
         if self.eat("NaN") {
             return Ok(Token::Float(f64::NAN));
