@@ -13,6 +13,8 @@
 //! the byte after it therefore stands for exactly one sequence of own-level backslashes and that
 //! byte, or for nothing Python wrote.
 
+use std::borrow::Cow;
+
 use crate::text::{Depth, Parser, Token};
 use crate::{insert, parse_date, parse_datetime, Handler, Value};
 
@@ -33,13 +35,20 @@ impl Cost {
     }
 
     /// Own bytes of the text, `special` of them `"` or `\`.
-    fn text(&mut self, len: usize, special: usize) {
+    pub(super) fn text(&mut self, len: usize, special: usize) {
         self.len += len as u64;
         self.special += special as u64;
     }
 
+    /// The cost of the whole value once its `handler`'s tail is read.
+    pub(super) fn finished(mut self, handler: Handler) -> Cost {
+        self.text(r#", "serializer": ""}"#.len() + handler.name().len(), 4);
+        self.total += self.len;
+        self
+    }
+
     /// An element: its text escaped once, inside quotes.
-    fn element(&mut self, inner: Cost) {
+    pub(super) fn element(&mut self, inner: Cost) {
         self.len += 2 + inner.len + inner.special;
         self.special += 2 + 2 * inner.special;
         self.total += inner.total;
@@ -105,26 +114,15 @@ impl<'t, 'd> Canonical<'t, 'd> {
     }
 
     /// Consumes `expected` if the text goes on with it.
-    fn eat(&mut self, expected: &[u8]) -> Option<()> {
+    pub(super) fn eat(&mut self, expected: &[u8]) -> Option<()> {
         let found = self.bytes.get(self.p.pos..)?.starts_with(expected);
         found.then(|| self.p.pos += expected.len())
     }
 
     /// The value at relative depth `r` from here, and its cost.
-    fn value(&mut self, r: u32) -> Option<(Value, Cost)> {
-        if self.level + r >= self.max_depth {
-            return None;
-        }
-        self.build(r)?;
-        let head = self.depths[r as usize].head().as_bytes();
-        let found = self.bytes.get(self.p.pos..)?.starts_with(head);
-        if !found {
-            return None;
-        }
-        self.p.pos += head.len();
-        let mut cost = Cost::default();
-        cost.text(r#"{"data": "#.len(), 2);
-        let (value, handler) = match *self.bytes.get(self.p.pos)? {
+    pub(super) fn value(&mut self, r: u32) -> Option<(Value, Cost)> {
+        let mut cost = self.head(r)?;
+        let (value, handler) = match self.peek()? {
             b'[' => {
                 let items = self.items(r, &mut cost)?;
                 match self.tail(r, &[Handler::List, Handler::Tuple])? {
@@ -138,14 +136,13 @@ impl<'t, 'd> Canonical<'t, 'd> {
             }
             b'"' | b'\\' => {
                 let text = self.string(r, &mut cost)?;
-                let handlers = [Handler::Default, Handler::DateTime, Handler::Date];
-                match self.tail(r, &handlers)? {
+                match self.tail(r, &Handler::STRINGS)? {
                     Handler::DateTime => (
                         Value::DateTime(parse_datetime(&text).ok()?),
                         Handler::DateTime,
                     ),
                     Handler::Date => (Value::Date(parse_date(&text).ok()?), Handler::Date),
-                    handler => (Value::Str(text), handler),
+                    handler => (Value::Str(text.into_owned()), handler),
                 }
             }
             _ => {
@@ -153,13 +150,47 @@ impl<'t, 'd> Canonical<'t, 'd> {
                 (value, self.tail(r, &[Handler::Default])?)
             }
         };
-        cost.text(r#", "serializer": ""}"#.len() + handler.name().len(), 4);
-        cost.total += cost.len;
-        Some((value, cost))
+        Some((value, cost.finished(handler)))
+    }
+
+    /// The next byte, not consumed.
+    pub(super) fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.p.pos).copied()
+    }
+
+    /// Where the reader is, to come back to.
+    pub(super) fn pos(&self) -> usize {
+        self.p.pos
+    }
+
+    pub(super) fn rewind(&mut self, pos: usize) {
+        self.p.pos = pos;
+    }
+
+    /// Whether all the text has been read.
+    pub(super) fn at_end(&self) -> bool {
+        self.p.pos == self.bytes.len()
+    }
+
+    /// The head of a value at relative depth `r` (within the depth limit), and its cost.
+    pub(super) fn head(&mut self, r: u32) -> Option<Cost> {
+        if self.level + r >= self.max_depth {
+            return None;
+        }
+        self.build(r)?;
+        let head = self.depths[r as usize].head().as_bytes();
+        let found = self.bytes.get(self.p.pos..)?.starts_with(head);
+        if !found {
+            return None;
+        }
+        self.p.pos += head.len();
+        let mut cost = Cost::default();
+        cost.text(r#"{"data": "#.len(), 2);
+        Some(cost)
     }
 
     /// The first of `handlers` whose tail at depth `r` the text goes on with.
-    fn tail(&mut self, r: u32, handlers: &[Handler]) -> Option<Handler> {
+    pub(super) fn tail(&mut self, r: u32, handlers: &[Handler]) -> Option<Handler> {
         for &handler in handlers {
             let tail = self.depths.get_mut(r as usize)?.tail(handler).as_bytes();
             if self.bytes.get(self.p.pos..)?.starts_with(tail) {
@@ -171,8 +202,13 @@ impl<'t, 'd> Canonical<'t, 'd> {
     }
 
     /// `null`, `true`, `false` or a number.
-    fn scalar(&mut self, cost: &mut Cost) -> Option<Value> {
+    pub(super) fn scalar(&mut self, cost: &mut Cost) -> Option<Value> {
         let start = self.p.pos;
+        if let Some((i, len)) = small_int(&self.bytes[start..]) {
+            self.p.pos += len;
+            cost.text(len, 0);
+            return Some(Value::Int(i));
+        }
         let value = match self.bytes.get(start)? {
             b'n' if self.p.eat("null") => Value::None,
             b't' if self.p.eat("true") => Value::Bool(true),
@@ -217,7 +253,7 @@ impl<'t, 'd> Canonical<'t, 'd> {
             return Some(entries);
         }
         loop {
-            let key = self.string(r, cost)?;
+            let key = self.string(r, cost)?.into_owned();
             self.eat(b": ")?;
             cost.text(": ".len(), 0);
             let (item, inner) = self.value(r + 1)?;
@@ -231,8 +267,9 @@ impl<'t, 'd> Canonical<'t, 'd> {
         }
     }
 
-    /// A JSON string at depth `r`, from its opening quote: its text.
-    fn string(&mut self, r: u32, cost: &mut Cost) -> Option<String> {
+    /// A JSON string at depth `r`, from its opening quote: its text, borrowed when it has no
+    /// escapes.
+    pub(super) fn string(&mut self, r: u32, cost: &mut Cost) -> Option<Cow<'t, str>> {
         let step = 1usize << r;
         // The opening quote: `2^r - 1` backslashes and `"`.
         let opening = self.bytes.get(self.p.pos..self.p.pos + step)?;
@@ -241,12 +278,12 @@ impl<'t, 'd> Canonical<'t, 'd> {
         }
         self.p.pos += step;
         cost.text(2, 2);
-        let mut out = String::new();
+        let text = self.p.text();
+        let begin = self.p.pos;
+        let mut out: Option<String> = None;
         loop {
             let start = self.p.pos;
             let end = self.p.plain_run(start);
-            // Delimited by ASCII bytes of valid UTF-8 text: on character boundaries.
-            out.push_str(self.p.text().get(start..end)?);
             cost.text(end - start, 0);
             let run = self.bytes[end..]
                 .iter()
@@ -264,12 +301,26 @@ impl<'t, 'd> Canonical<'t, 'd> {
                 _ => return None,
             };
             self.p.pos = end + run;
+            // Delimited by ASCII bytes of valid UTF-8 text: on character boundaries.
+            let plain = text.get(start..end)?;
+            if own == 0 && after == b'"' {
+                self.p.pos += 1;
+                return Some(match out {
+                    Some(mut out) => {
+                        out.push_str(plain);
+                        Cow::Owned(out)
+                    }
+                    None => Cow::Borrowed(text.get(begin..end)?),
+                });
+            }
+            let out = out.get_or_insert_with(String::new);
+            out.push_str(plain);
             out.extend(std::iter::repeat_n('\\', own / 2));
             cost.text(own / 2 * 2, own / 2 * 2);
             if own % 2 == 0 {
                 if after == b'"' {
                     self.p.pos += 1;
-                    return Some(out);
+                    return Some(Cow::Owned(std::mem::take(out)));
                 }
                 // A plain byte: the next run starts with it.
                 continue;
@@ -325,6 +376,28 @@ impl<'t, 'd> Canonical<'t, 'd> {
             code => code,
         };
         char::from_u32(code)
+    }
+}
+
+/// A non-negative integer of at most 18 digits (which cannot overflow) with no fraction or
+/// exponent after it, as the general reader would read it, and its length; any other number
+/// is left to the general number reader.
+fn small_int(bytes: &[u8]) -> Option<(i64, usize)> {
+    let digits = bytes
+        .iter()
+        .take(19)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let leading_zero = digits > 1 && bytes[0] == b'0';
+    match bytes.get(digits) {
+        _ if digits == 0 || digits > 18 || leading_zero => None,
+        Some(b'.' | b'e' | b'E' | b'0'..=b'9') => None,
+        _ => {
+            let value = bytes[..digits]
+                .iter()
+                .fold(0i64, |n, &b| n * 10 + i64::from(b - b'0'));
+            Some((value, digits))
+        }
     }
 }
 

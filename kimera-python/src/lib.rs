@@ -225,6 +225,9 @@ impl Handler {
         }
     }
 
+    /// The handlers whose data is a string.
+    const STRINGS: [Handler; 3] = [Handler::Default, Handler::DateTime, Handler::Date];
+
     fn named(name: &str) -> Option<Handler> {
         Handler::ALL.into_iter().find(|h| h.name() == name)
     }

@@ -123,19 +123,51 @@ fn plain_prefix(bytes: &[u8]) -> usize {
     }
 }
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each of eight bytes that is zero; a borrow may flag bytes after a zero,
+/// never before, so the first flagged byte is exact.
+#[inline]
+fn zero_bytes(w: u64) -> u64 {
+    w.wrapping_sub(ONES) & !w & HIGH
+}
+
+/// The high bit of each of eight bytes that is `"` or `\`.
+#[inline]
+fn quotes_and_backslashes(w: u64) -> u64 {
+    zero_bytes(w ^ (ONES * u64::from(b'"'))) | zero_bytes(w ^ (ONES * u64::from(b'\\')))
+}
+
+/// How many bytes at the start of `bytes` a JSON string holds as they are (not `"`, `\` or
+/// a control character), eight at a time.
+#[inline]
+fn unescaped_prefix(bytes: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(chunk) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        // Below 0x20: the borrow of `- 0x20`, bytes beyond ASCII excluded.
+        let flagged = w.wrapping_sub(ONES * 0x20) & !w & HIGH | quotes_and_backslashes(w);
+        if flagged != 0 {
+            return i + (flagged.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    let rest = &bytes[i..];
+    i + rest
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        .unwrap_or(rest.len())
+}
+
 /// The index of the first of eight bytes (little-endian) to escape, or 8.
 #[inline]
 fn first_escaped(w: u64) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // The high bit of each byte that is zero; a borrow may flag bytes after a zero, never before.
-    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
     // Flagged: below 0x20 (the borrow of `- 0x20`), 0x7f (`+ 1` reaches 0x80), beyond ASCII
     // (the high bit), `"` and `\`. Carries and borrows only flag later bytes, so the first
     // flagged byte is exact.
-    let flagged = (w.wrapping_sub(ONES * 0x20) | w.wrapping_add(ONES) | w) & HIGH
-        | zero(w ^ (ONES * u64::from(b'"')))
-        | zero(w ^ (ONES * u64::from(b'\\')));
+    let flagged =
+        (w.wrapping_sub(ONES * 0x20) | w.wrapping_add(ONES) | w) & HIGH | quotes_and_backslashes(w);
     (flagged.trailing_zeros() / 8) as usize
 }
 
@@ -609,11 +641,7 @@ impl<'a> Parser<'a> {
 
     /// Where the run of bytes from `from` that need no unescaping ends.
     pub(super) fn plain_run(&self, from: usize) -> usize {
-        let rest = &self.bytes[from.min(self.bytes.len())..];
-        from + rest
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            .unwrap_or(rest.len())
+        from + unescaped_prefix(&self.bytes[from.min(self.bytes.len())..])
     }
 
     /// At a string's opening quote: reads it, its text unescaped into `out`.
@@ -831,6 +859,11 @@ mod tests {
                     .position(|&b| ESCAPED[usize::from(b)])
                     .unwrap_or(len);
                 assert_eq!(plain_prefix(&bytes), expected, "{bytes:?}");
+                let unescaped = bytes
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                    .unwrap_or(len);
+                assert_eq!(unescaped_prefix(&bytes), unescaped, "{bytes:?}");
             }
         }
     }

@@ -4,6 +4,9 @@
 //! schema where the Python side has a handler serde does not (dates, tuples); reading is a
 //! serde `Deserializer` over the [`Value`] the text holds.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+
 use kimera_core::envelope::data_error;
 use kimera_core::{
     EnumRepr, Error, ErrorKind, Fields, KimeraHandler, Limits, Result, Schema, Shape,
@@ -14,6 +17,7 @@ use serde::Serialize;
 use super::{Out, Value};
 
 mod de;
+mod in_place;
 mod key;
 mod ser;
 
@@ -89,6 +93,16 @@ pub fn to_string<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Str
 ///
 /// [`ErrorKind::Data`]: kimera_core::ErrorKind::Data
 pub fn from_str<T: KimeraHandler + DeserializeOwned>(wire: &str) -> Result<T> {
+    // Text as the Python library writes it, read in place; any other (and every error) through
+    // the value model, which says what is wrong and where.
+    match in_place::read(wire, &Limits::DEFAULT) {
+        Some(value) => Ok(value),
+        None => through_value(wire),
+    }
+}
+
+/// [`from_str`] through the value model.
+fn through_value<T: KimeraHandler + DeserializeOwned>(wire: &str) -> Result<T> {
     let value = Value::from_wire(wire)?;
     serde_path_to_error::deserialize::<_, T>(de::Reader(&value))
         .map_err(|err| data_error::<T>(err.path(), err.inner()).into())
@@ -189,5 +203,31 @@ impl Items {
             Items::Same(schema) => Guide::Schema(schema),
             Items::Each(schemas) => schemas.get(i).map_or(Guide::Plain, |s| Guide::Schema(s)),
         }
+    }
+}
+
+/// The keys of a dict written or read, to find one that is there twice.
+#[derive(Default)]
+struct Keys<'k> {
+    /// Searched while there are few.
+    few: Vec<Cow<'k, str>>,
+    many: HashSet<Cow<'k, str>>,
+}
+
+impl<'k> Keys<'k> {
+    /// Adds `key`; `false` if it was there.
+    fn insert(&mut self, key: Cow<'k, str>) -> bool {
+        const SEARCHED: usize = 16;
+        if self.few.len() < SEARCHED {
+            if self.few.contains(&key) {
+                return false;
+            }
+            self.few.push(key);
+            return true;
+        }
+        if self.many.is_empty() {
+            self.many.extend(self.few.iter().cloned());
+        }
+        self.many.insert(key)
     }
 }

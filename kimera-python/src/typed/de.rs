@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use chrono::{NaiveDate, NaiveDateTime};
+
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Unexpected, Visitor};
 
 use super::key::Key;
@@ -12,6 +14,13 @@ use crate::Value;
 /// What serde said while reading a type, for the data error (which adds the path).
 #[derive(Debug)]
 pub(super) struct Failure(String);
+
+impl Failure {
+    /// Where the text is not read in place (the general reader says why).
+    pub(super) fn gave_up() -> Failure {
+        Failure(String::new())
+    }
+}
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -28,6 +37,16 @@ impl de::Error for Failure {
 }
 
 type Result<T> = std::result::Result<T, Failure>;
+
+/// A datetime as the ISO 8601 text chrono's types read.
+pub(super) fn iso_datetime(at: &NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.f").to_string()
+}
+
+/// A date as the ISO 8601 text chrono's types read.
+pub(super) fn iso_date(date: &NaiveDate) -> String {
+    date.format("%Y-%m-%d").to_string()
+}
 
 /// Reads the value it holds. Strings are handed over as borrowed only for the call: typed
 /// reading owns what it reads.
@@ -84,11 +103,8 @@ impl<'de> de::Deserializer<'de> for Reader<'_> {
                     )),
                 }
             }
-            // chrono's types read ISO 8601 text.
-            Value::DateTime(at) => {
-                visitor.visit_str(&at.format("%Y-%m-%dT%H:%M:%S%.f").to_string())
-            }
-            Value::Date(date) => visitor.visit_str(&date.format("%Y-%m-%d").to_string()),
+            Value::DateTime(at) => visitor.visit_str(&iso_datetime(at)),
+            Value::Date(date) => visitor.visit_str(&iso_date(date)),
         }
     }
 

@@ -1,14 +1,14 @@
 //! A serde `Serializer` that writes the Python library's wire text directly, each value at its
 //! escape depth, with no value tree in between.
 
-use std::collections::HashSet;
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use kimera_core::{Error, Limits};
 use serde::ser::{self, Serialize};
 
-use super::{Guide, Items};
+use super::{Guide, Items, Keys};
 use crate::{depth_check, error, format_date, format_datetime, repeated_key, Handler, Out, Path};
 
 /// Why writing stopped: the wire format's own error (a [`crate::WireError`], a limit), or
@@ -195,32 +195,6 @@ impl<'a, 'p> Writer<'a, 'p> {
     }
 }
 
-/// The keys a map has written, to refuse one written twice.
-#[derive(Default)]
-struct Keys {
-    /// Searched while there are few.
-    few: Vec<String>,
-    many: HashSet<String>,
-}
-
-impl Keys {
-    /// Adds `key`; `false` if it was there.
-    fn insert(&mut self, key: &str) -> bool {
-        const SEARCHED: usize = 16;
-        if self.few.len() < SEARCHED {
-            if self.few.iter().any(|k| k == key) {
-                return false;
-            }
-            self.few.push(key.to_owned());
-            return true;
-        }
-        if self.many.is_empty() {
-            self.many.extend(self.few.iter().cloned());
-        }
-        self.many.insert(key.to_owned())
-    }
-}
-
 /// A list or tuple being written, or a tuple variant's content.
 pub(super) struct Seq<'a, 'p> {
     writer: Writer<'a, 'p>,
@@ -269,7 +243,7 @@ pub(super) struct Map<'a, 'p> {
     writer: Writer<'a, 'p>,
     guide: Guide,
     /// A map's keys (a struct's are distinct by construction).
-    keys: Keys,
+    keys: Keys<'static>,
     /// The key whose value comes next.
     key: Option<String>,
     count: usize,
@@ -495,7 +469,7 @@ impl ser::SerializeMap for Map<'_, '_> {
 
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
         let text = super::key::text(key)?;
-        if !self.keys.insert(&text) {
+        if !self.keys.insert(Cow::Owned(text.clone())) {
             return Err(error(self.writer.path, repeated_key(&text)).into());
         }
         self.key = Some(text);
