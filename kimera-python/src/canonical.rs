@@ -64,6 +64,18 @@ pub(super) struct Canonical<'t, 'd> {
     /// The nesting level of the text read, and the limit on levels.
     level: u32,
     max_depth: u32,
+    /// Containers' elements by depth as they are read, reused, so that each container's own
+    /// vector is allocated once at its size.
+    items: Vec<Vec<Value>>,
+    entries: Vec<Vec<(String, Value)>>,
+}
+
+/// The scratch vector of depth `r`, taken out (empty) to be filled and put back.
+fn scratch<T>(stack: &mut Vec<Vec<T>>, r: u32) -> Vec<T> {
+    if stack.len() <= r as usize {
+        stack.resize_with(r as usize + 1, Vec::new);
+    }
+    std::mem::take(&mut stack[r as usize])
 }
 
 impl<'t, 'd> Canonical<'t, 'd> {
@@ -83,6 +95,8 @@ impl<'t, 'd> Canonical<'t, 'd> {
             depths,
             level,
             max_depth,
+            items: Vec::new(),
+            entries: Vec::new(),
         }
     }
 
@@ -226,18 +240,32 @@ impl<'t, 'd> Canonical<'t, 'd> {
 
     /// A list's or tuple's items, at depth `r + 1` in the data's `[...]`.
     fn items(&mut self, r: u32, cost: &mut Cost) -> Option<Vec<Value>> {
+        let mut items = scratch(&mut self.items, r);
+        let read = self.read_items(r, cost, &mut items);
+        // A vector of its own, at its size (the scratch one keeps its capacity).
+        let exact = read.map(|()| {
+            let mut exact = Vec::with_capacity(items.len());
+            exact.append(&mut items);
+            exact
+        });
+        items.clear();
+        self.items[r as usize] = items;
+        exact
+    }
+
+    /// [`Canonical::items`] into `items`.
+    fn read_items(&mut self, r: u32, cost: &mut Cost, items: &mut Vec<Value>) -> Option<()> {
         self.p.pos += 1;
         cost.text("[]".len(), 0);
-        let mut items = Vec::new();
         if self.eat(b"]").is_some() {
-            return Some(items);
+            return Some(());
         }
         loop {
             let (item, inner) = self.value(r + 1)?;
             cost.element(inner);
             items.push(item);
             if self.eat(b"]").is_some() {
-                return Some(items);
+                return Some(());
             }
             self.eat(b", ")?;
             cost.text(", ".len(), 0);
@@ -246,11 +274,31 @@ impl<'t, 'd> Canonical<'t, 'd> {
 
     /// A dict's entries: keys at depth `r`, values at `r + 1`, in the data's `{...}`.
     fn entries(&mut self, r: u32, cost: &mut Cost) -> Option<Vec<(String, Value)>> {
+        let mut entries = scratch(&mut self.entries, r);
+        let read = self.read_entries(r, cost, &mut entries);
+        // A vector of its own, at its size (the scratch one keeps its capacity).
+        let exact = read.map(|()| {
+            let mut exact = Vec::with_capacity(entries.len());
+            exact.append(&mut entries);
+            exact
+        });
+        entries.clear();
+        self.entries[r as usize] = entries;
+        exact
+    }
+
+    /// [`Canonical::entries`] into `entries`.
+    fn read_entries(
+        &mut self,
+        r: u32,
+        cost: &mut Cost,
+        entries: &mut Vec<(String, Value)>,
+    ) -> Option<()> {
         self.p.pos += 1;
         cost.text("{}".len(), 0);
-        let (mut entries, mut index) = (Vec::new(), None);
+        let mut index = None;
         if self.eat(b"}").is_some() {
-            return Some(entries);
+            return Some(());
         }
         loop {
             let key = self.string(r, cost)?.into_owned();
@@ -258,9 +306,9 @@ impl<'t, 'd> Canonical<'t, 'd> {
             cost.text(": ".len(), 0);
             let (item, inner) = self.value(r + 1)?;
             cost.element(inner);
-            insert(&mut entries, &mut index, key, item);
+            insert(entries, &mut index, key, item);
             if self.eat(b"}").is_some() {
-                return Some(entries);
+                return Some(());
             }
             self.eat(b", ")?;
             cost.text(", ".len(), 0);

@@ -209,24 +209,39 @@ impl Items {
 /// The keys of a dict written or read, to find one that is there twice.
 #[derive(Default)]
 struct Keys<'k> {
-    /// Searched while there are few.
-    few: Vec<Cow<'k, str>>,
+    /// Searched while there are few, each beside its [`fingerprint`] (compared first).
+    few: Vec<(u64, Cow<'k, str>)>,
     many: HashSet<Cow<'k, str>>,
 }
 
+/// A key's first bytes and length in one word, a filter: equal keys have equal fingerprints.
+fn fingerprint(key: &str) -> u64 {
+    let mut word = [0u8; 8];
+    let start = key.len().min(7);
+    word[..start].copy_from_slice(&key.as_bytes()[..start]);
+    word[7] = key.len() as u8;
+    u64::from_le_bytes(word)
+}
+
 impl<'k> Keys<'k> {
+    fn clear(&mut self) {
+        self.few.clear();
+        self.many.clear();
+    }
+
     /// Adds `key`; `false` if it was there.
     fn insert(&mut self, key: Cow<'k, str>) -> bool {
         const SEARCHED: usize = 16;
         if self.few.len() < SEARCHED {
-            if self.few.contains(&key) {
+            let print = fingerprint(&key);
+            if self.few.iter().any(|(p, k)| *p == print && *k == key) {
                 return false;
             }
-            self.few.push(key);
+            self.few.push((print, key));
             return true;
         }
         if self.many.is_empty() {
-            self.many.extend(self.few.iter().cloned());
+            self.many.extend(self.few.iter().map(|(_, k)| k.clone()));
         }
         self.many.insert(key)
     }

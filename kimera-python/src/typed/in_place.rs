@@ -28,6 +28,7 @@ pub(super) fn read<T: DeserializeOwned>(wire: &str, limits: &Limits) -> Option<T
     let mut root = Cost::default();
     let value = T::deserialize(In {
         text: &mut text,
+        keys: &mut Vec::new(),
         r: 0,
         parent: &mut root,
     })
@@ -43,6 +44,8 @@ fn found<T>(option: Option<T>) -> Result<T> {
 /// One value at relative escape depth `r`, its cost added to its container's.
 struct In<'a, 't, 'd> {
     text: &'a mut Canonical<'t, 'd>,
+    /// The keys of the dict being read at each depth (reused: no allocation per dict).
+    keys: &'a mut Vec<Keys<'t>>,
     r: u32,
     parent: &'a mut Cost,
 }
@@ -51,11 +54,16 @@ impl<'de> de::Deserializer<'de> for In<'_, '_, '_> {
     type Error = Failure;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let In { text, r, parent } = self;
+        let In {
+            text,
+            keys,
+            r,
+            parent,
+        } = self;
         let mut cost = found(text.head(r))?;
         let (value, handler) = match found(text.peek())? {
             b'[' => {
-                let mut items = Items::open(text, r, &mut cost)?;
+                let mut items = Items::open(text, keys, r, &mut cost)?;
                 let value = visitor.visit_seq(&mut items)?;
                 items.close(b']')?;
                 (
@@ -64,7 +72,7 @@ impl<'de> de::Deserializer<'de> for In<'_, '_, '_> {
                 )
             }
             b'{' => {
-                let mut entries = Items::open(text, r, &mut cost)?;
+                let mut entries = Items::open(text, keys, r, &mut cost)?;
                 let value = visitor.visit_map(&mut entries)?;
                 entries.close(b'}')?;
                 (value, found(text.tail(r, &[Handler::Dict]))?)
@@ -99,7 +107,12 @@ impl<'de> de::Deserializer<'de> for In<'_, '_, '_> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let In { text, r, parent } = self;
+        let In {
+            text,
+            keys,
+            r,
+            parent,
+        } = self;
         let start = text.pos();
         if let Some(mut cost) = text.head(r) {
             if text.eat(b"null").is_some() {
@@ -111,7 +124,12 @@ impl<'de> de::Deserializer<'de> for In<'_, '_, '_> {
             }
         }
         text.rewind(start);
-        visitor.visit_some(In { text, r, parent })
+        visitor.visit_some(In {
+            text,
+            keys,
+            r,
+            parent,
+        })
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -128,7 +146,12 @@ impl<'de> de::Deserializer<'de> for In<'_, '_, '_> {
         _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        let In { text, r, parent } = self;
+        let In {
+            text,
+            keys,
+            r,
+            parent,
+        } = self;
         let mut cost = found(text.head(r))?;
         // A unit variant is its name; any other `{"Variant": content}`.
         let (value, handler) = match found(text.peek())? {
@@ -141,7 +164,7 @@ impl<'de> de::Deserializer<'de> for In<'_, '_, '_> {
                 )
             }
             b'{' => {
-                let mut entries = Items::open(text, r, &mut cost)?;
+                let mut entries = Items::open(text, keys, r, &mut cost)?;
                 let name = match entries.key()? {
                     Some(name) => name,
                     None => return Err(Failure::gave_up()),
@@ -183,23 +206,32 @@ enum State {
 /// The items of a list, or the entries of a dict, at depth `r` (their values at `r + 1`).
 struct Items<'a, 't, 'd> {
     text: &'a mut Canonical<'t, 'd>,
+    keys: &'a mut Vec<Keys<'t>>,
     r: u32,
     cost: &'a mut Cost,
     state: State,
-    keys: Keys<'t>,
 }
 
 impl<'a, 't, 'd> Items<'a, 't, 'd> {
     /// After the `[` or `{` that opens them.
-    fn open(text: &'a mut Canonical<'t, 'd>, r: u32, cost: &'a mut Cost) -> Result<Self> {
+    fn open(
+        text: &'a mut Canonical<'t, 'd>,
+        keys: &'a mut Vec<Keys<'t>>,
+        r: u32,
+        cost: &'a mut Cost,
+    ) -> Result<Self> {
         found(text.eat(b"[").or_else(|| text.eat(b"{")))?;
         cost.text("[]".len(), 0);
+        if keys.len() <= r as usize {
+            keys.resize_with(r as usize + 1, Keys::default);
+        }
+        keys[r as usize].clear();
         Ok(Items {
             text,
+            keys,
             r,
             cost,
             state: State::First,
-            keys: Keys::default(),
         })
     }
 
@@ -237,7 +269,7 @@ impl<'a, 't, 'd> Items<'a, 't, 'd> {
             return Ok(None);
         }
         let key = found(self.text.string(self.r, self.cost))?;
-        if !self.keys.insert(key.clone()) {
+        if !self.keys[self.r as usize].insert(key.clone()) {
             return Err(Failure::gave_up());
         }
         found(self.text.eat(b": "))?;
@@ -249,6 +281,7 @@ impl<'a, 't, 'd> Items<'a, 't, 'd> {
     fn value(&mut self) -> In<'_, 't, 'd> {
         In {
             text: self.text,
+            keys: self.keys,
             r: self.r + 1,
             parent: self.cost,
         }
