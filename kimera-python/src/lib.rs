@@ -189,7 +189,7 @@ impl Value {
     pub fn to_wire_with(&self, limits: &Limits) -> Result<String> {
         let mut out = Out::new(limits.max_size);
         write(&mut out, self, &Path::Root, 0, limits)?;
-        Ok(out.text)
+        out.finish()
     }
 }
 
@@ -655,7 +655,7 @@ fn write(out: &mut Out, value: &Value, path: &Path<'_>, level: u32, limits: &Lim
             out.raw("[");
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.raw(", ");
+                    out.separator();
                 }
                 write(out, item, &Path::Index(path, i), level + 1, limits)?;
             }

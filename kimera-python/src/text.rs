@@ -22,6 +22,7 @@ pub(super) struct Out {
     /// The fixed text of each escape depth written so far, so that writing a value's envelope
     /// is a few copies rather than one per quote and backslash run.
     depths: Vec<Depth>,
+    pending: Pending,
 }
 
 /// The parts of the envelope at one escape depth `d`. A value at depth `d > 0` is always the
@@ -39,6 +40,14 @@ pub(super) struct Depth {
     key_next: Box<str>,
     /// `": ` after a dict's key.
     key_end: Box<str>,
+    /// The head and the string head as they follow a key of the dict at depth `d - 1`: that
+    /// key's `": ` and the head, in one.
+    keyed_head: Box<str>,
+    keyed_string_head: Box<str>,
+    /// A tail and what follows it in one, by [`Then`], handler and whether it follows string
+    /// data: the next key of the dict at depth `d - 1` (`, "`), or the next item of a list
+    /// (`, `). Built when first written.
+    joints: [[[Option<Box<str>>; 2]; Handler::ALL.len()]; 2],
     /// `, "serializer": "<handler>"}"` for each handler, and the same after string data, built
     /// when first written (a depth's templates are as long as a few of its values' text).
     tails: [Option<Box<str>>; Handler::ALL.len()],
@@ -50,7 +59,11 @@ impl Depth {
         let backslashes = "\\".repeat(1 << d);
         let quote = format!("{}\"", &backslashes[1..]);
         let head = format!("{}{{{quote}data{quote}: ", outer(&quote));
+        let keyed_head = format!("{}: {head}", outer(&quote));
         Depth {
+            keyed_string_head: format!("{keyed_head}{quote}").into(),
+            keyed_head: keyed_head.into(),
+            joints: Default::default(),
             string_head: format!("{head}{quote}").into(),
             head: head.into(),
             key_next: format!(", {quote}").into(),
@@ -79,6 +92,23 @@ impl Depth {
         })
     }
 
+    /// The tail of `handler` after string data or not (`string`), and `then` after it.
+    fn tail_then(&mut self, handler: Handler, string: bool, then: Then) -> &str {
+        let (t, h, s) = (then as usize, handler as usize, usize::from(string));
+        if self.joints[t][h][s].is_none() {
+            let tail = match string {
+                true => self.string_tail(handler).to_owned(),
+                false => self.tail(handler).to_owned(),
+            };
+            let joint = match then {
+                Then::Key => format!("{tail}, {}", outer(&self.quote)),
+                Then::Item => format!("{tail}, "),
+            };
+            self.joints[t][h][s] = Some(joint.into());
+        }
+        self.joints[t][h][s].as_deref().unwrap_or_default()
+    }
+
     fn string_tail(&mut self, handler: Handler) -> &str {
         if self.string_tails[handler as usize].is_none() {
             let tail = self.tail(handler).to_owned();
@@ -89,6 +119,27 @@ impl Depth {
             .as_deref()
             .unwrap_or_default()
     }
+}
+
+/// What follows a value's tail in a container.
+#[derive(Clone, Copy)]
+enum Then {
+    Key,
+    Item,
+}
+
+/// Text not written yet, because what comes next may be written with it in one copy.
+#[derive(Clone, Copy)]
+enum Pending {
+    Nothing,
+    /// The `": ` after a key of the dict at this depth.
+    Keyed(u32),
+    /// The tail of a value at depth `d`.
+    Tail {
+        d: u32,
+        handler: Handler,
+        string: bool,
+    },
 }
 
 /// The quote of the string a value at depth `d` sits in, given the value's own (`2^d` bytes):
@@ -189,6 +240,30 @@ impl Out {
             text: String::new(),
             max_size,
             depths: Vec::new(),
+            pending: Pending::Nothing,
+        }
+    }
+
+    /// The whole text, within the size limit.
+    pub(super) fn finish(mut self) -> Result<String, Error> {
+        self.flush();
+        self.check()?;
+        Ok(self.text)
+    }
+
+    /// Writes what is pending.
+    #[inline]
+    fn flush(&mut self) {
+        match std::mem::replace(&mut self.pending, Pending::Nothing) {
+            Pending::Nothing => {}
+            Pending::Keyed(d) => self.text.push_str(&self.depths[d as usize].key_end),
+            Pending::Tail { d, handler, string } => {
+                let depth = &mut self.depths[d as usize];
+                self.text.push_str(match string {
+                    true => depth.string_tail(handler),
+                    false => depth.tail(handler),
+                });
+            }
         }
     }
 
@@ -228,19 +303,63 @@ impl Out {
 
     #[inline]
     pub(super) fn raw(&mut self, text: &str) {
+        self.flush();
         self.text.push_str(text);
+    }
+
+    /// The `, ` between a list's items.
+    #[inline]
+    pub(super) fn separator(&mut self) {
+        match std::mem::replace(&mut self.pending, Pending::Nothing) {
+            Pending::Tail { d, handler, string } => self
+                .text
+                .push_str(self.depths[d as usize].tail_then(handler, string, Then::Item)),
+            pending => {
+                self.pending = pending;
+                self.raw(", ");
+            }
+        }
+    }
+
+    /// The head of a value at depth `d`, or the string head, written with the `": ` of the key
+    /// before it.
+    #[inline]
+    fn start(&mut self, d: u32, string: bool) {
+        let depth = &self.depths[d as usize];
+        let head = match std::mem::replace(&mut self.pending, Pending::Nothing) {
+            Pending::Keyed(key) if key + 1 == d => match string {
+                true => &depth.keyed_string_head,
+                false => &depth.keyed_head,
+            },
+            pending => {
+                self.pending = pending;
+                self.flush();
+                let depth = &self.depths[d as usize];
+                match string {
+                    true => &depth.string_head,
+                    false => &depth.head,
+                }
+            }
+        };
+        self.text.push_str(head);
     }
 
     /// The start of a value at depth `d` (entered), up to its data: `{"data": `.
     #[inline]
     pub(super) fn head(&mut self, d: u32) {
-        self.text.push_str(&self.depths[d as usize].head);
+        self.start(d, false);
     }
 
-    /// The end of a value at depth `d` (entered), after its data: `, "serializer": "<handler>"}`.
+    /// The end of a value at depth `d` (entered), after its data: `, "serializer": "<handler>"}`
+    /// (written with what follows it).
     #[inline]
     pub(super) fn tail(&mut self, handler: Handler, d: u32) {
-        self.text.push_str(self.depths[d as usize].tail(handler));
+        self.flush();
+        self.pending = Pending::Tail {
+            d,
+            handler,
+            string: false,
+        };
     }
 
     /// The head of a value at depth `d` (entered) and its scalar data, written by `data`: a
@@ -254,25 +373,42 @@ impl Out {
 
     /// A whole value at depth `d` (entered) whose data is the string `s`, within the size limit.
     pub(super) fn string_value(&mut self, s: &str, handler: Handler, d: u32) -> Result<(), Error> {
-        self.text.push_str(&self.depths[d as usize].string_head);
+        self.start(d, true);
         self.content(s, d)?;
-        self.text
-            .push_str(self.depths[d as usize].string_tail(handler));
+        self.pending = Pending::Tail {
+            d,
+            handler,
+            string: true,
+        };
         self.check()
     }
 
     /// A dict's key at depth `d` (entered), with the separator before it and `: ` after.
     pub(super) fn key(&mut self, key: &str, first: bool, d: u32) -> Result<(), Error> {
-        let depth = &self.depths[d as usize];
-        self.text
-            .push_str(if first { &depth.quote } else { &depth.key_next });
+        match std::mem::replace(&mut self.pending, Pending::Nothing) {
+            Pending::Tail {
+                d: value,
+                handler,
+                string,
+            } if !first && value == d + 1 => self
+                .text
+                .push_str(self.depths[value as usize].tail_then(handler, string, Then::Key)),
+            pending => {
+                self.pending = pending;
+                self.flush();
+                let depth = &self.depths[d as usize];
+                self.text
+                    .push_str(if first { &depth.quote } else { &depth.key_next });
+            }
+        }
         self.content(key, d)?;
-        self.text.push_str(&self.depths[d as usize].key_end);
+        self.pending = Pending::Keyed(d);
         Ok(())
     }
 
     #[inline]
     pub(super) fn int(&mut self, i: i64) {
+        self.flush();
         self.text.push_str(itoa::Buffer::new().format(i));
     }
 
@@ -340,6 +476,7 @@ impl Out {
     /// decimal exponent is from -4 to 15, else in scientific notation with a signed two-digit
     /// exponent (`1e-05`, `1e+16`); `NaN`, `Infinity`, `-Infinity` as `json.dumps` writes them.
     pub(super) fn float(&mut self, x: f64) {
+        self.flush();
         write_float(&mut self.text, x);
     }
 }

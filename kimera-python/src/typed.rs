@@ -69,7 +69,7 @@ pub fn to_string<T: KimeraHandler + Serialize + ?Sized>(value: &T) -> Result<Str
             message,
         }),
     })?;
-    Ok(out.text)
+    out.finish()
 }
 
 /// Reads a `T` from the Python library's wire text, as [`to_string`] writes it (or as

@@ -209,7 +209,7 @@ impl Seq<'_, '_> {
         let writer = &mut self.writer;
         let level = writer.level + u32::from(self.variant.is_some());
         if self.count > 0 {
-            writer.out.raw(", ");
+            writer.out.separator();
         }
         let guide = self.items.at(self.count);
         match self.variant {
