@@ -48,8 +48,9 @@
 //! [`to_string`] and [`from_str`] bridge any handled Rust type: structs and maps
 //! are dicts keyed by serde's names, sequences lists, tuples tuples, `None` and `()` None, and
 //! fields the type's [`Schema`](kimera_core::Schema) says are chrono `NaiveDateTime` or `NaiveDate`
-//! the date handlers. Writing goes straight to the wire text, reading through a serde
-//! deserializer over the [`Value`] the text holds. What crosses, and what does not:
+//! the date handlers. Writing goes straight to the wire text; reading goes straight from it
+//! where it is exactly as the Python library writes it, and otherwise through the [`Value`] the
+//! text holds, with the same result either way. What crosses, and what does not:
 //!
 //! - NaN and infinities cross both ways, in float fields as in the dynamic [`Value`].
 //! - `Some(None)` is written as None and reads back as `None`: Python has one None, so the
@@ -68,6 +69,14 @@
 //!
 //! Writing is bounded like reading ([`Value::to_wire_with`]): each level of nesting escapes the text
 //! inside it again and so doubles it.
+//!
+//! # Speed
+//!
+//! Text exactly as the Python library writes it (its spacing, its key order) is read in one
+//! pass, each nested value matched at its escape depth against that depth's envelope, with no
+//! unescaped copy per level; any other text is read by a general JSON reader, value by value,
+//! which also gives every error. Both give the same value and count the same text against
+//! [`Limits::max_size`]. Writing copies each depth's envelope from templates.
 
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

@@ -372,6 +372,7 @@ impl Out {
     }
 
     /// A whole value at depth `d` (entered) whose data is the string `s`, within the size limit.
+    #[inline]
     pub(super) fn string_value(&mut self, s: &str, handler: Handler, d: u32) -> Result<(), Error> {
         self.start(d, true);
         self.content(s, d)?;
@@ -384,6 +385,7 @@ impl Out {
     }
 
     /// A dict's key at depth `d` (entered), with the separator before it and `: ` after.
+    #[inline]
     pub(super) fn key(&mut self, key: &str, first: bool, d: u32) -> Result<(), Error> {
         match std::mem::replace(&mut self.pending, Pending::Nothing) {
             Pending::Tail {

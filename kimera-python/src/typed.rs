@@ -2,7 +2,8 @@
 //!
 //! Writing is a serde `Serializer` that writes the wire text as it goes, guided by the type's
 //! schema where the Python side has a handler serde does not (dates, tuples); reading is a
-//! serde `Deserializer` over the [`Value`] the text holds.
+//! serde `Deserializer` straight over the text where it is as the Python library writes it
+//! (`in_place.rs`), and otherwise one over the [`Value`] the text holds (`de.rs`).
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -163,7 +164,8 @@ impl Guide {
             Guide::Schema(Schema::Map(_, value)) => Guide::Schema(value),
             Guide::Fields(Fields::Named(fields)) => fields
                 .get(index)
-                .filter(|f| f.name == key)
+                // The same text, usually the same constant: compared by address first.
+                .filter(|f| std::ptr::eq(f.name, key) || f.name == key)
                 .or_else(|| fields.iter().find(|f| f.name == key))
                 .map_or(Guide::Plain, |f| Guide::Schema(f.schema)),
             _ => Guide::Plain,
