@@ -15,7 +15,7 @@
 
 use std::borrow::Cow;
 
-use crate::text::{Depth, Parser, Token};
+use crate::text::{short_escape, Depth, Parser, Token};
 use crate::{insert, parse_date, parse_datetime, Handler, Value};
 
 /// What a value's wire text costs at its own level: its length, how many of its bytes are `"`
@@ -376,22 +376,11 @@ impl<'t, 'd> Canonical<'t, 'd> {
             // An own-level escape of `after`.
             self.p.pos += 1;
             let c = match after {
-                b'"' => {
-                    cost.text(2, 2);
-                    '"'
-                }
                 b'u' => self.unicode(step, cost)?,
+                // `\"` is two specials (`\\` cannot follow a run of backslashes).
                 short => {
-                    cost.text(2, 1);
-                    match short {
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
-                        _ => return None,
-                    }
+                    cost.text(2, 1 + usize::from(short == b'"'));
+                    short_escape(short)?
                 }
             };
             out.push(c);

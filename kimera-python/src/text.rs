@@ -632,6 +632,21 @@ impl Sink for () {
     fn push(&mut self, _: char) {}
 }
 
+/// The character a JSON escape stands for, given the byte after its backslash (`\u` aside).
+pub(super) fn short_escape(b: u8) -> Option<char> {
+    Some(match b {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
+}
+
 /// A reader of one JSON text, token by token; errors are messages naming the byte offset.
 pub(super) struct Parser<'a> {
     text: &'a str,
@@ -812,14 +827,6 @@ impl<'a> Parser<'a> {
         };
         self.pos += 1;
         Ok(match b {
-            b'"' => '"',
-            b'\\' => '\\',
-            b'/' => '/',
-            b'b' => '\u{8}',
-            b'f' => '\u{c}',
-            b'n' => '\n',
-            b'r' => '\r',
-            b't' => '\t',
             b'u' => {
                 let high = self.hex4()?;
                 let code = match high {
@@ -842,7 +849,7 @@ impl<'a> Parser<'a> {
                 };
                 char::from_u32(code).ok_or_else(|| self.error("an invalid \\u escape"))?
             }
-            _ => return Err(self.error("an invalid escape")),
+            other => short_escape(other).ok_or_else(|| self.error("an invalid escape"))?,
         })
     }
 
