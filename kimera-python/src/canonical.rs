@@ -240,17 +240,7 @@ impl<'t, 'd> Canonical<'t, 'd> {
 
     /// A list's or tuple's items, at depth `r + 1` in the data's `[...]`.
     fn items(&mut self, r: u32, cost: &mut Cost) -> Option<Vec<Value>> {
-        let mut items = scratch(&mut self.items, r);
-        let read = self.read_items(r, cost, &mut items);
-        // A vector of its own, at its size (the scratch one keeps its capacity).
-        let exact = read.map(|()| {
-            let mut exact = Vec::with_capacity(items.len());
-            exact.append(&mut items);
-            exact
-        });
-        items.clear();
-        self.items[r as usize] = items;
-        exact
+        self.exact(r, |c| &mut c.items, |c, items| c.read_items(r, cost, items))
     }
 
     /// [`Canonical::items`] into `items`.
@@ -274,16 +264,29 @@ impl<'t, 'd> Canonical<'t, 'd> {
 
     /// A dict's entries: keys at depth `r`, values at `r + 1`, in the data's `{...}`.
     fn entries(&mut self, r: u32, cost: &mut Cost) -> Option<Vec<(String, Value)>> {
-        let mut entries = scratch(&mut self.entries, r);
-        let read = self.read_entries(r, cost, &mut entries);
-        // A vector of its own, at its size (the scratch one keeps its capacity).
-        let exact = read.map(|()| {
-            let mut exact = Vec::with_capacity(entries.len());
-            exact.append(&mut entries);
+        self.exact(
+            r,
+            |c| &mut c.entries,
+            |c, entries| c.read_entries(r, cost, entries),
+        )
+    }
+
+    /// What `read` puts in the scratch vector of depth `r` of `stack`, in a vector of its own
+    /// at its size (the scratch one keeps its capacity for the next container).
+    fn exact<T>(
+        &mut self,
+        r: u32,
+        stack: fn(&mut Self) -> &mut Vec<Vec<T>>,
+        read: impl FnOnce(&mut Self, &mut Vec<T>) -> Option<()>,
+    ) -> Option<Vec<T>> {
+        let mut scratch = scratch(stack(self), r);
+        let exact = read(self, &mut scratch).map(|()| {
+            let mut exact = Vec::with_capacity(scratch.len());
+            exact.append(&mut scratch);
             exact
         });
-        entries.clear();
-        self.entries[r as usize] = entries;
+        scratch.clear();
+        stack(self)[r as usize] = scratch;
         exact
     }
 
